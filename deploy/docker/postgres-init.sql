@@ -1,0 +1,1 @@
+create database lethe_test owner lethe;

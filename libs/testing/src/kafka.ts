@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel } from 'kafkajs';
+import { endpointsFrom } from '@lethe/config';
+import { waitFor } from './wait-for';
+
+/** A kafkajs client on the brokers the test run resolved (see stack/global-setup.ts). */
+export function testKafka(clientId = 'lethe-test'): Kafka {
+  return new Kafka({ clientId, brokers: endpointsFrom(process.env).kafkaBrokers, logLevel: logLevel.WARN });
+}
+
+/** A name no other test uses, so tests never see each other's records. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function createFreshTopic(
+  admin: Admin,
+  prefix: string,
+  options: Omit<ITopicConfig, 'topic'> = {},
+): Promise<string> {
+  const topic = uniqueName(`test.${prefix}`);
+  const created = await admin.createTopics({
+    topics: [{ numPartitions: 1, replicationFactor: 1, ...options, topic }],
+    waitForLeaders: true,
+  });
+  if (!created) throw new Error(`topic ${topic} already existed`);
+  return topic;
+}
+
+/** Subscribes `consumer` to `topic` from the beginning and collects what arrives. */
+export async function collectMessages(consumer: Consumer, topic: string): Promise<EachMessagePayload[]> {
+  const received: EachMessagePayload[] = [];
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async (payload) => {
+      received.push(payload);
+    },
+  });
+  return received;
+}
+
+export function waitForMessages(
+  received: EachMessagePayload[],
+  count: number,
+  timeoutMs = 30_000,
+): Promise<EachMessagePayload[]> {
+  return waitFor(() => received.length >= count && received, {
+    description: `${count} message(s)`,
+    timeoutMs,
+  });
+}
