@@ -101,9 +101,9 @@ kafka_config() {
       "$HERE/kafka.properties" >"$KAFKA_DIR/server.properties"
 }
 
+# The broker's own tools (storage format, perf tests, console clients), on the broker's jars.
 kafka_java() {
-  java -Xms256m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC \
-    -Dlog4j2.configurationFile="$HERE/kafka-log4j2.properties" \
+  java -Xmx"$KAFKA_HEAP" -Dlog4j2.configurationFile="$HERE/tools-log4j2.properties" \
     -cp "$KAFKA_DIR/libs/*" "$@"
 }
 

@@ -11,11 +11,14 @@ const probes: Record<keyof Endpoints, (endpoints: Endpoints) => Promise<void>> =
       clientId: 'lethe-probe',
       brokers: kafkaBrokers,
       logLevel: logLevel.NOTHING,
-      retry: { retries: 2 },
+      retry: { retries: 5 },
     }).admin();
     await admin.connect();
     try {
       await admin.describeCluster();
+      // Finding a group coordinator waits until __consumer_offsets exists, so the first
+      // consumer of a fresh broker does not crash on "coordinator not available".
+      await admin.describeGroups(['lethe-probe']);
     } finally {
       await admin.disconnect();
     }
