@@ -31,6 +31,16 @@ describe('module boundaries', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
+  it('refuses I/O libraries in the pure domain', () => {
+    const errors = boundaryErrors("import { Kafka } from 'kafkajs';\nexport const k = Kafka;\n", 'libs/consent-domain/src/bad.ts');
+    expect(errors.join('\n')).toMatch(/kafkajs/);
+  });
+
+  it('refuses a domain that depends on infrastructure libraries', () => {
+    const errors = boundaryErrors("import { createKafka } from '@lethe/kafka';\nexport const k = createKafka;\n", 'libs/consent-domain/src/bad.ts');
+    expect(errors.join('\n')).toMatch(/type:domain/);
+  });
+
   it('allows the test helpers to use the config library', () => {
     const errors = boundaryErrors("import { endpointsFrom } from '@lethe/config';\nexport const e = endpointsFrom;\n", 'libs/testing/src/ok.ts');
     expect(errors).toEqual([]);

@@ -1,2 +1,4 @@
+export * from './events';
 export * from './kafka';
 export * from './wait-for';
+export * from './database';

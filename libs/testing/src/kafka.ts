@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel } from 'kafkajs';
-import { endpointsFrom } from '@lethe/config';
+import { endpointsFrom, Endpoints } from '@lethe/config';
 import { waitFor } from './wait-for';
+
+/** The services the test run resolved (see stack/global-setup.ts). */
+export function testEndpoints(): Endpoints {
+  return endpointsFrom(process.env, 'lethe_test');
+}
 
 /** A kafkajs client on the brokers the test run resolved (see stack/global-setup.ts). */
 export function testKafka(clientId = 'lethe-test'): Kafka {
-  return new Kafka({ clientId, brokers: endpointsFrom(process.env).kafkaBrokers, logLevel: logLevel.WARN });
+  return new Kafka({ clientId, brokers: testEndpoints().kafkaBrokers, logLevel: logLevel.WARN });
 }
 
 /** A name no other test uses, so tests never see each other's records. */

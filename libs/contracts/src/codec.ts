@@ -1,0 +1,109 @@
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { ConsentEvent, ConsentEventPayload, CONSENT_EVENT_PAYLOAD_TYPES } from './generated/consent-event';
+import { SUBJECTS } from './names';
+import { loadSchema, PAYLOAD_NAMESPACE } from './schemas';
+
+/** A record that cannot be read as a ConsentEvent. Not retriable: it goes to the dead-letter topic. */
+export class UndecodableRecordError extends Error {
+  readonly retriable = false;
+  constructor(reason: string) {
+    super(`undecodable record: ${reason}`);
+    this.name = 'UndecodableRecordError';
+  }
+}
+
+type WrappedPayload = Record<string, Record<string, unknown>>;
+type AvroConsentEvent = Omit<ConsentEvent, 'payload'> & { payload: WrappedPayload };
+
+/**
+ * Encodes and decodes consent.log values in the Confluent wire format (magic byte, schema id,
+ * Avro body) through a Confluent-compatible registry. The schema is registered once per
+ * process, under a subject whose compatibility is pinned to BACKWARD first; concurrent callers
+ * share that one registration. Decoding uses the writer's schema id from each record.
+ */
+export class ConsentEventCodec {
+  private schemaId?: Promise<number>;
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly registryUrl: string,
+    private readonly subject: string = SUBJECTS.consentLogValue,
+  ) {}
+
+  static forRegistry(registryUrl: string, subject?: string): ConsentEventCodec {
+    return new ConsentEventCodec(new SchemaRegistry({ host: registryUrl }), registryUrl, subject);
+  }
+
+  /** Registers the schema (once) and returns its id. */
+  register(): Promise<number> {
+    this.schemaId ??= this.registerOnce().catch((error: unknown) => {
+      this.schemaId = undefined; // let a later call try again
+      throw error;
+    });
+    return this.schemaId;
+  }
+
+  async encode(event: ConsentEvent): Promise<Buffer> {
+    const id = await this.register();
+    return this.registry.encode(id, toAvro(event));
+  }
+
+  async decode(value: Buffer | null): Promise<ConsentEvent> {
+    if (!value || value.length < 5 || value[0] !== 0) {
+      throw new UndecodableRecordError('not in the Confluent wire format');
+    }
+    let decoded: AvroConsentEvent;
+    try {
+      decoded = (await this.registry.decode(value)) as AvroConsentEvent;
+    } catch (error) {
+      if (isRegistryUnavailable(error)) throw error; // retriable: the registry, not the record
+      throw new UndecodableRecordError(`Avro body does not match schema ${value.readInt32BE(1)}`);
+    }
+    return fromAvro(decoded);
+  }
+
+  private async registerOnce(): Promise<number> {
+    await setSubjectCompatibility(this.registryUrl, this.subject, COMPATIBILITY.BACKWARD);
+    const { id } = await this.registry.register(
+      { type: SchemaType.AVRO, schema: loadSchema('consent-event') },
+      { subject: this.subject, compatibility: COMPATIBILITY.BACKWARD },
+    );
+    return id;
+  }
+}
+
+/**
+ * Pins a subject's compatibility level. Apicurio's ccompat API reports NONE for subjects that
+ * inherit its global rule, which the registry client treats as a mismatch; setting it on the
+ * subject makes the level explicit on every Confluent-compatible registry.
+ */
+export async function setSubjectCompatibility(registryUrl: string, subject: string, level: COMPATIBILITY) {
+  const response = await fetch(`${registryUrl}/config/${encodeURIComponent(subject)}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ compatibility: level }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) {
+    throw new Error(`schema registry refused compatibility ${level} for ${subject}: HTTP ${response.status}`);
+  }
+}
+
+function toAvro({ payload, ...envelope }: ConsentEvent): AvroConsentEvent {
+  const { type, ...fields } = payload;
+  return { ...envelope, payload: { [`${PAYLOAD_NAMESPACE}.${type}`]: fields } };
+}
+
+function fromAvro({ payload, ...envelope }: AvroConsentEvent): ConsentEvent {
+  const [fullName] = Object.keys(payload);
+  const type = fullName.slice(PAYLOAD_NAMESPACE.length + 1);
+  if (!(CONSENT_EVENT_PAYLOAD_TYPES as readonly string[]).includes(type)) {
+    throw new UndecodableRecordError(`unknown payload type ${fullName}`);
+  }
+  return { ...envelope, payload: { type, ...payload[fullName] } as ConsentEventPayload };
+}
+
+function isRegistryUnavailable(error: unknown): boolean {
+  const status = (error as { status?: number } | null)?.status;
+  return status === undefined ? /ECONNREFUSED|ETIMEDOUT|fetch failed/.test(String(error)) : status >= 500;
+}

@@ -1,0 +1,115 @@
+// Generated from schemas/consent-event.avsc by tools/codegen/generate-contracts.ts. Do not edit:
+// change the schema and run `npm run codegen`.
+
+export const SOURCE_SYMBOLS = ['API', 'WEB', 'MOBILE', 'SDK', 'GPC', 'IMPORT', 'SYSTEM'] as const;
+export type Source = (typeof SOURCE_SYMBOLS)[number];
+
+export const JURISDICTION_SYMBOLS = ['UNSPECIFIED', 'GDPR', 'UK_GDPR', 'CCPA', 'LGPD'] as const;
+export type Jurisdiction = (typeof JURISDICTION_SYMBOLS)[number];
+
+export const CIPHER_SYMBOLS = ['AES_256_GCM'] as const;
+export type Cipher = (typeof CIPHER_SYMBOLS)[number];
+
+export interface EncryptedIdentities {
+  /** Which data key of the key store encrypted this. */
+  key_id: string;
+  algorithm: Cipher;
+  iv: Buffer;
+  ciphertext: Buffer;
+  auth_tag: Buffer;
+}
+
+export interface ConsentGranted {
+}
+
+export interface ConsentWithdrawn {
+}
+
+export interface ObjectionRaised {
+  reason: null | string;
+}
+
+export const OPT_OUT_KIND_SYMBOLS = ['SALE', 'SHARING', 'TARGETED_ADVERTISING', 'PROFILING'] as const;
+export type OptOutKind = (typeof OPT_OUT_KIND_SYMBOLS)[number];
+
+export interface OptOutRecorded {
+  kinds: OptOutKind[];
+}
+
+export const ERASURE_SCOPE_SYMBOLS = ['ALL', 'PURPOSES'] as const;
+export type ErasureScope = (typeof ERASURE_SCOPE_SYMBOLS)[number];
+
+export interface ErasureRequested {
+  request_id: string;
+  scope: ErasureScope;
+  /** Keep transactions without identifiers instead of deleting them. */
+  keep_transaction_history: boolean;
+  /** Downstream systems that must acknowledge before the request is complete. */
+  systems: string[];
+}
+
+export interface ErasureStepCompleted {
+  request_id: string;
+  system: string;
+  /** What was done: delete, anonymize, suppress, tombstone, forwarded. */
+  action: string;
+  /** Rows or keys affected, by table or key pattern. */
+  counts: Record<string, number>;
+  /** SHA-256 of the canonical evidence the system reported. */
+  evidence_hash: string;
+  /** Retention obligation and its legal basis, when something was kept. */
+  legal_hold: null | string;
+}
+
+export interface ErasureStepFailed {
+  request_id: string;
+  system: string;
+  retryable: boolean;
+  attempt: number;
+  /** Holds no personal data. */
+  reason: string;
+}
+
+export interface ErasureRequestCompleted {
+  request_id: string;
+}
+
+export const CONSENT_EVENT_PAYLOAD_TYPES = ['ConsentGranted', 'ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded', 'ErasureRequested', 'ErasureStepCompleted', 'ErasureStepFailed', 'ErasureRequestCompleted'] as const;
+export type ConsentEventPayloadType = (typeof CONSENT_EVENT_PAYLOAD_TYPES)[number];
+export type ConsentEventPayload =
+  | ({ type: 'ConsentGranted' } & ConsentGranted)
+  | ({ type: 'ConsentWithdrawn' } & ConsentWithdrawn)
+  | ({ type: 'ObjectionRaised' } & ObjectionRaised)
+  | ({ type: 'OptOutRecorded' } & OptOutRecorded)
+  | ({ type: 'ErasureRequested' } & ErasureRequested)
+  | ({ type: 'ErasureStepCompleted' } & ErasureStepCompleted)
+  | ({ type: 'ErasureStepFailed' } & ErasureStepFailed)
+  | ({ type: 'ErasureRequestCompleted' } & ErasureRequestCompleted);
+/** The payload of the given type. */
+export type ConsentEventPayloadOf<T extends ConsentEventPayloadType> = Extract<ConsentEventPayload, { type: T }>;
+
+/** One fact on consent.log. The record key is subject_id. The envelope says who, when and under which policy; payload says what happened. See docs/adr/0003-event-envelope.md. */
+export interface ConsentEvent {
+  /** Unique per fact; a repeated id is a duplicate and changes nothing. */
+  event_id: string;
+  /** Opaque subject id, never an e-mail, phone or name. */
+  subject_id: string;
+  /** When it happened, as the producer saw it. */
+  occurred_at: number;
+  /** When Lethe accepted it. */
+  recorded_at: number;
+  source: Source;
+  /** The producing service (from its API key), or lethe's own component. */
+  actor: string;
+  jurisdiction: Jurisdiction;
+  /** Version of the consent policy the subject saw. */
+  policy_version: null | string;
+  /** Purposes the fact is about; empty means all. */
+  purposes: string[];
+  correlation_id: null | string;
+  /** event_id of the fact that caused this one. */
+  causation_id: null | string;
+  /** Direct identifiers (e-mail, phone, account ids) downstream systems need, encrypted with the subject's data key. Shredding the key makes them unreadable. */
+  identities: null | EncryptedIdentities;
+  payload: ConsentEventPayload;
+}

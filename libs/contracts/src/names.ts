@@ -1,0 +1,34 @@
+/**
+ * Every name Lethe shares with Kafka and the schema registry, in one place: topics, consumer
+ * groups, registry subjects and record headers.
+ */
+export const TOPICS = {
+  /** Append-only source of truth, keyed by subject id, kept forever. */
+  consentLog: 'consent.log',
+  /** Compacted: the latest consent state of each subject. */
+  consentState: 'consent.state',
+  /** Records no consumer could process, with the reason in headers. */
+  consentDlq: 'consent.dlq',
+} as const;
+
+export const CONSUMER_GROUPS = {
+  projector: 'lethe.projector',
+  /** One group per downstream system, so each keeps its own offsets and pace. */
+  erasureWorker: (system: string) => `lethe.erasure.${system}`,
+} as const;
+
+/** TopicNameStrategy: one subject per topic value (docs/adr/0003-event-envelope.md). */
+export const SUBJECTS = {
+  consentLogValue: `${TOPICS.consentLog}-value`,
+  consentStateValue: `${TOPICS.consentState}-value`,
+} as const;
+
+export const HEADERS = {
+  /** The payload type of a consent.log record, so consumers can filter without decoding. */
+  eventType: 'lethe-event-type',
+  dlqReason: 'lethe-dlq-reason',
+  dlqSourceTopic: 'lethe-dlq-source-topic',
+  dlqSourcePartition: 'lethe-dlq-source-partition',
+  dlqSourceOffset: 'lethe-dlq-source-offset',
+  dlqConsumerGroup: 'lethe-dlq-consumer-group',
+} as const;

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { freshDatabase } from '@lethe/testing';
+import { decryptIdentities, encryptIdentities, PostgresKeyStore, ShreddedKeyError } from '.';
+
+describe('PostgresKeyStore', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let store: PostgresKeyStore;
+  beforeAll(async () => {
+    database = await freshDatabase();
+    store = new PostgresKeyStore(database.db, randomBytes(32));
+  });
+  afterAll(() => database.drop());
+
+  it('gives one key per subject, also to concurrent first callers', async () => {
+    const keys = await Promise.all([store.keyFor('subj-a'), store.keyFor('subj-a'), store.keyFor('subj-a')]);
+    expect(new Set(keys.map((k) => k.keyId)).size).toBe(1);
+    expect(keys[0].key.equals(keys[2].key)).toBe(true);
+    expect((await store.keyFor('subj-b')).keyId).not.toBe(keys[0].keyId);
+  });
+
+  it('stores keys wrapped, never in clear', async () => {
+    const { key } = await store.keyFor('subj-c');
+    const [row] = await database.db.query(`select wrapped_key from subject_keys where subject_id = 'subj-c'`);
+    expect((row.wrapped_key as Buffer).includes(key)).toBe(false);
+  });
+
+  it('makes identifiers unreadable once shredded (crypto-shredding)', async () => {
+    const dataKey = await store.keyFor('subj-d');
+    const encrypted = encryptIdentities([{ type: 'email', value: 'x@example.com' }], 'subj-d', dataKey);
+    const before = await store.keyById(encrypted.key_id);
+    expect(decryptIdentities(encrypted, 'subj-d', before as Buffer)).toHaveLength(1);
+
+    await store.shred('subj-d');
+    await store.shred('subj-d'); // idempotent
+    expect(await store.keyById(encrypted.key_id)).toBeNull();
+    await expect(store.keyFor('subj-d')).rejects.toBeInstanceOf(ShreddedKeyError);
+  });
+});

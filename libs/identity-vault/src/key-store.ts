@@ -1,0 +1,59 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { DataKey, unwrapKey, wrapKey } from './cipher';
+
+/**
+ * Where per-subject data keys live. PostgreSQL today; a KMS-backed store can implement the same
+ * three calls. Shredding destroys the key so every copy of the subject's identifiers on the
+ * append-only log becomes unreadable (docs/adr/0003-event-envelope.md).
+ */
+export interface KeyStore {
+  /** The subject's current key, created on first use. Fails if the subject's key was shredded. */
+  keyFor(subjectId: string): Promise<DataKey>;
+  /** The key with this id, or null once shredded or never known. */
+  keyById(keyId: string): Promise<Buffer | null>;
+  shred(subjectId: string): Promise<void>;
+}
+
+export class ShreddedKeyError extends Error {
+  readonly code = 'illegal_state';
+  constructor() {
+    super('the subject data key was shredded: identifiers can no longer be stored for this subject');
+  }
+}
+
+export class PostgresKeyStore implements KeyStore {
+  constructor(
+    private readonly db: DataSource,
+    private readonly masterKey: Buffer,
+  ) {
+    if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes (AES-256)');
+  }
+
+  async keyFor(subjectId: string): Promise<DataKey> {
+    const keyId = randomUUID();
+    const key = randomBytes(32);
+    // Insert-or-read in one statement, so two concurrent first uses agree on one key.
+    await this.db.query(
+      `insert into subject_keys (subject_id, key_id, wrapped_key) values ($1, $2, $3)
+       on conflict (subject_id) do nothing`,
+      [subjectId, keyId, wrapKey(key, keyId, this.masterKey)],
+    );
+    const [row] = await this.db.query(`select key_id, wrapped_key from subject_keys where subject_id = $1`, [subjectId]);
+    if (!row.wrapped_key) throw new ShreddedKeyError();
+    return { keyId: row.key_id, key: unwrapKey(row.wrapped_key, row.key_id, this.masterKey) };
+  }
+
+  async keyById(keyId: string): Promise<Buffer | null> {
+    const [row] = await this.db.query(`select wrapped_key from subject_keys where key_id = $1`, [keyId]);
+    return row?.wrapped_key ? unwrapKey(row.wrapped_key, keyId, this.masterKey) : null;
+  }
+
+  async shred(subjectId: string): Promise<void> {
+    await this.db.query(
+      `insert into subject_keys (subject_id, key_id, wrapped_key, shredded_at) values ($1, $2, null, now())
+       on conflict (subject_id) do update set wrapped_key = null, shredded_at = coalesce(subject_keys.shredded_at, now())`,
+      [subjectId, randomUUID()],
+    );
+  }
+}

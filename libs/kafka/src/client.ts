@@ -1,0 +1,29 @@
+import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  /** kafkajs' own log level; its messages carry no record contents. */
+  logLevel?: logLevel;
+}
+
+export function createKafka({ brokers, clientId, logLevel: level = logLevel.WARN }: KafkaClientOptions): Kafka {
+  if (brokers.length === 0) throw new Error('createKafka: at least one broker is required');
+  return new Kafka({ clientId, brokers, logLevel: level, retry: { retries: 8, initialRetryTime: 200 } });
+}
+
+/**
+ * The only way Lethe writes to Kafka: idempotent, one request in flight (so retries never
+ * reorder a subject's events), and every send must ask for acks=all (see `ACKS_ALL`).
+ */
+export function createSafeProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+/** Wait for every in-sync replica before a write counts as done. */
+export const ACKS_ALL = -1;

@@ -1,0 +1,36 @@
+import { KafkaMessage, Producer } from 'kafkajs';
+import { HEADERS, TOPICS } from '@lethe/contracts';
+import { ACKS_ALL } from './client';
+
+export interface DeadLetter {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  groupId: string;
+  /** Why it could not be processed; must hold no personal data. */
+  reason: string;
+}
+
+/**
+ * Parks a record that can never be processed on consent.dlq, unchanged, with where it came
+ * from and why in headers. The caller commits past it only after this resolves.
+ */
+export async function sendToDeadLetter(producer: Producer, letters: DeadLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  await producer.send({
+    topic: TOPICS.consentDlq,
+    acks: ACKS_ALL,
+    messages: letters.map(({ topic, partition, message, groupId, reason }) => ({
+      key: message.key,
+      value: message.value,
+      headers: {
+        ...message.headers,
+        [HEADERS.dlqReason]: reason,
+        [HEADERS.dlqSourceTopic]: topic,
+        [HEADERS.dlqSourcePartition]: String(partition),
+        [HEADERS.dlqSourceOffset]: message.offset,
+        [HEADERS.dlqConsumerGroup]: groupId,
+      },
+    })),
+  });
+}

@@ -1,0 +1,3 @@
+export * from './client';
+export * from './dead-letter';
+export * from './topics';

@@ -1,0 +1,39 @@
+import { DataSource } from 'typeorm';
+import { InitialSchema1732350000000 } from './migrations/1732350000000-initial-schema';
+
+export const MIGRATIONS = [InitialSchema1732350000000];
+
+export interface DatabaseOptions {
+  url: string;
+  /** Connections in the pool. */
+  poolSize?: number;
+  /** A PostgreSQL schema of its own (tests use one per suite); created if missing. */
+  schema?: string;
+}
+
+/**
+ * Lethe's PostgreSQL connection. Tables come only from migrations, never from `synchronize`.
+ * Queries are plain SQL through TypeORM's query runner: the projector's multi-row upserts
+ * and the stores are clearer in SQL than through entity managers.
+ */
+export function createDataSource({ url, poolSize = 10, schema }: DatabaseOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    schema,
+    extra: { max: poolSize, ...(schema ? { options: `-c search_path=${schema}` } : {}) },
+    migrations: MIGRATIONS,
+    migrationsTableName: 'lethe_migrations',
+    synchronize: false,
+    logging: ['error'],
+  });
+}
+
+/** Connects and brings the schema up to date. */
+export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  const dataSource = createDataSource(options);
+  await dataSource.initialize();
+  if (options.schema) await dataSource.query(`create schema if not exists "${options.schema}"`);
+  await dataSource.runMigrations({ transaction: 'all' });
+  return dataSource;
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsentEvent, ConsentEventPayload } from '@lethe/contracts';
+
+/** One example payload of every type, for round trips and fixtures. */
+export const SAMPLE_PAYLOADS: ConsentEventPayload[] = [
+  { type: 'ConsentGranted' },
+  { type: 'ConsentWithdrawn' },
+  { type: 'ObjectionRaised', reason: 'direct marketing' },
+  { type: 'OptOutRecorded', kinds: ['SALE', 'SHARING'] },
+  { type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: true, systems: ['shop-db'] },
+  {
+    type: 'ErasureStepCompleted',
+    request_id: 'req-1',
+    system: 'shop-db',
+    action: 'anonymize',
+    counts: { customers: 1, orders: 3 },
+    evidence_hash: 'a'.repeat(64),
+    legal_hold: null,
+  },
+  { type: 'ErasureStepFailed', request_id: 'req-1', system: 'crm', retryable: true, attempt: 2, reason: 'timeout' },
+  { type: 'ErasureRequestCompleted', request_id: 'req-1' },
+];
+
+/** A valid event with sensible defaults; pass what the test cares about. */
+export function consentEvent(overrides: Partial<ConsentEvent> = {}): ConsentEvent {
+  const now = Date.now();
+  return {
+    event_id: randomUUID(),
+    subject_id: `subj-${randomUUID().slice(0, 8)}`,
+    occurred_at: now,
+    recorded_at: now,
+    source: 'API',
+    actor: 'test-suite',
+    jurisdiction: 'GDPR',
+    policy_version: null,
+    purposes: ['marketing'],
+    correlation_id: null,
+    causation_id: null,
+    identities: null,
+    payload: { type: 'ConsentWithdrawn' },
+    ...overrides,
+  };
+}
