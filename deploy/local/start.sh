@@ -1,11 +1,45 @@
 #!/usr/bin/env bash
 # `npm start`: Lethe on local defaults. Brings up the local stack unless external Kafka and
-# registry are named (KAFKA_BROKERS and SCHEMA_REGISTRY_URL), then runs Lethe's services.
+# registry are named (KAFKA_BROKERS and SCHEMA_REGISTRY_URL), makes a development API key on
+# first run, then runs consent-api and the projector until Ctrl-C.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+KEY_FILE="${LETHE_DEV_KEY_FILE:-$ROOT/.cache/lethe/dev-api-key}"
+NODE=(node -r @swc-node/register)
 
 if [[ -z "${KAFKA_BROKERS:-}" || -z "${SCHEMA_REGISTRY_URL:-}" ]]; then
   bash "$ROOT/deploy/local/stack.sh" up
 else
   echo "[start] using KAFKA_BROKERS and SCHEMA_REGISTRY_URL; the local stack is not started"
 fi
+
+if [[ ! -s "$KEY_FILE" ]]; then
+  mkdir -p "$(dirname "$KEY_FILE")"
+  (umask 077 && "${NODE[@]}" apps/consent-api/src/api-keys.cli.ts create local-dev >"$KEY_FILE")
+  echo "[start] created a development API key with every scope in $KEY_FILE"
+fi
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "[start] stopping Lethe"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+run() { # name, entry file
+  local name="$1" entry="$2"
+  "${NODE[@]}" "$entry" > >(sed -u "s/^/[$name] /") 2>&1 &
+  pids+=($!)
+}
+
+run consent-api apps/consent-api/src/main.ts
+run projector apps/projector/src/main.ts
+echo "[start] consent-api on http://${LETHE_API_HOST:-127.0.0.1}:${LETHE_API_PORT:-3000} (docs at /docs); API key: \$(cat ${KEY_FILE#"$ROOT"/})"
+
+# Stop everything when either process exits, so a crash is never silent.
+wait -n "${pids[@]}"
+echo "[start] a Lethe process exited; stopping the rest" >&2
+exit 1

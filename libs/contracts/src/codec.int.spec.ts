@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { consentEvent, SAMPLE_PAYLOADS, testEndpoints, uniqueName } from '@lethe/testing';
-import { ConsentEventCodec, loadSchema, SCHEMA_DIR, setSubjectCompatibility, UndecodableRecordError } from '.';
+import { ConsentEventCodec, ConsentState, ConsentStateCodec, loadSchema, SCHEMA_DIR, setSubjectCompatibility, UndecodableRecordError } from '.';
 
 const registryUrl = testEndpoints().schemaRegistryUrl;
 const registry = new SchemaRegistry({ host: registryUrl });
@@ -53,6 +53,22 @@ describe('ConsentEventCodec', () => {
   });
 });
 
+describe('ConsentStateCodec', () => {
+  it('round-trips a subject state', async () => {
+    const codec = ConsentStateCodec.forRegistry(registryUrl, uniqueName('test.state') + '-value');
+    const state: ConsentState = {
+      subject_id: 'subj-1',
+      version: 3,
+      updated_at: Date.now(),
+      purposes: { marketing: { status: 'WITHDRAWN', policy_version: '2026-01', at: Date.now() } },
+      opt_outs: ['SALE'],
+      objections: ['*'],
+      erasure: 'OPEN',
+    };
+    expect(await codec.decode(await codec.encode(state))).toEqual(state);
+  });
+});
+
 describe('schema compatibility in the registry', () => {
   it('refuses an incompatible change and accepts a compatible one under BACKWARD', async () => {
     const subject = uniqueName('test.compat') + '-value';
@@ -78,19 +94,17 @@ describe('schema compatibility in the registry', () => {
     expect(id).toBeGreaterThan(0);
   });
 
-  it('accepts the current consent-event schema after every released version', async () => {
+  it.each(['consent-event', 'consent-state'] as const)('accepts the current %s schema after every released version', async (name) => {
     const subject = uniqueName('test.history') + '-value';
     await setSubjectCompatibility(registryUrl, subject, COMPATIBILITY.BACKWARD);
     const history = readdirSync(resolve(SCHEMA_DIR, 'history'))
-      .filter((file) => file.startsWith('consent-event.v'))
+      .filter((file) => file.startsWith(`${name}.v`))
       .sort((a, b) => Number(a.match(/v(\d+)/)?.[1]) - Number(b.match(/v(\d+)/)?.[1]));
     expect(history.length).toBeGreaterThan(0);
     for (const file of history) {
       const schema = readFileSync(resolve(SCHEMA_DIR, 'history', file), 'utf8');
       await registry.register({ type: SchemaType.AVRO, schema }, { subject });
     }
-    await expect(
-      registry.register({ type: SchemaType.AVRO, schema: loadSchema('consent-event') }, { subject }),
-    ).resolves.toHaveProperty('id');
+    await expect(registry.register({ type: SchemaType.AVRO, schema: loadSchema(name) }, { subject })).resolves.toHaveProperty('id');
   });
 });

@@ -1,7 +1,8 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { ConsentEvent, ConsentEventPayload, CONSENT_EVENT_PAYLOAD_TYPES } from './generated/consent-event';
+import type { ConsentState } from './generated/consent-state';
 import { SUBJECTS } from './names';
-import { loadSchema, PAYLOAD_NAMESPACE } from './schemas';
+import { loadSchema, PAYLOAD_NAMESPACE, SchemaName } from './schemas';
 
 /** A record that cannot be read as a ConsentEvent. Not retriable: it goes to the dead-letter topic. */
 export class UndecodableRecordError extends Error {
@@ -16,23 +17,22 @@ type WrappedPayload = Record<string, Record<string, unknown>>;
 type AvroConsentEvent = Omit<ConsentEvent, 'payload'> & { payload: WrappedPayload };
 
 /**
- * Encodes and decodes consent.log values in the Confluent wire format (magic byte, schema id,
+ * Encodes and decodes one topic's values in the Confluent wire format (magic byte, schema id,
  * Avro body) through a Confluent-compatible registry. The schema is registered once per
  * process, under a subject whose compatibility is pinned to BACKWARD first; concurrent callers
  * share that one registration. Decoding uses the writer's schema id from each record.
  */
-export class ConsentEventCodec {
+export class RegistryCodec<T> {
   private schemaId?: Promise<number>;
 
   constructor(
     private readonly registry: SchemaRegistry,
     private readonly registryUrl: string,
-    private readonly subject: string = SUBJECTS.consentLogValue,
+    private readonly schema: SchemaName,
+    private readonly subject: string,
+    private readonly toAvro: (value: T) => unknown = (value) => value,
+    private readonly fromAvro: (avro: never) => T = (avro) => avro as T,
   ) {}
-
-  static forRegistry(registryUrl: string, subject?: string): ConsentEventCodec {
-    return new ConsentEventCodec(new SchemaRegistry({ host: registryUrl }), registryUrl, subject);
-  }
 
   /** Registers the schema (once) and returns its id. */
   register(): Promise<number> {
@@ -43,32 +43,46 @@ export class ConsentEventCodec {
     return this.schemaId;
   }
 
-  async encode(event: ConsentEvent): Promise<Buffer> {
+  async encode(value: T): Promise<Buffer> {
     const id = await this.register();
-    return this.registry.encode(id, toAvro(event));
+    return this.registry.encode(id, this.toAvro(value));
   }
 
-  async decode(value: Buffer | null): Promise<ConsentEvent> {
+  async decode(value: Buffer | null): Promise<T> {
     if (!value || value.length < 5 || value[0] !== 0) {
       throw new UndecodableRecordError('not in the Confluent wire format');
     }
-    let decoded: AvroConsentEvent;
+    let decoded: unknown;
     try {
-      decoded = (await this.registry.decode(value)) as AvroConsentEvent;
+      decoded = await this.registry.decode(value);
     } catch (error) {
       if (isRegistryUnavailable(error)) throw error; // retriable: the registry, not the record
       throw new UndecodableRecordError(`Avro body does not match schema ${value.readInt32BE(1)}`);
     }
-    return fromAvro(decoded);
+    return this.fromAvro(decoded as never);
   }
 
   private async registerOnce(): Promise<number> {
     await setSubjectCompatibility(this.registryUrl, this.subject, COMPATIBILITY.BACKWARD);
     const { id } = await this.registry.register(
-      { type: SchemaType.AVRO, schema: loadSchema('consent-event') },
+      { type: SchemaType.AVRO, schema: loadSchema(this.schema) },
       { subject: this.subject, compatibility: COMPATIBILITY.BACKWARD },
     );
     return id;
+  }
+}
+
+/** consent.log values. Avro's wrapped payload union becomes a union tagged by `type`. */
+export class ConsentEventCodec extends RegistryCodec<ConsentEvent> {
+  static forRegistry(registryUrl: string, subject: string = SUBJECTS.consentLogValue): ConsentEventCodec {
+    return new ConsentEventCodec(new SchemaRegistry({ host: registryUrl }), registryUrl, 'consent-event', subject, toAvro, fromAvro);
+  }
+}
+
+/** consent.state values. */
+export class ConsentStateCodec extends RegistryCodec<ConsentState> {
+  static forRegistry(registryUrl: string, subject: string = SUBJECTS.consentStateValue): ConsentStateCodec {
+    return new ConsentStateCodec(new SchemaRegistry({ host: registryUrl }), registryUrl, 'consent-state', subject);
   }
 }
 

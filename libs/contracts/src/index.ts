@@ -1,4 +1,5 @@
 export * from './codec';
 export * from './generated/consent-event';
+export * from './generated/consent-state';
 export * from './names';
 export * from './schemas';

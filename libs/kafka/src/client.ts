@@ -22,6 +22,9 @@ export function createSafeProducer(kafka: Kafka): Producer {
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
+    // The idempotent producer must keep retrying to keep its sequence; callers bound their
+    // own wait (a late success is a duplicate the fold ignores, never a loss).
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
   });
 }
 

@@ -21,7 +21,8 @@ export function createDataSource({ url, poolSize = 10, schema }: DatabaseOptions
     type: 'postgres',
     url,
     schema,
-    extra: { max: poolSize, ...(schema ? { options: `-c search_path=${schema}` } : {}) },
+    // At least two: migrations run on one connection while another holds their advisory lock.
+    extra: { max: Math.max(2, poolSize), ...(schema ? { options: `-c search_path=${schema}` } : {}) },
     migrations: MIGRATIONS,
     migrationsTableName: 'lethe_migrations',
     synchronize: false,
@@ -34,6 +35,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   const dataSource = createDataSource(options);
   await dataSource.initialize();
   if (options.schema) await dataSource.query(`create schema if not exists "${options.schema}"`);
-  await dataSource.runMigrations({ transaction: 'all' });
+  // Several apps start at once and each migrates: one at a time, under an advisory lock.
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`select pg_advisory_lock(hashtext('lethe_migrations'))`);
+    await dataSource.runMigrations({ transaction: 'all' });
+  } finally {
+    await runner.query(`select pg_advisory_unlock(hashtext('lethe_migrations'))`).catch(() => undefined);
+    await runner.release();
+  }
   return dataSource;
 }

@@ -1,0 +1,55 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { Admin, Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { ConsentEventCodec } from '@lethe/contracts';
+import { KeyStore } from '@lethe/identity-vault';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyStore } from './auth/api-keys';
+import type { ApiConfig } from './config';
+import { IdempotencyStore } from './idempotency/idempotency-store';
+import { EVENT_CODEC, EVENT_PRODUCER, EventLog } from './platform/event-log';
+import { HealthController, KAFKA_ADMIN } from './platform/health.controller';
+import { HttpErrorFilter } from './platform/http-errors';
+import { Metrics } from './platform/metrics';
+import { API_CONFIG, DATABASE, KEY_STORE } from './platform/tokens';
+import { ReadsController } from './reads/reads.controller';
+import { ConsentController } from './writes/consent.controller';
+import { ConsentWriter } from './writes/consent-writer';
+import { GpcController } from './writes/gpc.controller';
+
+/** What main.ts connects before the app starts; tests build the same from the test stack. */
+export interface ApiRuntime {
+  config: ApiConfig;
+  db: DataSource;
+  producer: Producer;
+  admin: Admin;
+  codec: ConsentEventCodec;
+  keyStore: KeyStore;
+}
+
+@Module({})
+export class ApiModule {
+  static forRuntime(runtime: ApiRuntime): DynamicModule {
+    return {
+      module: ApiModule,
+      controllers: [ConsentController, GpcController, ReadsController, HealthController],
+      providers: [
+        { provide: API_CONFIG, useValue: runtime.config },
+        { provide: DATABASE, useValue: runtime.db },
+        { provide: EVENT_PRODUCER, useValue: runtime.producer },
+        { provide: KAFKA_ADMIN, useValue: runtime.admin },
+        { provide: EVENT_CODEC, useValue: runtime.codec },
+        { provide: KEY_STORE, useValue: runtime.keyStore },
+        { provide: ApiKeyStore, useValue: new ApiKeyStore(runtime.db) },
+        { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db) },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        ConsentController,
+        ConsentWriter,
+        EventLog,
+        Metrics,
+      ],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { Action, allows, ApiKeyStore, Principal } from './api-keys';
+
+const REQUIRED_ACTION = 'lethe:required-action';
+
+/** Marks a route with the action its API key must be allowed. */
+export const RequireAction = (action: Action) => SetMetadata(REQUIRED_ACTION, action);
+
+export type AuthenticatedRequest = FastifyRequest & { principal: Principal };
+
+/**
+ * Authenticates `Authorization: Bearer <key>` (or `X-Api-Key`) and checks the route's action.
+ * 401 when the key is missing or unknown, 403 when it may not do this. Purpose scopes are
+ * checked where the purposes are known, in the write service.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly keys: ApiKeyStore,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const action = this.reflector.get<Action | undefined>(REQUIRED_ACTION, context.getHandler());
+    if (!action) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const key = bearer(request.headers.authorization) ?? header(request.headers['x-api-key']);
+    if (!key) throw new UnauthorizedException('an API key is required: Authorization: Bearer <key>');
+    const principal = await this.keys.authenticate(key);
+    if (!principal) throw new UnauthorizedException('the API key is not valid');
+    if (!allows(principal, action)) {
+      throw new ForbiddenException(`this API key may not ${action}`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}
+
+function bearer(value: string | undefined): string | undefined {
+  const match = value?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1];
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

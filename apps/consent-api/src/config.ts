@@ -1,0 +1,41 @@
+import {
+  databaseSchemaFrom,
+  Endpoints,
+  endpointsFrom,
+  Env,
+  integer,
+  masterKeyFrom,
+  TopicSettings,
+  topicSettingsFrom,
+} from '@lethe/config';
+
+export interface ApiConfig {
+  endpoints: Endpoints;
+  topics: TopicSettings;
+  host: string;
+  port: number;
+  /** How long a write may wait for the broker's acknowledgement before answering 503. */
+  brokerTimeoutMs: number;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+  masterKey: Buffer;
+  developmentMasterKey: boolean;
+  /** A PostgreSQL schema to use instead of the default search path (LETHE_DB_SCHEMA). */
+  databaseSchema?: string;
+}
+
+/** Reads and checks the configuration once, at boot; a bad value stops the process, saying which. */
+export function loadApiConfig(env: Env): ApiConfig {
+  const master = masterKeyFrom(env);
+  return {
+    endpoints: endpointsFrom(env),
+    topics: topicSettingsFrom(env),
+    host: env.LETHE_API_HOST ?? '127.0.0.1',
+    port: integer(env, 'LETHE_API_PORT', 3000, 1, 65_535),
+    brokerTimeoutMs: integer(env, 'LETHE_BROKER_TIMEOUT_MS', 10_000, 100, 120_000),
+    bodyLimitBytes: integer(env, 'LETHE_API_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
+    masterKey: master.key,
+    developmentMasterKey: master.development,
+    databaseSchema: databaseSchemaFrom(env),
+  };
+}

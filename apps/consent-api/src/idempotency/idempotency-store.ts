@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { ConflictException, UnprocessableEntityException } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export interface StoredResponse {
+  statusCode: number;
+  body: unknown;
+}
+
+/**
+ * Remembers the first response to each (service, Idempotency-Key) so a retry gets it again and
+ * writes nothing. A key is claimed before the write (status 0) so two concurrent requests with
+ * one key cannot both write; a failed write releases it so the client can retry.
+ */
+export class IdempotencyStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** Claims the key, or returns the stored response of the request that claimed it first. */
+  async claim(actor: string, key: string, requestHash: string): Promise<StoredResponse | null> {
+    const inserted = await this.db.query(
+      `insert into idempotency_keys (actor, key, request_hash, status_code, response)
+       values ($1, $2, $3, 0, 'null') on conflict (actor, key) do nothing returning key`,
+      [actor, key, requestHash],
+    );
+    if (inserted.length > 0) return null;
+    const [row] = await this.db.query(
+      `select request_hash, status_code, response from idempotency_keys where actor = $1 and key = $2`,
+      [actor, key],
+    );
+    if (!row) return this.claim(actor, key, requestHash); // released in between: try again
+    if (row.request_hash !== requestHash) {
+      throw new UnprocessableEntityException('this Idempotency-Key was already used for a different request');
+    }
+    if (row.status_code === 0) {
+      throw new ConflictException('a request with this Idempotency-Key is still in progress; retry shortly');
+    }
+    return { statusCode: row.status_code, body: row.response };
+  }
+
+  async complete(actor: string, key: string, response: StoredResponse): Promise<void> {
+    await this.db.query(`update idempotency_keys set status_code = $3, response = $4 where actor = $1 and key = $2`, [
+      actor,
+      key,
+      response.statusCode,
+      JSON.stringify(response.body),
+    ]);
+  }
+
+  async release(actor: string, key: string): Promise<void> {
+    await this.db.query(`delete from idempotency_keys where actor = $1 and key = $2 and status_code = 0`, [actor, key]);
+  }
+}
+
+/** A stable fingerprint of what was asked, to catch one key reused for another request. */
+export function requestHash(route: string, subjectId: string, body: unknown): string {
+  return createHash('sha256').update(JSON.stringify([route, subjectId, canonical(body)])).digest('hex');
+}
+
+/**
+ * The event id of a keyed request: derived from the service and its key, so even a write whose
+ * acknowledgement was lost and is sent again carries the same id, which the fold ignores.
+ */
+export function eventIdFor(actor: string, key: string): string {
+  const hex = createHash('sha256').update(`${actor}\u0000${key}`).digest('hex');
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}

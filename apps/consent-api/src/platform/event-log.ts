@@ -1,0 +1,68 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Producer } from 'kafkajs';
+import { ConsentEvent, ConsentEventCodec, HEADERS, TOPICS } from '@lethe/contracts';
+import { ACKS_ALL } from '@lethe/kafka';
+import { Metrics } from './metrics';
+import { API_CONFIG } from './tokens';
+import type { ApiConfig } from '../config';
+
+/** The broker did not confirm a write in time; the caller should retry with the same key. */
+export class BrokerUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('the event log did not acknowledge the write', { cause });
+  }
+}
+
+export const EVENT_PRODUCER = Symbol('Producer');
+export const EVENT_CODEC = Symbol('ConsentEventCodec');
+
+/**
+ * Appends events to consent.log. Resolves only once every in-sync replica has the records
+ * (acks=all, idempotent producer); otherwise rejects with BrokerUnavailableError. A write that
+ * timed out here may still land later: callers resend with the same event id, which the fold
+ * treats as a duplicate.
+ */
+@Injectable()
+export class EventLog implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_PRODUCER) private readonly producer: Producer,
+    @Inject(EVENT_CODEC) private readonly codec: ConsentEventCodec,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async append(events: ConsentEvent[]): Promise<void> {
+    const stopTimer = this.metrics.brokerWriteSeconds.startTimer();
+    try {
+      const messages = await Promise.all(
+        events.map(async (event) => ({
+          key: event.subject_id,
+          value: await this.codec.encode(event),
+          headers: { [HEADERS.eventType]: event.payload.type },
+        })),
+      );
+      await withTimeout(
+        this.producer.send({ topic: TOPICS.consentLog, acks: ACKS_ALL, messages }),
+        this.config.brokerTimeoutMs,
+      );
+    } catch (error) {
+      this.metrics.brokerWriteFailures.inc();
+      throw new BrokerUnavailableError(error);
+    } finally {
+      stopTimer();
+    }
+    for (const event of events) this.metrics.eventsWritten.inc({ type: event.payload.type });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of the API. Labels are routes and event types, never subject ids. */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'lethe_api_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventsWritten = new Counter({
+    name: 'lethe_api_events_written_total',
+    help: 'Events acknowledged by the broker, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly brokerWriteSeconds = new Histogram({
+    name: 'lethe_api_broker_write_seconds',
+    help: 'Time from encode to the broker acknowledging a write (acks=all)',
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly brokerWriteFailures = new Counter({
+    name: 'lethe_api_broker_write_failures_total',
+    help: 'Writes the broker did not acknowledge in time (answered 503)',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'lethe_api_' });
+  }
+}

@@ -1,0 +1,77 @@
+import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import type { SubjectState } from '@lethe/consent-domain';
+import { RequireAction } from '../auth/api-key.guard';
+import { DATABASE } from '../platform/tokens';
+import { SubjectIdPipe } from '../writes/subject-id.pipe';
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+const isoColumn = (value: Date | null) => (value ? value.toISOString() : null);
+
+/** Reads come from the projection in PostgreSQL, which follows consent.log within moments. */
+@ApiTags('reads')
+@ApiBearerAuth()
+@Controller('v1')
+export class ReadsController {
+  constructor(@Inject(DATABASE) private readonly db: DataSource) {}
+
+  @Get('subjects/:subjectId/consent')
+  @RequireAction('read')
+  @ApiOperation({ summary: 'The current consent, opt-outs, objections and erasure requests of a subject' })
+  async consent(@Param('subjectId', SubjectIdPipe) subjectId: string) {
+    const [row] = await this.db.query(`select state, updated_at from subject_state where subject_id = $1`, [subjectId]);
+    if (!row) throw new NotFoundException('nothing is recorded for this subject yet');
+    const state = row.state as SubjectState;
+    return {
+      subjectId,
+      version: state.version,
+      updatedAt: isoColumn(row.updated_at),
+      purposes: mapValues(state.purposes, (p) => ({ status: p.status, policyVersion: p.policyVersion, at: iso(p.at) })),
+      optOuts: mapValues(state.optOuts, (o) => ({ at: iso(o?.at), source: o?.source, dueAt: iso(o?.dueAt) })),
+      objections: mapValues(state.objections, (o) => ({ at: iso(o.at), reason: o.reason })),
+      erasureRequests: Object.values(state.erasureRequests).map((r) => ({
+        requestId: r.requestId,
+        status: r.status,
+        dueAt: iso(r.dueAt),
+      })),
+    };
+  }
+
+  @Get('erasure-requests/:requestId')
+  @RequireAction('read')
+  @ApiOperation({ summary: 'An erasure request with the status of every downstream system' })
+  async erasureRequest(@Param('requestId') requestId: string) {
+    const [request] = await this.db.query(`select * from erasure_requests where request_id = $1`, [requestId]);
+    if (!request) throw new NotFoundException('no erasure request has this id');
+    const steps = await this.db.query(`select * from erasure_steps where request_id = $1 order by system`, [requestId]);
+    return {
+      requestId,
+      subjectId: request.subject_id,
+      status: request.status,
+      scope: request.scope,
+      jurisdiction: request.jurisdiction,
+      keepTransactionHistory: request.keep_transaction_history,
+      requestedAt: isoColumn(request.requested_at),
+      dueAt: isoColumn(request.due_at),
+      extendableTo: isoColumn(request.extendable_to),
+      completedAt: isoColumn(request.completed_at),
+      systems: steps.map((step: Record<string, never>) => ({
+        system: step.system,
+        status: step.status,
+        action: step.action,
+        counts: step.counts,
+        evidenceHash: step.evidence_hash,
+        legalHold: step.legal_hold,
+        retryable: step.retryable,
+        attempt: step.attempt,
+        reason: step.reason,
+        at: isoColumn(step.acted_at),
+      })),
+    };
+  }
+}
+
+function mapValues<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
+}

@@ -1,0 +1,33 @@
+import { reach } from '@lethe/config';
+import { ConsentEventCodec } from '@lethe/contracts';
+import { PostgresKeyStore } from '@lethe/identity-vault';
+import { createKafka, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
+import { openDatabase } from '@lethe/persistence';
+import type { ApiRuntime } from './app.module';
+import type { ApiConfig } from './config';
+
+/**
+ * Connects everything the API needs, failing fast with the name of what did not answer:
+ * migrations, topics (created with their configs), the schema registration, the producer.
+ */
+export async function connectApiRuntime(config: ApiConfig, clientId = 'lethe-consent-api'): Promise<ApiRuntime> {
+  const db = await reach('PostgreSQL (DATABASE_URL)', () => openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }));
+  const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId });
+  const admin = kafka.admin();
+  await reach('Kafka (KAFKA_BROKERS)', async () => {
+    await admin.connect();
+    await ensureTopics(admin, letheTopics(config.topics));
+  });
+  const codec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
+  await reach('schema registry (SCHEMA_REGISTRY_URL)', () => codec.register());
+  const producer = createSafeProducer(kafka);
+  await reach('Kafka producer', () => producer.connect());
+  return { config, db, admin, producer, codec, keyStore: new PostgresKeyStore(db, config.masterKey) };
+}
+
+export async function closeApiRuntime(runtime: ApiRuntime): Promise<void> {
+  await runtime.producer.disconnect();
+  await runtime.admin.disconnect();
+  await runtime.db.destroy();
+}
+

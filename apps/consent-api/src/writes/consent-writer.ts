@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ConsentCommand, decide, DomainError, initialState, SubjectState } from '@lethe/consent-domain';
+import type { ConsentEvent, Jurisdiction, Source } from '@lethe/contracts';
+import { encryptIdentities, Identity, KeyStore, ShreddedKeyError } from '@lethe/identity-vault';
+import { Action, allows, Principal } from '../auth/api-keys';
+import { eventIdFor, IdempotencyStore, requestHash, StoredResponse } from '../idempotency/idempotency-store';
+import { EventLog } from '../platform/event-log';
+import { DATABASE, KEY_STORE } from '../platform/tokens';
+
+export interface WriteRequest {
+  principal: Principal;
+  action: Action;
+  route: string;
+  subjectId: string;
+  command: ConsentCommand;
+  body: object;
+  source: Source;
+  jurisdiction: Jurisdiction;
+  occurredAt?: string;
+  correlationId?: string;
+  idempotencyKey?: string;
+  eventId?: string;
+  identities?: Identity[];
+}
+
+/**
+ * Turns an authorised request into events on consent.log: checks the key's purposes, replays a
+ * repeated Idempotency-Key, decides against the subject's projected state, encrypts identities,
+ * and answers only after the broker acknowledged the write.
+ */
+@Injectable()
+export class ConsentWriter {
+  constructor(
+    private readonly log: EventLog,
+    private readonly idempotency: IdempotencyStore,
+    @Inject(DATABASE) private readonly db: DataSource,
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
+  ) {}
+
+  async write(request: WriteRequest): Promise<StoredResponse> {
+    const purposes = 'purposes' in request.command ? [...(request.command.purposes ?? [])] : [];
+    if (!allows(request.principal, request.action, purposes)) {
+      throw new ForbiddenException('this API key may not write one of these purposes');
+    }
+    const actor = request.principal.service;
+    // The client's event id doubles as an idempotency key when no header is given.
+    const key = request.idempotencyKey ?? (request.eventId ? `event:${request.eventId}` : undefined);
+    if (!key) return this.decideAndAppend(request, request.eventId ?? randomUUID());
+
+    const hash = requestHash(request.route, request.subjectId, request.body);
+    const previous = await this.idempotency.claim(actor, key, hash);
+    if (previous) return previous;
+    try {
+      const response = await this.decideAndAppend(request, request.eventId ?? eventIdFor(actor, key));
+      await this.idempotency.complete(actor, key, response);
+      return response;
+    } catch (error) {
+      await this.idempotency.release(actor, key);
+      throw error;
+    }
+  }
+
+  private async decideAndAppend(request: WriteRequest, eventId: string): Promise<StoredResponse> {
+    const state = await this.projectedState(request.subjectId);
+    const decision = decide(request.command, state, {
+      eventId,
+      subjectId: request.subjectId,
+      now: Date.now(),
+      occurredAt: request.occurredAt ? Date.parse(request.occurredAt) : null,
+      source: request.source,
+      actor: request.principal.service,
+      jurisdiction: request.jurisdiction,
+      correlationId: request.correlationId ?? null,
+    });
+    if (decision.kind === 'reject') throw decision.error;
+    if (decision.kind === 'ignore') {
+      return { statusCode: 200, body: { status: 'unchanged', reason: decision.reason, subjectId: request.subjectId } };
+    }
+    const events = await this.withIdentities(decision.events, request.identities);
+    await this.log.append(events);
+    const [first] = events;
+    return {
+      statusCode: 202,
+      body: {
+        status: 'accepted',
+        eventId: first.event_id,
+        subjectId: first.subject_id,
+        type: first.payload.type,
+        ...('request_id' in first.payload ? { requestId: first.payload.request_id } : {}),
+        recordedAt: new Date(first.recorded_at).toISOString(),
+      },
+    };
+  }
+
+  /** The projector's view of the subject; it may trail the log by a moment. */
+  async projectedState(subjectId: string): Promise<SubjectState> {
+    const [row] = await this.db.query(`select state from subject_state where subject_id = $1`, [subjectId]);
+    return (row?.state as SubjectState | undefined) ?? initialState(subjectId);
+  }
+
+  private async withIdentities(events: ConsentEvent[], identities: Identity[] | undefined): Promise<ConsentEvent[]> {
+    if (!identities?.length) return events;
+    const key = await this.keys.keyFor(events[0].subject_id).catch((error: unknown) => {
+      if (error instanceof ShreddedKeyError) {
+        throw new DomainError('illegal_state', 'subject_key_shredded', 'identifiers can no longer be stored for this subject');
+      }
+      throw error;
+    });
+    return events.map((event) => ({ ...event, identities: encryptIdentities(identities, event.subject_id, key) }));
+  }
+}

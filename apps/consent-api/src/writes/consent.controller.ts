@@ -1,0 +1,122 @@
+import { BadRequestException, Body, Controller, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import type { ConsentCommand } from '@lethe/consent-domain';
+import type { Source } from '@lethe/contracts';
+import { Action } from '../auth/api-keys';
+import { AuthenticatedRequest, RequireAction } from '../auth/api-key.guard';
+import { StoredResponse } from '../idempotency/idempotency-store';
+import { ConsentWriter } from './consent-writer';
+import { ErasureDto, GrantDto, ObjectionDto, OptOutDto, WithdrawDto, WriteEnvelopeDto } from './dto';
+import { SubjectIdPipe } from './subject-id.pipe';
+
+const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+function checkedKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new BadRequestException({
+      error: 'validation',
+      field: 'Idempotency-Key',
+      message: 'Idempotency-Key must be 1-255 visible ASCII characters',
+    });
+  }
+  return key;
+}
+
+@ApiTags('writes')
+@ApiBearerAuth()
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first response and writes nothing.' })
+@ApiResponse({ status: 202, description: 'On consent.log: every in-sync replica acknowledged it.' })
+@ApiResponse({ status: 400, description: 'Invalid input; the message names the field.' })
+@ApiResponse({ status: 401, description: 'Missing or unknown API key.' })
+@ApiResponse({ status: 403, description: 'The key may not write this action or purpose.' })
+@ApiResponse({ status: 409, description: 'Refused by the consent rules (reason says which).' })
+@ApiResponse({ status: 503, description: 'The event log is unavailable; retry with the same Idempotency-Key.' })
+@Controller('v1/subjects/:subjectId')
+export class ConsentController {
+  constructor(private readonly writer: ConsentWriter) {}
+
+  @Post('consents/grant')
+  @HttpCode(202)
+  @RequireAction('consent:write')
+  @ApiOperation({ summary: 'Record consent to purposes under a policy version' })
+  grant(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: GrantDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
+    const command: ConsentCommand = { type: 'GrantConsent', purposes: body.purposes, policyVersion: body.policyVersion };
+    return this.run('consent:write', 'grant', subjectId, command, body, req, reply, key);
+  }
+
+  @Post('consents/withdraw')
+  @HttpCode(202)
+  @RequireAction('consent:write')
+  @ApiOperation({ summary: 'Withdraw consent to purposes' })
+  withdraw(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: WithdrawDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
+    return this.run('consent:write', 'withdraw', subjectId, { type: 'WithdrawConsent', purposes: body.purposes }, body, req, reply, key);
+  }
+
+  @Post('objections')
+  @HttpCode(202)
+  @RequireAction('objection:write')
+  @ApiOperation({ summary: 'Record an objection to processing (no purposes: to all processing)' })
+  object(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: ObjectionDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
+    const command: ConsentCommand = { type: 'RaiseObjection', purposes: body.purposes ?? [], reason: body.reason ?? null };
+    return this.run('objection:write', 'objection', subjectId, command, body, req, reply, key);
+  }
+
+  @Post('opt-outs')
+  @HttpCode(202)
+  @RequireAction('optout:write')
+  @ApiOperation({ summary: 'Record an opt-out of sale, sharing, targeted advertising or profiling' })
+  optOut(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: OptOutDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
+    return this.run('optout:write', 'opt-out', subjectId, { type: 'RecordOptOut', kinds: body.kinds }, body, req, reply, key);
+  }
+
+  @Post('erasure-requests')
+  @HttpCode(202)
+  @RequireAction('erasure:write')
+  @ApiOperation({ summary: 'Request erasure of the subject in every downstream system' })
+  erase(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: ErasureDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
+    const command: ConsentCommand = {
+      type: 'RequestErasure',
+      requestId: body.requestId ?? `er-${randomUUID()}`,
+      scope: body.scope,
+      purposes: body.purposes ?? [],
+      keepTransactionHistory: body.keepTransactionHistory ?? false,
+      systems: body.systems ?? [],
+    };
+    return this.run('erasure:write', 'erasure', subjectId, command, body, req, reply, key, body.identities);
+  }
+
+  /** Shared by every write: the writer does the work, the reply gets its status. */
+  async run(
+    action: Action,
+    route: string,
+    subjectId: string,
+    command: ConsentCommand,
+    body: WriteEnvelopeDto,
+    req: AuthenticatedRequest,
+    reply: FastifyReply,
+    idempotencyKey?: string,
+    identities?: ErasureDto['identities'],
+    source: Source = body.source ?? 'API',
+  ): Promise<unknown> {
+    const response: StoredResponse = await this.writer.write({
+      principal: req.principal,
+      action,
+      route,
+      subjectId,
+      command,
+      body,
+      source,
+      jurisdiction: body.jurisdiction ?? 'UNSPECIFIED',
+      occurredAt: body.occurredAt,
+      correlationId: body.correlationId,
+      idempotencyKey: checkedKey(idempotencyKey),
+      eventId: body.eventId,
+      identities,
+    });
+    reply.status(response.statusCode);
+    return response.body;
+  }
+}

@@ -1,0 +1,146 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { ERASURE_SCOPE_SYMBOLS, JURISDICTION_SYMBOLS, OPT_OUT_KIND_SYMBOLS } from '@lethe/contracts';
+import { PURPOSE_NAME } from '@lethe/consent-domain';
+import { IDENTITY_TYPES } from '@lethe/identity-vault';
+
+/** Sources a client may claim; GPC is set only by the GPC endpoint, SYSTEM only by Lethe. */
+export const CLIENT_SOURCES = ['API', 'WEB', 'MOBILE', 'SDK', 'IMPORT'] as const;
+const SLUG = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+/** Fields every write may carry. */
+export class WriteEnvelopeDto {
+  @ApiPropertyOptional({ description: 'Your id for this fact; a retry with the same id writes nothing new.', format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  eventId?: string;
+
+  @ApiPropertyOptional({ description: 'When it happened (ISO 8601); defaults to when Lethe received it.' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  occurredAt?: string;
+
+  @ApiPropertyOptional({ enum: CLIENT_SOURCES, default: 'API' })
+  @IsOptional()
+  @IsIn(CLIENT_SOURCES)
+  source?: (typeof CLIENT_SOURCES)[number];
+
+  @ApiPropertyOptional({ enum: JURISDICTION_SYMBOLS, default: 'UNSPECIFIED' })
+  @IsOptional()
+  @IsIn(JURISDICTION_SYMBOLS)
+  jurisdiction?: (typeof JURISDICTION_SYMBOLS)[number];
+
+  @ApiPropertyOptional({ description: 'Ties related events together across services.', maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  correlationId?: string;
+}
+
+export class PurposesDto extends WriteEnvelopeDto {
+  @ApiProperty({ type: [String], example: ['marketing'], description: 'Lower-case purpose names.' })
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @Matches(PURPOSE_NAME, { each: true, message: 'each value in purposes must be a lower-case purpose name' })
+  purposes!: string[];
+}
+
+export class GrantDto extends PurposesDto {
+  @ApiProperty({ example: '2026-01', description: 'The consent policy version the subject was shown.' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'policyVersion must be 1-64 letters, digits, dots, dashes or underscores' })
+  policyVersion!: string;
+}
+
+export class WithdrawDto extends PurposesDto {}
+
+export class ObjectionDto extends WriteEnvelopeDto {
+  @ApiPropertyOptional({ type: [String], description: 'Purposes objected to; none means all processing.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @Matches(PURPOSE_NAME, { each: true, message: 'each value in purposes must be a lower-case purpose name' })
+  purposes?: string[];
+
+  @ApiPropertyOptional({ example: 'direct_marketing', description: 'A reason code, never free text.' })
+  @IsOptional()
+  @Matches(SLUG, { message: 'reason must be a lower-case code such as direct_marketing' })
+  reason?: string;
+}
+
+export class OptOutDto extends WriteEnvelopeDto {
+  @ApiProperty({ enum: OPT_OUT_KIND_SYMBOLS, isArray: true, example: ['SALE', 'SHARING'] })
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayUnique()
+  @IsIn(OPT_OUT_KIND_SYMBOLS, { each: true })
+  kinds!: (typeof OPT_OUT_KIND_SYMBOLS)[number][];
+}
+
+export class IdentityDto {
+  @ApiProperty({ enum: IDENTITY_TYPES })
+  @IsIn(IDENTITY_TYPES)
+  type!: (typeof IDENTITY_TYPES)[number];
+
+  @ApiProperty({ description: 'Encrypted with the subject key before it reaches the log.' })
+  @IsString()
+  @MaxLength(320)
+  value!: string;
+}
+
+export class ErasureDto extends WriteEnvelopeDto {
+  @ApiPropertyOptional({ description: 'Your id for the request; defaults to a new one.', example: 'dsr-2026-0042' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'requestId must be 1-128 letters, digits, dots, colons, dashes or underscores' })
+  requestId?: string;
+
+  @ApiProperty({ enum: ERASURE_SCOPE_SYMBOLS })
+  @IsIn(ERASURE_SCOPE_SYMBOLS)
+  scope!: (typeof ERASURE_SCOPE_SYMBOLS)[number];
+
+  @ApiPropertyOptional({ type: [String], description: 'Required when scope is PURPOSES.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @Matches(PURPOSE_NAME, { each: true, message: 'each value in purposes must be a lower-case purpose name' })
+  purposes?: string[];
+
+  @ApiPropertyOptional({ description: 'Keep transactions, without identifiers, where the law requires it.' })
+  @IsOptional()
+  @IsBoolean()
+  keepTransactionHistory?: boolean;
+
+  @ApiPropertyOptional({ type: [String], description: 'Downstream systems that must acknowledge.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @Matches(SLUG, { each: true, message: 'each value in systems must be a lower-case system name' })
+  systems?: string[];
+
+  @ApiPropertyOptional({ type: [IdentityDto], description: 'Identifiers downstream systems need to find the rows.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => IdentityDto)
+  identities?: IdentityDto[];
+}

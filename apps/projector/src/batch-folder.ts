@@ -1,0 +1,44 @@
+import { KafkaMessage } from 'kafkajs';
+import { evolve, initialState, isDomainError, SubjectState } from '@lethe/consent-domain';
+import type { ConsentEvent } from '@lethe/contracts';
+
+export interface DecodedRecord {
+  message: KafkaMessage;
+  /** The decoded event, or why it cannot be applied. */
+  event?: ConsentEvent;
+  problem?: string;
+}
+
+export interface FoldResult {
+  changed: SubjectState[];
+  rejected: { message: KafkaMessage; reason: string }[];
+}
+
+/**
+ * Applies a partition's records, in offset order, to the states they touch. Pure apart from the
+ * states passed in: the same records on the same states always give the same result. A record
+ * that cannot be applied is returned as rejected (for the dead-letter topic), never dropped.
+ */
+export function foldRecords(records: DecodedRecord[], stored: Map<string, SubjectState>): FoldResult {
+  const states = new Map<string, SubjectState>();
+  const rejected: FoldResult['rejected'] = [];
+  for (const { message, event, problem } of records) {
+    if (!event) {
+      rejected.push({ message, reason: problem ?? 'undecodable' });
+      continue;
+    }
+    if (message.key?.toString() !== event.subject_id) {
+      rejected.push({ message, reason: 'record key differs from the event subject_id' });
+      continue;
+    }
+    const before = states.get(event.subject_id) ?? stored.get(event.subject_id) ?? initialState(event.subject_id);
+    try {
+      states.set(event.subject_id, evolve(before, event));
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      rejected.push({ message, reason: `not applicable: ${error.reason}` });
+    }
+  }
+  const changed = [...states.values()].filter((state) => state !== stored.get(state.subjectId));
+  return { changed, rejected };
+}

@@ -1,0 +1,122 @@
+import { EntityManager } from 'typeorm';
+import type { SubjectState } from '@lethe/consent-domain';
+
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  /** The offset of the next record to read: one past the last one applied. */
+  nextOffset: string;
+}
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+/**
+ * The projector's reads and writes, in SQL. Every write is one multi-row statement whose rows
+ * travel as a single JSON parameter (jsonb_to_recordset), and all of a batch's writes run in one
+ * transaction together with the consumer offsets: a crash leaves either all or none of them.
+ */
+export class ProjectionStore {
+  constructor(private readonly groupId: string) {}
+
+  async offsets(db: EntityManager, topic: string): Promise<Map<number, string>> {
+    const rows = await db.query(`select partition, next_offset from consumer_offsets where group_id = $1 and topic = $2`, [
+      this.groupId,
+      topic,
+    ]);
+    return new Map(rows.map((row: { partition: number; next_offset: string }) => [row.partition, String(row.next_offset)]));
+  }
+
+  async states(db: EntityManager, subjectIds: string[]): Promise<Map<string, SubjectState>> {
+    if (subjectIds.length === 0) return new Map();
+    const rows = await db.query(`select subject_id, state from subject_state where subject_id = any($1)`, [subjectIds]);
+    return new Map(rows.map((row: { subject_id: string; state: SubjectState }) => [row.subject_id, row.state]));
+  }
+
+  async save(db: EntityManager, states: SubjectState[], offsets: PartitionOffset[]): Promise<void> {
+    if (states.length > 0) {
+      await upsert(db, 'subject_state', ['subject_id text', 'state jsonb', 'version integer'], ['subject_id'], states.map((s) => ({ subject_id: s.subjectId, state: s, version: s.version })), 'updated_at = now()');
+      await upsert(db, 'consent_purposes', ['subject_id text', 'purpose text', 'status text', 'policy_version text', 'changed_at timestamptz', 'event_id uuid'], ['subject_id', 'purpose'], states.flatMap(purposeRows));
+      const requests = states.flatMap((s) => Object.values(s.erasureRequests).map((r) => ({ subjectId: s.subjectId, request: r })));
+      await upsert(
+        db,
+        'erasure_requests',
+        ['request_id text', 'subject_id text', 'status text', 'requested boolean', 'scope text', 'jurisdiction text', 'keep_transaction_history boolean', 'requested_at timestamptz', 'due_at timestamptz', 'extendable_to timestamptz', 'completed_at timestamptz'],
+        ['request_id'],
+        requests.map(({ subjectId, request: r }) => ({
+          request_id: r.requestId,
+          subject_id: subjectId,
+          status: r.status,
+          requested: r.requested,
+          scope: r.scope,
+          jurisdiction: r.jurisdiction,
+          keep_transaction_history: r.keepTransactionHistory ?? false,
+          requested_at: iso(r.requestedAt),
+          due_at: iso(r.dueAt),
+          extendable_to: iso(r.extendableTo),
+          completed_at: iso(r.completedAt),
+        })),
+      );
+      await upsert(
+        db,
+        'erasure_steps',
+        ['request_id text', 'system text', 'status text', 'action text', 'counts jsonb', 'evidence_hash text', 'legal_hold text', 'retryable boolean', 'attempt integer', 'reason text', 'acted_at timestamptz', 'event_id uuid'],
+        ['request_id', 'system'],
+        requests.flatMap(({ request }) =>
+          Object.entries(request.systems).map(([system, step]) => ({
+            request_id: request.requestId,
+            system,
+            status: step.status,
+            action: step.action ?? null,
+            counts: step.counts ?? null,
+            evidence_hash: step.evidenceHash ?? null,
+            legal_hold: step.legalHold ?? null,
+            retryable: step.retryable ?? null,
+            attempt: step.attempt ?? null,
+            reason: step.reason ?? null,
+            acted_at: iso(step.at),
+            event_id: step.eventId,
+          })),
+        ),
+      );
+    }
+    await upsert(
+      db,
+      'consumer_offsets',
+      ['group_id text', 'topic text', 'partition integer', 'next_offset bigint'],
+      ['group_id', 'topic', 'partition'],
+      offsets.map((o) => ({ group_id: this.groupId, topic: o.topic, partition: o.partition, next_offset: o.nextOffset })),
+    );
+  }
+}
+
+function purposeRows(state: SubjectState) {
+  return Object.entries(state.purposes).map(([purpose, consent]) => ({
+    subject_id: state.subjectId,
+    purpose,
+    status: consent.status,
+    policy_version: consent.policyVersion,
+    changed_at: iso(consent.at),
+    event_id: consent.eventId,
+  }));
+}
+
+/** insert ... select from jsonb_to_recordset($1) on conflict (key) do update set every other column. */
+async function upsert(
+  db: EntityManager,
+  table: string,
+  columns: string[],
+  key: string[],
+  rows: object[],
+  extraSet?: string,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const names = columns.map((column) => column.split(' ')[0]);
+  const updates = names.filter((name) => !key.includes(name)).map((name) => `${name} = excluded.${name}`);
+  if (extraSet) updates.push(extraSet);
+  await db.query(
+    `insert into ${table} (${names.join(', ')})
+     select ${names.join(', ')} from jsonb_to_recordset($1::jsonb) as row(${columns.join(', ')})
+     on conflict (${key.join(', ')}) do update set ${updates.join(', ')}`,
+    [JSON.stringify(rows)],
+  );
+}

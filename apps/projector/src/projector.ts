@@ -1,0 +1,135 @@
+import { Logger } from '@nestjs/common';
+import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { ConsentEventCodec, ConsentStateCodec, TOPICS, UndecodableRecordError } from '@lethe/contracts';
+import { ACKS_ALL, sendToDeadLetter } from '@lethe/kafka';
+import { DecodedRecord, foldRecords } from './batch-folder';
+import { ProjectionStore } from './projection-store';
+import { toConsentState } from './state-view';
+
+export interface ProjectorDeps {
+  kafka: Kafka;
+  db: DataSource;
+  producer: Producer;
+  eventCodec: ConsentEventCodec;
+  stateCodec: ConsentStateCodec;
+  groupId: string;
+  maxBatchRecords: number;
+  concurrency: number;
+}
+
+/**
+ * Folds consent.log into PostgreSQL. Offsets live in PostgreSQL, written in the same transaction
+ * as the state they produced, so after any crash the projector resumes exactly where its last
+ * committed batch ended: nothing lost, nothing applied twice. Kafka's committed offsets are only
+ * a hint for lag monitoring. Changed subjects are published to consent.state before the commit
+ * (a re-run republishes the same values, which compaction absorbs).
+ */
+export class Projector {
+  private readonly logger = new Logger('projector');
+  private readonly store: ProjectionStore;
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  /** Per partition: the offset the next applied record must have. */
+  private readonly expected = new Map<number, string>();
+  /** Settles once the partitions of the latest assignment know where to resume. */
+  private resumed: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: ProjectorDeps) {
+    this.store = new ProjectionStore(deps.groupId);
+    this.consumer = deps.kafka.consumer({ groupId: deps.groupId, allowAutoTopicCreation: false });
+    this.admin = deps.kafka.admin();
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = payload.memberAssignment[TOPICS.consentLog] ?? [];
+      this.resumed = this.resumeFromStoredOffsets(partitions);
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.deps.concurrency,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.admin.disconnect();
+  }
+
+  private async resumeFromStoredOffsets(partitions: number[]): Promise<void> {
+    const stored = await this.store.offsets(this.deps.db.manager, TOPICS.consentLog);
+    const low = new Map((await this.admin.fetchTopicOffsets(TOPICS.consentLog)).map((p) => [p.partition, p.low]));
+    this.expected.clear();
+    for (const partition of partitions) {
+      const offset = stored.get(partition) ?? low.get(partition) ?? '0';
+      this.expected.set(partition, offset);
+      this.consumer.seek({ topic: TOPICS.consentLog, partition, offset });
+    }
+    this.logger.log(`resuming ${partitions.length} partition(s) from the offsets stored with the state`);
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
+    await this.resumed; // a failure here throws, and kafkajs retries the batch
+    const expected = this.expected.get(batch.partition);
+    if (expected === undefined) return; // not (or no longer) ours
+    // Records before the stored offset were applied already; a batch that starts after it is
+    // from a stale position (before our seek took effect) and would leave a gap: skip it.
+    const pending = batch.messages.filter((m) => BigInt(m.offset) >= BigInt(expected));
+    if (pending.length === 0) return;
+    if (pending[0].offset !== expected) {
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: expected });
+      return;
+    }
+    for (let start = 0; start < pending.length; start += this.deps.maxBatchRecords) {
+      if (!isRunning() || isStale()) return;
+      const slice = pending.slice(start, start + this.deps.maxBatchRecords);
+      await this.applySlice(batch.topic, batch.partition, slice);
+      const last = slice[slice.length - 1].offset;
+      this.expected.set(batch.partition, (BigInt(last) + 1n).toString());
+      resolveOffset(last);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  private async applySlice(topic: string, partition: number, messages: EachBatchPayload['batch']['messages']) {
+    const records = await Promise.all(messages.map((message) => this.decode(message)));
+    const nextOffset = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
+    await this.deps.db.transaction(async (tx) => {
+      const subjects = [...new Set(records.flatMap((r) => (r.event ? [r.event.subject_id] : [])))];
+      const { changed, rejected } = foldRecords(records, await this.store.states(tx, subjects));
+      await sendToDeadLetter(
+        this.deps.producer,
+        rejected.map(({ message, reason }) => ({ topic, partition, message, reason, groupId: this.deps.groupId })),
+      );
+      if (changed.length > 0) {
+        const now = Date.now();
+        await this.deps.producer.send({
+          topic: TOPICS.consentState,
+          acks: ACKS_ALL,
+          messages: await Promise.all(
+            changed.map(async (state) => ({ key: state.subjectId, value: await this.deps.stateCodec.encode(toConsentState(state, now)) })),
+          ),
+        });
+      }
+      await this.store.save(tx, changed, [{ topic, partition, nextOffset }]);
+      if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${TOPICS.consentDlq}`);
+    });
+  }
+
+  /** Undecodable records become rejections; a registry outage throws, so the batch is retried. */
+  private async decode(message: DecodedRecord['message']): Promise<DecodedRecord> {
+    try {
+      return { message, event: await this.deps.eventCodec.decode(message.value) };
+    } catch (error) {
+      if (error instanceof UndecodableRecordError) return { message, problem: error.message };
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { reach } from '@lethe/config';
+import { ConsentEventCodec, ConsentStateCodec } from '@lethe/contracts';
+import { createKafka, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
+import { openDatabase } from '@lethe/persistence';
+import type { ProjectorConfig } from './config';
+import { Projector } from './projector';
+
+/** Connects what the projector needs (failing fast, naming what did not answer) and starts it. */
+export async function startProjector(config: ProjectorConfig, clientId = 'lethe-projector') {
+  const db = await reach('PostgreSQL (DATABASE_URL)', () =>
+    openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }),
+  );
+  const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId });
+  const admin = kafka.admin();
+  await reach('Kafka (KAFKA_BROKERS)', async () => {
+    await admin.connect();
+    await ensureTopics(admin, letheTopics(config.topics));
+    await admin.disconnect();
+  });
+  const eventCodec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
+  const stateCodec = ConsentStateCodec.forRegistry(config.endpoints.schemaRegistryUrl);
+  await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register()]));
+  const producer = createSafeProducer(kafka);
+  await producer.connect();
+  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, groupId: config.groupId, maxBatchRecords: config.maxBatchRecords, concurrency: config.concurrency });
+  await projector.start();
+  return {
+    projector,
+    db,
+    stop: async () => {
+      await projector.stop();
+      await producer.disconnect();
+      await db.destroy();
+    },
+  };
+}
+

@@ -1,0 +1,69 @@
+import type { ConsentEvent, ErasureScope, Jurisdiction, OptOutKind, Source } from '@lethe/contracts';
+import type { DomainError } from './errors';
+
+/** What a subject (or a service on their behalf) asks for. `decide` turns it into events. */
+export type ConsentCommand = GrantConsent | WithdrawConsent | RaiseObjection | RecordOptOut | RequestErasure;
+
+export interface GrantConsent {
+  type: 'GrantConsent';
+  purposes: readonly string[];
+  /** The consent policy the subject was shown: consent must be demonstrable (GDPR Art. 7(1)). */
+  policyVersion: string;
+}
+
+export interface WithdrawConsent {
+  type: 'WithdrawConsent';
+  purposes: readonly string[];
+}
+
+export interface RaiseObjection {
+  type: 'RaiseObjection';
+  /** Empty objects to all processing. */
+  purposes: readonly string[];
+  reason: string | null;
+}
+
+export interface RecordOptOut {
+  type: 'RecordOptOut';
+  kinds: readonly OptOutKind[];
+}
+
+export interface RequestErasure {
+  type: 'RequestErasure';
+  /** Chosen by the caller, so a retried request is recognised and not erased twice. */
+  requestId: string;
+  scope: ErasureScope;
+  /** Required, non-empty, when scope is PURPOSES; must be empty or absent for ALL. */
+  purposes?: readonly string[];
+  keepTransactionHistory: boolean;
+  /** Downstream systems that must acknowledge; none means complete once requested. */
+  systems: readonly string[];
+}
+
+/**
+ * Everything `decide` needs from outside, passed as data so the domain never reads a clock,
+ * generates an id or looks up a caller.
+ */
+export interface CommandMetadata {
+  /** The id of the event a successful command appends. */
+  eventId: string;
+  subjectId: string;
+  /** Lethe's clock: becomes recorded_at, and the start of any deadline. */
+  now: number;
+  /** When it happened as the producer saw it; defaults to now. */
+  occurredAt?: number | null;
+  source: Source;
+  actor: string;
+  jurisdiction: Jurisdiction;
+  correlationId?: string | null;
+  causationId?: string | null;
+}
+
+/**
+ * The outcome of a command. `ignore` is a success that changes nothing (a retried request, a
+ * duplicate), told apart from `reject`, which the caller must see as an error.
+ */
+export type Decision =
+  | { kind: 'append'; events: ConsentEvent[] }
+  | { kind: 'ignore'; reason: string }
+  | { kind: 'reject'; error: DomainError };

@@ -1,0 +1,58 @@
+import type { ConsentEvent } from '@lethe/contracts';
+import { DomainError } from './errors';
+import { onConsentGranted, onConsentWithdrawn, onObjectionRaised, onOptOutRecorded } from './evolve-consent';
+import {
+  onErasureRequestCompleted,
+  onErasureRequested,
+  onErasureStepCompleted,
+  onErasureStepFailed,
+} from './evolve-erasure';
+import type { SubjectState } from './state';
+
+/**
+ * The fold: the one function the projector, replays, as-of queries and tests all use to turn
+ * a subject's log into its state. Pure: it returns a new state and never touches its input.
+ *
+ * Redelivery is normal on Kafka, so an event whose id was already applied returns the state
+ * as it is. An event of another subject is a bug upstream (the log is keyed by subject) and
+ * throws rather than being folded into the wrong person.
+ */
+export function evolve(state: SubjectState, event: ConsentEvent): SubjectState {
+  if (event.subject_id !== state.subjectId) {
+    throw new DomainError('validation', 'subject_mismatch', `event ${event.event_id} belongs to another subject`);
+  }
+  if (state.appliedEventIds.includes(event.event_id)) return state;
+
+  const next = applyPayload(state, event);
+  return { ...next, appliedEventIds: [...state.appliedEventIds, event.event_id], version: state.version + 1 };
+}
+
+function applyPayload(state: SubjectState, event: ConsentEvent): SubjectState {
+  const payload = event.payload;
+  switch (payload.type) {
+    case 'ConsentGranted':
+      return onConsentGranted(state, event);
+    case 'ConsentWithdrawn':
+      return onConsentWithdrawn(state, event);
+    case 'ObjectionRaised':
+      return onObjectionRaised(state, event, payload);
+    case 'OptOutRecorded':
+      return onOptOutRecorded(state, event, payload);
+    case 'ErasureRequested':
+      return onErasureRequested(state, event, payload);
+    case 'ErasureStepCompleted':
+      return onErasureStepCompleted(state, event, payload);
+    case 'ErasureStepFailed':
+      return onErasureStepFailed(state, event, payload);
+    case 'ErasureRequestCompleted':
+      return onErasureRequestCompleted(state, event, payload);
+    default:
+      return unknownPayload(payload, event);
+  }
+}
+
+/** A payload type this version does not know (a newer schema): fail loudly, never skip a fact. */
+function unknownPayload(payload: never, event: ConsentEvent): never {
+  const type = (payload as { type?: unknown }).type;
+  throw new DomainError('validation', 'unknown_event_type', `event ${event.event_id} has unknown type ${String(type)}`);
+}

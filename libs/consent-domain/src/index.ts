@@ -1,0 +1,11 @@
+export * from './commands';
+export * from './decide';
+export * from './errors';
+export * from './evolve';
+export * from './policies';
+export * from './queries';
+export * from './replay';
+export * from './state';
+export { canStepMove } from './erasure-steps';
+export { addBusinessDays, addCalendarDays, addCalendarMonths, type Period } from './calendar';
+export { PURPOSE_NAME } from './validation';

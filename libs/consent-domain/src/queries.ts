@@ -1,0 +1,24 @@
+import { ALL_PURPOSES, entryOf, type ErasureRequestState, type SubjectState } from './state';
+
+/** Questions `decide` and the services ask of a folded state. */
+
+/** Objections cannot be lifted by an event yet, so any recorded one is active. */
+export function hasActiveObjection(state: SubjectState, purpose: string): boolean {
+  return entryOf(state.objections, purpose) !== undefined || entryOf(state.objections, ALL_PURPOSES) !== undefined;
+}
+
+/**
+ * Requests not yet completed, including ones known only from acknowledgements: an ack proves
+ * the request exists even if its own event has not been read yet.
+ */
+export function openErasureRequests(state: SubjectState): ErasureRequestState[] {
+  return Object.values(state.erasureRequests).filter((request) => request.status === 'open');
+}
+
+/**
+ * True once the request itself was seen and every system it fans out to has acknowledged.
+ * A request naming no systems is complete as soon as it is requested.
+ */
+export function isErasureComplete(request: ErasureRequestState): boolean {
+  return request.requested && Object.values(request.systems).every((step) => step.status === 'completed');
+}

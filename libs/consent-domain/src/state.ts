@@ -1,0 +1,114 @@
+import type { ErasureScope, Jurisdiction, OptOutKind, Source } from '@lethe/contracts';
+
+/**
+ * What the log says about one subject, folded by `evolve`. Plain JSON data only (no classes,
+ * Maps or Dates; instants are epoch milliseconds) so the projector can store it, the
+ * consent.state topic can carry it and two replays can be compared byte for byte.
+ */
+export interface SubjectState {
+  subjectId: string;
+  purposes: Record<string, PurposeConsent>;
+  optOuts: Partial<Record<OptOutKind, OptOutState>>;
+  /** Keyed by purpose, or by ALL_PURPOSES for an objection to all processing. */
+  objections: Record<string, ObjectionState>;
+  erasureRequests: Record<string, ErasureRequestState>;
+  /** Every event id folded in, in log order, so a redelivered event changes nothing. */
+  appliedEventIds: string[];
+  /** How many events were applied (duplicates excluded). */
+  version: number;
+}
+
+/** The objections key for "all purposes", which is what an objection with no purposes means. */
+export const ALL_PURPOSES = '*';
+
+export type ConsentStatus = 'granted' | 'withdrawn';
+
+export interface PurposeConsent {
+  status: ConsentStatus;
+  /** The consent policy the subject saw when this status was set. */
+  policyVersion: string | null;
+  at: number;
+  eventId: string;
+}
+
+export interface OptOutState {
+  at: number;
+  source: Source;
+  /** When every system must honour it; derived from the policy, never entered. */
+  dueAt: number;
+  eventId: string;
+}
+
+export interface ObjectionState {
+  at: number;
+  reason: string | null;
+  eventId: string;
+}
+
+export type ErasureRequestStatus = 'open' | 'completed';
+
+export interface ErasureRequestState {
+  requestId: string;
+  /**
+   * False while only acknowledgements of this request have been seen: an ack can be read before
+   * its request (another partition, a replay). Those acks are kept, and the request fills in
+   * around them when it arrives. Until then the fields from the request are null.
+   */
+  requested: boolean;
+  scope: ErasureScope | null;
+  /** The purposes to erase when scope is PURPOSES; empty for ALL. */
+  purposes: string[];
+  jurisdiction: Jurisdiction | null;
+  keepTransactionHistory: boolean | null;
+  /** Lethe's clock (recorded_at), because the deadline runs from when Lethe received it. */
+  requestedAt: number | null;
+  dueAt: number | null;
+  /** The latest the deadline may be extended to, or null when the law allows no extension. */
+  extendableTo: number | null;
+  /** One step per downstream system that must acknowledge. */
+  systems: Record<string, StepState>;
+  status: ErasureRequestStatus;
+  /** Lethe's clock (recorded_at), so it compares with dueAt. */
+  completedAt: number | null;
+  /** The event id of the ErasureRequested event. */
+  eventId: string | null;
+}
+
+export type StepStatus = 'pending' | 'completed' | 'failed';
+
+export interface StepState {
+  status: StepStatus;
+  /** When completed: what was done (delete, anonymize, suppress, tombstone, forwarded). */
+  action?: string;
+  counts?: Record<string, number>;
+  evidenceHash?: string;
+  legalHold?: string | null;
+  /** When failed. */
+  retryable?: boolean;
+  attempt?: number;
+  reason?: string;
+  /** When the system reported it (occurred_at); null while pending. */
+  at: number | null;
+  eventId: string | null;
+}
+
+export function initialState(subjectId: string): SubjectState {
+  return {
+    subjectId,
+    purposes: {},
+    optOuts: {},
+    objections: {},
+    erasureRequests: {},
+    appliedEventIds: [],
+    version: 0,
+  };
+}
+
+/**
+ * The entry stored under `key`, ignoring inherited properties: keys come from event data, and
+ * a purpose or system called 'constructor' or '__proto__' must read as absent, not as a
+ * function of Object.prototype.
+ */
+export function entryOf<T>(record: Partial<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
