@@ -92,7 +92,14 @@ async function projectorRun(): Promise<{ overall: number; steady: number }> {
   const schema = `bench_${Date.now()}`;
   const config = { ...loadProjectorConfig(process.env), databaseSchema: schema, groupId: `bench-${randomUUID()}` };
   const started = Date.now();
-  const running = await startProjector(config, 'bench-projector');
+  const running = await startProjector(
+    config,
+    (error) => {
+      console.error(`[bench] projector stopped: ${error.message}`);
+      process.exit(1);
+    },
+    'bench-projector',
+  );
   let firstCommit = 0;
   let applied = 0;
   for (;;) {

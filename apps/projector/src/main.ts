@@ -5,7 +5,12 @@ import { startProjector } from './runtime';
 async function main(): Promise<void> {
   const logger = new Logger('projector');
   const config = loadProjectorConfig(process.env);
-  const running = await startProjector(config);
+  // A consumer that stopped for good must not leave a process that looks alive: exit, and let
+  // the supervisor (or npm start) restart it from the offsets stored with the state.
+  const running = await startProjector(config, (error) => {
+    logger.error(`consumer stopped: ${error.message}`);
+    process.exit(1);
+  });
   logger.log(`folding consent.log into PostgreSQL as consumer group ${config.groupId}`);
   const stop = () => void running.stop().finally(() => process.exit(0));
   process.once('SIGTERM', stop);

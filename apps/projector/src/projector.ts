@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { ConsentEventCodec, ConsentStateCodec, TOPICS, UndecodableRecordError } from '@lethe/contracts';
-import { ACKS_ALL, sendToDeadLetter } from '@lethe/kafka';
+import { sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { ProjectionStore } from './projection-store';
 import { toConsentState } from './state-view';
@@ -16,6 +16,8 @@ export interface ProjectorDeps {
   groupId: string;
   maxBatchRecords: number;
   concurrency: number;
+  /** Called when the consumer stopped for good (kafkajs will not restart it). */
+  onFatal: (error: Error) => void;
 }
 
 /**
@@ -45,6 +47,9 @@ export class Projector {
     await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.deps.onFatal(payload.error);
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = payload.memberAssignment[TOPICS.consentLog] ?? [];
       this.resumed = this.resumeFromStoredOffsets(partitions);
@@ -110,13 +115,10 @@ export class Projector {
       );
       if (changed.length > 0) {
         const now = Date.now();
-        await this.deps.producer.send({
-          topic: TOPICS.consentState,
-          acks: ACKS_ALL,
-          messages: await Promise.all(
-            changed.map(async (state) => ({ key: state.subjectId, value: await this.deps.stateCodec.encode(toConsentState(state, now)) })),
-          ),
-        });
+        const messages = await Promise.all(
+          changed.map(async (state) => ({ key: state.subjectId, value: await this.deps.stateCodec.encode(toConsentState(state, now)) })),
+        );
+        await sendInChunks(this.deps.producer, TOPICS.consentState, messages);
       }
       await this.store.save(tx, changed, [{ topic, partition, nextOffset }]);
       if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${TOPICS.consentDlq}`);

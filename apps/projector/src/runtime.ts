@@ -6,7 +6,11 @@ import type { ProjectorConfig } from './config';
 import { Projector } from './projector';
 
 /** Connects what the projector needs (failing fast, naming what did not answer) and starts it. */
-export async function startProjector(config: ProjectorConfig, clientId = 'lethe-projector') {
+export async function startProjector(
+  config: ProjectorConfig,
+  onFatal: (error: Error) => void,
+  clientId = 'lethe-projector',
+) {
   const db = await reach('PostgreSQL (DATABASE_URL)', () =>
     openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }),
   );
@@ -22,7 +26,7 @@ export async function startProjector(config: ProjectorConfig, clientId = 'lethe-
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register()]));
   const producer = createSafeProducer(kafka);
   await producer.connect();
-  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, groupId: config.groupId, maxBatchRecords: config.maxBatchRecords, concurrency: config.concurrency });
+  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, groupId: config.groupId, maxBatchRecords: config.maxBatchRecords, concurrency: config.concurrency, onFatal });
   await projector.start();
   return {
     projector,

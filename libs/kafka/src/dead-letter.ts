@@ -1,6 +1,6 @@
 import { KafkaMessage, Producer } from 'kafkajs';
 import { HEADERS, TOPICS } from '@lethe/contracts';
-import { ACKS_ALL } from './client';
+import { sendInChunks } from './send-in-chunks';
 
 export interface DeadLetter {
   topic: string;
@@ -17,10 +17,10 @@ export interface DeadLetter {
  */
 export async function sendToDeadLetter(producer: Producer, letters: DeadLetter[]): Promise<void> {
   if (letters.length === 0) return;
-  await producer.send({
-    topic: TOPICS.consentDlq,
-    acks: ACKS_ALL,
-    messages: letters.map(({ topic, partition, message, groupId, reason }) => ({
+  await sendInChunks(
+    producer,
+    TOPICS.consentDlq,
+    letters.map(({ topic, partition, message, groupId, reason }) => ({
       key: message.key,
       value: message.value,
       headers: {
@@ -32,5 +32,5 @@ export async function sendToDeadLetter(producer: Producer, letters: DeadLetter[]
         [HEADERS.dlqConsumerGroup]: groupId,
       },
     })),
-  });
+  );
 }
