@@ -102,11 +102,16 @@ async function projectorRun(): Promise<{ overall: number; steady: number }> {
   );
   let firstCommit = 0;
   let applied = 0;
+  let lastReport = Date.now();
   for (;;) {
     const [row] = await running.db.query(`select coalesce(sum(next_offset), 0)::bigint as applied from consumer_offsets where group_id = $1`, [config.groupId]);
     applied = Number(row.applied);
     if (applied > 0 && firstCommit === 0) firstCommit = Date.now();
     if (applied >= total) break;
+    if (Date.now() - lastReport >= 5_000) {
+      lastReport = Date.now();
+      log(`projector: ${applied}/${total} applied, ${rate(applied, lastReport - started)} events/s so far`);
+    }
     await new Promise((done) => setTimeout(done, 200));
   }
   const ended = Date.now();

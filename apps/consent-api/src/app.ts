@@ -2,14 +2,31 @@ import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiModule, ApiRuntime } from './app.module';
+import { hashKey } from './auth/api-keys';
 import { Metrics } from './platform/metrics';
 
 /** Builds the HTTP app on Fastify: bounded bodies, strict validation, metrics and /docs. */
 export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: runtime.config.bodyLimitBytes, trustProxy: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: runtime.config.bodyLimitBytes,
+    trustProxy: false,
+    // Above the longest id we accept (128), so our own validation answers, naming the field.
+    maxParamLength: 256,
+    // Errors Fastify raises before routing: answer in our shape, never echoing the path.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void reply.code(400).send({
+        statusCode: 400,
+        error: tooLong ? 'validation' : 'bad_request',
+        message: tooLong ? 'a path parameter is longer than 256 characters' : 'the URL is not valid',
+      });
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRuntime(runtime), adapter, {
-    logger: ['error', 'warn', 'log'],
+    logger: runtime.config.logLevels,
   });
   app.useGlobalPipes(
     new ValidationPipe({
@@ -22,6 +39,21 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
       },
     }),
   );
+  await app.register(rateLimit, {
+    max: runtime.config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per API key, so one noisy service cannot starve the others; the key is hashed, never kept.
+    keyGenerator: (request) => {
+      const credential = request.headers.authorization ?? request.headers['x-api-key'];
+      return credential ? hashKey(String(credential)) : request.ip;
+    },
+    allowList: (request) => request.url === '/health' || request.url === '/metrics',
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'too_many_requests',
+      message: `more than ${context.max} requests per minute with this API key; retry after ${context.after}`,
+    }),
+  });
   const metrics = app.get(Metrics);
   app
     .getHttpAdapter()

@@ -4,6 +4,8 @@ import {
   endpointsFrom,
   Env,
   integer,
+  LogLevel,
+  logLevelsFrom,
   masterKeyFrom,
   TopicSettings,
   topicSettingsFrom,
@@ -18,6 +20,9 @@ export interface ApiConfig {
   brokerTimeoutMs: number;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
+  /** Requests per minute per API key (per client address without one). */
+  rateLimitPerMinute: number;
+  logLevels: LogLevel[];
   masterKey: Buffer;
   developmentMasterKey: boolean;
   /** A PostgreSQL schema to use instead of the default search path (LETHE_DB_SCHEMA). */
@@ -34,6 +39,8 @@ export function loadApiConfig(env: Env): ApiConfig {
     port: integer(env, 'LETHE_API_PORT', 3000, 1, 65_535),
     brokerTimeoutMs: integer(env, 'LETHE_BROKER_TIMEOUT_MS', 10_000, 100, 120_000),
     bodyLimitBytes: integer(env, 'LETHE_API_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
+    rateLimitPerMinute: integer(env, 'LETHE_API_RATE_LIMIT', 6_000, 1, 10_000_000),
+    logLevels: logLevelsFrom(env),
     masterKey: master.key,
     developmentMasterKey: master.development,
     databaseSchema: databaseSchemaFrom(env),

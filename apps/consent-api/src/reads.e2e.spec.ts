@@ -1,26 +1,16 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { uniqueName, waitFor } from '@lethe/testing';
-import type { ApiRuntime } from './app.module';
-import { createApiApp } from './app';
-import { ApiKeyStore } from './auth/api-keys';
-import { loadApiConfig } from './config';
-import { connectApiRuntime } from './runtime';
+import { ApiHarness } from './testing/api-harness';
 
 // The whole loop as a user sees it: write through the API, the projector (its own process)
 // folds the log, and reads and later decisions see the result.
 
-const schema = `api_reads_${randomBytes(4).toString('hex')}`;
-const env = { ...process.env, LETHE_DB_SCHEMA: schema, LETHE_MASTER_KEY: randomBytes(32).toString('base64') };
-let runtime: ApiRuntime;
-let app: NestFastifyApplication;
+let api: ApiHarness;
 let projector: ChildProcess;
-let auth: Record<string, string>;
 
 function call(method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) {
-  return app.getHttpAdapter().getInstance().inject({ method, url, payload, headers: { ...auth, ...headers } });
+  return api.call({ method, url, payload, headers });
 }
 
 /** Waits until the projection shows what `ready` asks for, and returns the body. */
@@ -35,24 +25,18 @@ async function readWhen<T>(url: string, ready: (body: T) => boolean): Promise<T>
 }
 
 beforeAll(async () => {
-  runtime = await connectApiRuntime(loadApiConfig(env), 'reads-e2e');
-  app = await createApiApp(runtime);
-  const { key } = await new ApiKeyStore(runtime.db).create('reads-e2e', { actions: ['consent:write', 'objection:write', 'erasure:write', 'gpc:write', 'read'], purposes: ['*'] });
-  auth = { authorization: `Bearer ${key}` };
+  api = await ApiHarness.start('reads-e2e');
   projector = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, '../../projector/src/main.ts')], {
     cwd: resolve(__dirname, '../../..'),
-    env: { ...env, LETHE_PROJECTOR_GROUP: uniqueName('test.reads') },
+    env: { ...api.env, LETHE_PROJECTOR_GROUP: uniqueName('test.reads') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 });
 
 afterAll(async () => {
-  projector.kill('SIGTERM');
-  await new Promise((done) => projector.once('exit', done));
-  await app.close();
-  await runtime.admin.disconnect();
-  await runtime.db.query(`drop schema if exists "${schema}" cascade`);
-  await runtime.db.destroy();
+  projector?.kill('SIGTERM');
+  if (projector) await new Promise((done) => projector.once('exit', done));
+  await api?.close();
 });
 
 it('reads back a withdrawal with its policy version and time', async () => {

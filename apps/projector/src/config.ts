@@ -18,7 +18,7 @@ export function loadProjectorConfig(env: Env): ProjectorConfig {
     topics: topicSettingsFrom(env),
     groupId: env.LETHE_PROJECTOR_GROUP ?? CONSUMER_GROUPS.projector,
     databaseSchema: databaseSchemaFrom(env),
-    maxBatchRecords: integer(env, 'LETHE_PROJECTOR_MAX_BATCH', 5_000, 1, 100_000),
+    maxBatchRecords: integer(env, 'LETHE_PROJECTOR_MAX_BATCH', 10_000, 1, 100_000),
     concurrency: integer(env, 'LETHE_PROJECTOR_CONCURRENCY', 3, 1, 64),
   };
 }

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
+import { logLevelsFrom } from '@lethe/config';
 import { loadProjectorConfig } from './config';
 import { startProjector } from './runtime';
 
 async function main(): Promise<void> {
+  Logger.overrideLogger(logLevelsFrom(process.env));
   const logger = new Logger('projector');
   const config = loadProjectorConfig(process.env);
   // A consumer that stopped for good must not leave a process that looks alive: exit, and let

@@ -32,11 +32,16 @@ export class ProjectionStore {
     return new Map(rows.map((row: { subject_id: string; state: SubjectState }) => [row.subject_id, row.state]));
   }
 
-  async save(db: EntityManager, states: SubjectState[], offsets: PartitionOffset[]): Promise<void> {
+  /** `previous` holds the states as loaded, to tell which erasure requests changed. */
+  async save(db: EntityManager, states: SubjectState[], previous: Map<string, SubjectState>, offsets: PartitionOffset[]): Promise<void> {
     if (states.length > 0) {
       await upsert(db, 'subject_state', ['subject_id text', 'state jsonb', 'version integer'], ['subject_id'], states.map((s) => ({ subject_id: s.subjectId, state: s, version: s.version })), 'updated_at = now()');
-      await upsert(db, 'consent_purposes', ['subject_id text', 'purpose text', 'status text', 'policy_version text', 'changed_at timestamptz', 'event_id uuid'], ['subject_id', 'purpose'], states.flatMap(purposeRows));
-      const requests = states.flatMap((s) => Object.values(s.erasureRequests).map((r) => ({ subjectId: s.subjectId, request: r })));
+      // Only requests this batch changed: evolve keeps unchanged requests as the same objects.
+      const requests = states.flatMap((s) =>
+        Object.values(s.erasureRequests)
+          .filter((r) => r !== previous.get(s.subjectId)?.erasureRequests[r.requestId])
+          .map((r) => ({ subjectId: s.subjectId, request: r })),
+      );
       await upsert(
         db,
         'erasure_requests',
@@ -89,16 +94,6 @@ export class ProjectionStore {
   }
 }
 
-function purposeRows(state: SubjectState) {
-  return Object.entries(state.purposes).map(([purpose, consent]) => ({
-    subject_id: state.subjectId,
-    purpose,
-    status: consent.status,
-    policy_version: consent.policyVersion,
-    changed_at: iso(consent.at),
-    event_id: consent.eventId,
-  }));
-}
 
 /** insert ... select from jsonb_to_recordset($1) on conflict (key) do update set every other column. */
 async function upsert(

@@ -69,3 +69,14 @@ export async function reach<T>(what: string, connect: () => Promise<T>): Promise
     throw new Error(`could not reach ${what}: ${(error as Error).message}`);
   }
 }
+
+export type LogLevel = 'error' | 'warn' | 'log' | 'debug';
+const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug'];
+
+/** LETHE_LOG_LEVEL: the most verbose level logged (default log); returns every level up to it. */
+export function logLevelsFrom(env: Env): LogLevel[] {
+  const level = (env.LETHE_LOG_LEVEL ?? 'log') as LogLevel;
+  const index = LOG_LEVELS.indexOf(level);
+  if (index < 0) throw new ConfigError(`LETHE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  return LOG_LEVELS.slice(0, index + 1);
+}

@@ -29,7 +29,11 @@ export class IdempotencyStore {
     );
     if (!row) return this.claim(actor, key, requestHash); // released in between: try again
     if (row.request_hash !== requestHash) {
-      throw new UnprocessableEntityException('this Idempotency-Key was already used for a different request');
+      throw new UnprocessableEntityException(
+        key.startsWith('event:')
+          ? 'this eventId was already used for a different request'
+          : 'this Idempotency-Key was already used for a different request',
+      );
     }
     if (row.status_code === 0) {
       throw new ConflictException('a request with this Idempotency-Key is still in progress; retry shortly');

@@ -26,6 +26,16 @@ export interface WriteRequest {
 }
 
 /**
+ * The purposes a command acts on, for the key's purpose scopes. An objection without purposes
+ * and an erasure of everything reach every purpose, so only a key allowed '*' may send them.
+ */
+function purposesTouched(command: ConsentCommand): string[] {
+  if (command.type === 'RequestErasure') return command.scope === 'ALL' ? ['*'] : [...(command.purposes ?? [])];
+  if (command.type === 'RaiseObjection') return command.purposes.length === 0 ? ['*'] : [...command.purposes];
+  return 'purposes' in command ? [...command.purposes] : [];
+}
+
+/**
  * Turns an authorised request into events on consent.log: checks the key's purposes, replays a
  * repeated Idempotency-Key, decides against the subject's projected state, encrypts identities,
  * and answers only after the broker acknowledged the write.
@@ -40,8 +50,7 @@ export class ConsentWriter {
   ) {}
 
   async write(request: WriteRequest): Promise<StoredResponse> {
-    const purposes = 'purposes' in request.command ? [...(request.command.purposes ?? [])] : [];
-    if (!allows(request.principal, request.action, purposes)) {
+    if (!allows(request.principal, request.action, purposesTouched(request.command))) {
       throw new ForbiddenException('this API key may not write one of these purposes');
     }
     const actor = request.principal.service;

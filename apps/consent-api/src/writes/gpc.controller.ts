@@ -32,10 +32,11 @@ export class GpcController {
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('sec-gpc') gpc?: string,
+    @Headers('idempotency-key') idempotencyKey?: string,
   ) {
     if (gpc?.trim() !== '1') return { status: 'no_signal', subjectId };
     const state = await this.writer.projectedState(subjectId);
     if (state.optOuts.SALE && state.optOuts.SHARING) return { status: 'unchanged', reason: 'already_opted_out', subjectId };
-    return this.writes.run('gpc:write', 'gpc', subjectId, { type: 'RecordOptOut', kinds: ['SALE', 'SHARING'] }, body, req, reply, undefined, undefined, 'GPC');
+    return this.writes.run('gpc:write', 'gpc', subjectId, { type: 'RecordOptOut', kinds: ['SALE', 'SHARING'] }, body, req, reply, idempotencyKey, undefined, 'GPC');
   }
 }

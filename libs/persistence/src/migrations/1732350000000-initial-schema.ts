@@ -13,16 +13,17 @@ export class InitialSchema1732350000000 implements MigrationInterface {
         version integer not null,
         updated_at timestamptz not null default now()
       )`);
+    // Current consent per purpose, for SQL users and reports: a view over the fold's state, so
+    // the projector writes one row per subject and nothing can drift apart.
     await db.query(`
-      create table consent_purposes (
-        subject_id text not null,
-        purpose text not null,
-        status text not null check (status in ('granted', 'withdrawn')),
-        policy_version text,
-        changed_at timestamptz not null,
-        event_id uuid not null,
-        primary key (subject_id, purpose)
-      )`);
+      create view consent_purposes as
+      select s.subject_id,
+             p.key as purpose,
+             p.value->>'status' as status,
+             p.value->>'policyVersion' as policy_version,
+             to_timestamp((p.value->>'at')::bigint / 1000.0) as changed_at,
+             (p.value->>'eventId')::uuid as event_id
+        from subject_state s, jsonb_each(s.state->'purposes') p`);
     await db.query(`
       create table erasure_requests (
         request_id text primary key,
@@ -95,6 +96,7 @@ export class InitialSchema1732350000000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
+    await db.query(`drop view if exists consent_purposes`);
     for (const table of [
       'subject_keys',
       'api_keys',
@@ -102,7 +104,6 @@ export class InitialSchema1732350000000 implements MigrationInterface {
       'consumer_offsets',
       'erasure_steps',
       'erasure_requests',
-      'consent_purposes',
       'subject_state',
     ]) {
       await db.query(`drop table if exists ${table}`);

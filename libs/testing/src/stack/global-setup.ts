@@ -36,6 +36,8 @@ export default async function globalSetup(): Promise<void> {
     );
   }
 
+  // Lethe's own apps, in-process or spawned by tests, log warnings and errors only.
+  process.env.LETHE_LOG_LEVEL ??= 'warn';
   endpoints = endpointsFrom(process.env, 'lethe_test');
   process.env.KAFKA_BROKERS = endpoints.kafkaBrokers.join(',');
   process.env.SCHEMA_REGISTRY_URL = endpoints.schemaRegistryUrl;
