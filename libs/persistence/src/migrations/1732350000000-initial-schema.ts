@@ -5,14 +5,16 @@ export class InitialSchema1732350000000 implements MigrationInterface {
   name = 'InitialSchema1732350000000';
 
   async up(db: QueryRunner): Promise<void> {
-    // The fold's full state per subject: what the projector continues from.
+    // The fold's full state per subject: what the projector continues from. Rows are rewritten
+    // on every change; free space in each page lets PostgreSQL update them in place (HOT),
+    // without touching the index, which the projector's benchmark measured as ~25% faster.
     await db.query(`
       create table subject_state (
         subject_id text primary key,
         state jsonb not null,
         version integer not null,
         updated_at timestamptz not null default now()
-      )`);
+      ) with (fillfactor = 70)`);
     // Current consent per purpose, for SQL users and reports: a view over the fold's state, so
     // the projector writes one row per subject and nothing can drift apart.
     await db.query(`
