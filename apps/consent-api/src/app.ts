@@ -14,7 +14,7 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
     bodyLimit: runtime.config.bodyLimitBytes,
     trustProxy: false,
     // Above the longest id we accept (128), so our own validation answers, naming the field.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // Errors Fastify raises before routing: answer in our shape, never echoing the path.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
