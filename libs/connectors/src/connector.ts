@@ -1,0 +1,58 @@
+import type { ErasureScope } from '@lethe/contracts';
+import type { Identity } from '@lethe/identity-vault';
+
+/** Everything a downstream system needs to find and erase one subject for one request. */
+export interface ErasureTarget {
+  requestId: string;
+  /** Opaque subject id (the consent.log key). */
+  subjectId: string;
+  /** Direct identifiers, decrypted from the request's `identities`; may be empty. */
+  identities: Identity[];
+  scope: ErasureScope;
+  /** The purposes to erase when scope is PURPOSES. */
+  purposes: string[];
+  /** Keep transaction records, without identifiers, instead of deleting them. */
+  keepTransactionHistory: boolean;
+}
+
+/** What a system did (or, for a dry run, would do). Holds counts and names, never personal data. */
+export interface ErasureOutcome {
+  /** delete, anonymize, suppress, tombstone, forwarded, or mixed when several apply. */
+  action: string;
+  /** Rows, keys or records affected, by table, key pattern or topic. */
+  counts: Record<string, number>;
+  /** For anonymized fields: `table.column` → strategy (null, redact, random, sha256, hmac, year). */
+  strategies: Record<string, string>;
+  /** Retention obligations that kept something, with their legal basis; null when none. */
+  legalHold: string | null;
+  /** True when this request had already been carried out and nothing was done again. */
+  alreadyDone: boolean;
+}
+
+/**
+ * One downstream system. Every connector is idempotent: erasing the same request twice acts once
+ * and reports the first outcome again (`alreadyDone`).
+ */
+export interface Connector {
+  readonly system: string;
+  /** Resolves when the system answers and the configuration matches it (tables, columns exist). */
+  testConnection(): Promise<void>;
+  erase(target: ErasureTarget): Promise<ErasureOutcome>;
+  /** What `erase` would do, changing nothing. */
+  dryRun(target: ErasureTarget): Promise<ErasureOutcome>;
+  close(): Promise<void>;
+}
+
+/**
+ * A connector's failure. `retryable` decides what the worker does: retry later with backoff, or
+ * report the step failed for good. The message must hold no personal data.
+ */
+export class ConnectorError extends Error {
+  override readonly name = 'ConnectorError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
