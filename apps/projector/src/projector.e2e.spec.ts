@@ -52,6 +52,26 @@ async function produce(events: ConsentEvent[]): Promise<void> {
   await producer.send({ topic: TOPICS.consentLog, acks: ACKS_ALL, messages });
 }
 
+/**
+ * Waits until the projector has applied everything on the log, including the completions it
+ * appends itself: the end offsets must stop moving while its stored offsets equal them.
+ */
+async function caughtUp(): Promise<Map<number, bigint>> {
+  for (;;) {
+    const ends = new Map((await admin.fetchTopicOffsets(TOPICS.consentLog)).map((p) => [p.partition, BigInt(p.high)]));
+    await waitFor(
+      async () => {
+        const stored = await storedOffsets();
+        return [...ends].every(([p, end]) => end === 0n || (stored.get(p) ?? 0n) >= end);
+      },
+      { description: 'the projector to reach the end of the log', timeoutMs: 120_000 },
+    );
+    const now = new Map((await admin.fetchTopicOffsets(TOPICS.consentLog)).map((p) => [p.partition, BigInt(p.high)]));
+    const stored = await storedOffsets();
+    if ([...now].every(([p, end]) => end === 0n || stored.get(p) === end)) return now;
+  }
+}
+
 async function storedOffsets(): Promise<Map<number, bigint>> {
   const rows = await database.db.query(`select partition, next_offset from consumer_offsets where group_id = $1`, [groupId]);
   return new Map(rows.map((r: { partition: number; next_offset: string }) => [r.partition, BigInt(r.next_offset)]));
@@ -105,16 +125,10 @@ it('survives SIGKILL mid-stream and ends equal to a full replay of the log, row 
   await new Promise((done) => first.once('exit', done));
 
   await produce(randomEvents(100));
-  const ends = new Map((await admin.fetchTopicOffsets(TOPICS.consentLog)).map((p) => [p.partition, BigInt(p.high)]));
   const second = startProjectorProcess();
+  let ends: Map<number, bigint>;
   try {
-    await waitFor(
-      async () => {
-        const stored = await storedOffsets();
-        return [...ends].every(([p, end]) => end === 0n || stored.get(p) === end);
-      },
-      { description: 'the restarted projector to reach the end of the log', timeoutMs: 120_000 },
-    );
+    ends = await caughtUp();
   } finally {
     second.kill('SIGTERM');
     await new Promise((done) => second.once('exit', done));
@@ -122,9 +136,14 @@ it('survives SIGKILL mid-stream and ends equal to a full replay of the log, row 
 
   // Replay with the same fold, partition by partition, from empty state.
   const expected = new Map<string, SubjectState>();
+  const completions = new Map<string, Set<string>>();
   for (const messages of (await readLog(ends)).values()) {
     const records = await Promise.all(messages.map(async (message) => ({ message, event: await codec.decode(message.value).catch(() => undefined), problem: 'undecodable' })));
     for (const state of foldRecords(records, expected).changed) expected.set(state.subjectId, state);
+    for (const { event } of records) {
+      if (event?.payload.type !== 'ErasureRequestCompleted') continue;
+      completions.set(event.payload.request_id, (completions.get(event.payload.request_id) ?? new Set()).add(event.event_id));
+    }
   }
   const rows: { subject_id: string; state: SubjectState }[] = await database.db.query(`select subject_id, state from subject_state order by subject_id`);
   expect(rows.length).toBe(expected.size);
@@ -132,6 +151,15 @@ it('survives SIGKILL mid-stream and ends equal to a full replay of the log, row 
     expect(serializeState(row.state)).toBe(serializeState(expected.get(row.subject_id) as SubjectState));
   }
   for (const subject of subjects) expect(expected.has(subject)).toBe(true);
+
+  // Every request acknowledged by all its systems was completed by the projector, as one fact.
+  const requests = subjects.flatMap((subject) => Object.values(expected.get(subject)?.erasureRequests ?? {}));
+  const acknowledged = requests.filter((r) => r.requested && Object.values(r.systems).every((step) => step.status === 'completed'));
+  expect(acknowledged.length).toBeGreaterThan(0);
+  for (const request of acknowledged) {
+    expect(request.status).toBe('completed');
+    expect(completions.get(request.requestId)?.size).toBe(1);
+  }
 
   const purposes = await database.db.query(`select count(*)::int as n from consent_purposes`);
   expect(purposes[0].n).toBe([...expected.values()].reduce((n, s) => n + Object.keys(s.purposes).length, 0));

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { ConsentEventCodec, ConsentStateCodec, TOPICS, UndecodableRecordError } from '@lethe/contracts';
+import { completionsDue, SubjectState } from '@lethe/consent-domain';
+import { ConsentEventCodec, ConsentStateCodec, deterministicUuid, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
 import { sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { ProjectionStore } from './projection-store';
@@ -119,6 +120,7 @@ export class Projector {
       const subjects = [...new Set(records.flatMap((r) => (r.event ? [r.event.subject_id] : [])))];
       const stored = await this.store.states(tx, subjects);
       const { changed, rejected } = foldRecords(records, stored);
+      await this.appendCompletions(changed);
       await sendToDeadLetter(
         this.deps.producer,
         rejected.map(({ message, reason }) => ({ topic, partition, message, reason, groupId: this.deps.groupId })),
@@ -133,6 +135,21 @@ export class Projector {
       await this.store.save(tx, changed, stored, [{ topic, partition, nextOffset }]);
       if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${TOPICS.consentDlq}`);
     });
+  }
+
+  /**
+   * Appends ErasureRequestCompleted for requests this slice completed, before the commit. Their
+   * ids are derived from the request, so folding the slice again after a crash appends the same
+   * fact, which the fold applies once.
+   */
+  private async appendCompletions(changed: SubjectState[]): Promise<void> {
+    const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: (id: string) => deterministicUuid('erasure-completed', id) };
+    const events = changed.flatMap((state) => completionsDue(state, metadata));
+    if (events.length === 0) return;
+    const messages = await Promise.all(
+      events.map(async (event) => ({ key: event.subject_id, value: await this.deps.eventCodec.encode(event), headers: { [HEADERS.eventType]: event.payload.type } })),
+    );
+    await sendInChunks(this.deps.producer, TOPICS.consentLog, messages);
   }
 
   /** Undecodable records become rejections; a registry outage throws, so the batch is retried. */

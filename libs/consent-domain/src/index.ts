@@ -4,6 +4,7 @@ export * from './errors';
 export * from './evolve';
 export * from './policies';
 export * from './queries';
+export * from './reactions';
 export * from './replay';
 export * from './state';
 export { canStepMove } from './erasure-steps';

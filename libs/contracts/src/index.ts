@@ -1,5 +1,6 @@
 export * from './codec';
 export * from './generated/consent-event';
 export * from './generated/consent-state';
+export * from './ids';
 export * from './names';
 export * from './schemas';

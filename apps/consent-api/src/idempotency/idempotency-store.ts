@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictException, UnprocessableEntityException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { deterministicUuid } from '@lethe/contracts';
 
 export interface StoredResponse {
   statusCode: number;
@@ -65,9 +66,7 @@ export function requestHash(route: string, subjectId: string, body: unknown): st
  * acknowledgement was lost and is sent again carries the same id, which the fold ignores.
  */
 export function eventIdFor(actor: string, key: string): string {
-  const hex = createHash('sha256').update(`${actor}\u0000${key}`).digest('hex');
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return deterministicUuid('idempotency-key', actor, key);
 }
 
 function canonical(value: unknown): unknown {

@@ -1,0 +1,12 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A UUID (version 5 layout, SHA-256 based) that is the same every time for the same parts. Used
+ * where a fact may be written more than once (a retried request, a reaction computed again after
+ * a crash): the same id makes the repeats one fact, which the fold applies once.
+ */
+export function deterministicUuid(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
