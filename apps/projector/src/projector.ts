@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { completionsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, deterministicUuid, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
-import { sendInChunks, sendToDeadLetter } from '@lethe/kafka';
+import { ConsentEventCodec, ConsentStateCodec, deterministicUuid, TOPICS, UndecodableRecordError } from '@lethe/contracts';
+import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { ProjectionStore } from './projection-store';
 import { toConsentState } from './state-view';
@@ -145,11 +145,7 @@ export class Projector {
   private async appendCompletions(changed: SubjectState[]): Promise<void> {
     const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: (id: string) => deterministicUuid('erasure-completed', id) };
     const events = changed.flatMap((state) => completionsDue(state, metadata));
-    if (events.length === 0) return;
-    const messages = await Promise.all(
-      events.map(async (event) => ({ key: event.subject_id, value: await this.deps.eventCodec.encode(event), headers: { [HEADERS.eventType]: event.payload.type } })),
-    );
-    await sendInChunks(this.deps.producer, TOPICS.consentLog, messages);
+    await appendToConsentLog(this.deps.producer, this.deps.eventCodec, events);
   }
 
   /** Undecodable records become rejections; a registry outage throws, so the batch is retried. */

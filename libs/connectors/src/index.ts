@@ -1,1 +1,6 @@
 export * from './connector';
+export * from './backoff';
+export * from './systems-file';
+export * from './sql';
+export * from './cache';
+export * from './kafka';

@@ -1,3 +1,4 @@
+export * from './append';
 export * from './client';
 export * from './dead-letter';
 export * from './send-in-chunks';

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { InitialSchema1732350000000 } from './migrations/1732350000000-initial-schema';
+import { ErasureRetries1732400000000 } from './migrations/1732400000000-erasure-retries';
 
-export const MIGRATIONS = [InitialSchema1732350000000];
+export const MIGRATIONS = [InitialSchema1732350000000, ErasureRetries1732400000000];
 
 export interface DatabaseOptions {
   url: string;

@@ -1,0 +1,94 @@
+import { childrenFirst, findCycle, overallAction, planErasure, strategiesOf, subjectValues } from './erasure-plan';
+import type { SqlConnectorConfig, SqlTableConfig } from './sql-config';
+
+const via = (references: string, column = 'parent_id') => ({ column, references });
+
+const tables: SqlTableConfig[] = [
+  { name: 'payments', via: via('orders.id'), action: 'anonymize', fields: { card_holder: 'redact' } },
+  { name: 'customers', root: true, action: 'delete' },
+  { name: 'orders', via: via('customers.id'), action: 'delete', whenKeepingHistory: 'anonymize', fields: { name: 'null' } },
+  { name: 'addresses', via: via('customers.id'), action: 'delete' },
+  { name: 'invoices', via: via('orders.id'), legalHold: { basis: 'HGB §257', fields: { email: 'sha256' } } },
+];
+
+const config: SqlConnectorConfig = {
+  system: 'shop',
+  url: 'postgres://x/y',
+  subject: { table: 'customers', column: 'external_id', match: 'subject_id' },
+  tables,
+};
+
+describe('childrenFirst', () => {
+  it('puts every table before the table it references, keeping configuration order for ties', () => {
+    expect(childrenFirst(tables).map((table) => table.name)).toEqual([
+      'payments',
+      'invoices',
+      'orders',
+      'addresses',
+      'customers',
+    ]);
+  });
+});
+
+describe('findCycle', () => {
+  it('finds none in a tree and names the loop otherwise', () => {
+    expect(findCycle(tables)).toBeNull();
+    const looped: SqlTableConfig[] = [
+      { name: 'root', root: true },
+      { name: 'a', via: via('c.id') },
+      { name: 'b', via: via('a.id') },
+      { name: 'c', via: via('b.id') },
+    ];
+    expect(findCycle(looped)).toEqual(['a', 'c', 'b', 'a']);
+  });
+});
+
+describe('planErasure', () => {
+  it('deletes, anonymizes and holds as configured, children first', () => {
+    const steps = planErasure(config, false);
+    expect(steps).toEqual([
+      { table: 'payments', kind: 'anonymize', fields: { card_holder: 'redact' }, legalHoldBasis: null },
+      { table: 'invoices', kind: 'anonymize', fields: { email: 'sha256' }, legalHoldBasis: 'HGB §257' },
+      { table: 'orders', kind: 'delete' },
+      { table: 'addresses', kind: 'delete' },
+      { table: 'customers', kind: 'delete' },
+    ]);
+    expect(overallAction(steps)).toBe('mixed');
+  });
+
+  it('anonymizes instead of deleting where declared when transaction history is kept', () => {
+    const orders = planErasure(config, true).find((step) => step.table === 'orders');
+    expect(orders).toEqual({ table: 'orders', kind: 'anonymize', fields: { name: 'null' }, legalHoldBasis: null });
+    expect(planErasure(config, true).find((step) => step.table === 'addresses')?.kind).toBe('delete');
+  });
+
+  it('reports strategies as table.column, and a single action when all steps agree', () => {
+    expect(strategiesOf(planErasure(config, true))).toEqual({
+      'payments.card_holder': 'redact',
+      'invoices.email': 'sha256',
+      'orders.name': 'null',
+    });
+    expect(overallAction([{ table: 'a', kind: 'delete' }])).toBe('delete');
+  });
+});
+
+describe('subjectValues', () => {
+  const target = {
+    subjectId: 'subj-1',
+    identities: [
+      { type: 'email' as const, value: 'a@example.com' },
+      { type: 'email' as const, value: 'b@example.com' },
+      { type: 'email' as const, value: 'a@example.com' },
+      { type: 'phone' as const, value: '+49 1' },
+    ],
+  };
+
+  it('uses the subject id, or every distinct identity of the matched type', () => {
+    expect(subjectValues('subject_id', target)).toEqual(['subj-1']);
+    expect(subjectValues('identity:email', target)).toEqual(['a@example.com', 'b@example.com']);
+  });
+
+  it('finds nothing when the target carries no identity of that type', () => {
+    expect(subjectValues('identity:customer_id', target)).toEqual([]);
+  });
+});

@@ -1,0 +1,147 @@
+import { Pool, PoolClient } from 'pg';
+import type { Connector, ErasureOutcome, ErasureTarget } from '../connector';
+import { ErasureLedger, RecordedOutcome } from './erasure-ledger';
+import { overallAction, planErasure, strategiesOf, subjectValues } from './erasure-plan';
+import { CheckedSchema, checkSchema } from './schema-check';
+import type { SqlConnectorConfig } from './sql-config';
+import { toConnectorError } from './sql-errors';
+import { stepStatement } from './sql-statements';
+import { validateSqlConfig } from './validate-sql-config';
+
+/**
+ * A PostgreSQL system, erased as its configuration says (see sql-config.ts). One request's work,
+ * and the ledger row that makes it idempotent, commit in one transaction.
+ *
+ * The scope is not consulted: a relational system's rows belong to the person, not to a purpose,
+ * so a PURPOSES erasure routed here erases what this system holds on the subject.
+ */
+export class SqlConnector implements Connector {
+  readonly system: string;
+  private readonly config: SqlConnectorConfig;
+  private readonly pool: Pool;
+  private readonly ledger: ErasureLedger;
+  private prepared: Promise<CheckedSchema> | null = null;
+
+  /** Validates `config` (throws SqlConfigError naming each bad key) and connects lazily. */
+  constructor(config: unknown) {
+    this.config = validateSqlConfig(config);
+    this.system = this.config.system;
+    this.ledger = new ErasureLedger(this.config.schema, this.system);
+    this.pool = new Pool({
+      connectionString: this.config.url,
+      max: this.config.poolSize ?? 4,
+      connectionTimeoutMillis: this.config.connectTimeoutMs ?? 10_000,
+      statement_timeout: this.config.statementTimeoutMs ?? 60_000,
+      application_name: `lethe-connector-${this.system}`.slice(0, 63),
+    });
+    // An idle connection the server drops is emitted here; the pool discards it, and the next
+    // checkout reports a real failure if the database is really gone. Unhandled, it would crash.
+    this.pool.on('error', () => undefined);
+  }
+
+  async testConnection(): Promise<void> {
+    await this.withClient('test connection', async (client) => {
+      await client.query('select 1');
+      await checkSchema(client, this.config);
+    });
+  }
+
+  erase(target: ErasureTarget): Promise<ErasureOutcome> {
+    return this.carryOut(target, true);
+  }
+
+  dryRun(target: ErasureTarget): Promise<ErasureOutcome> {
+    return this.carryOut(target, false);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /**
+   * Erases (commit) or rehearses (rollback) in one transaction. Rehearsing runs the very same
+   * statements, so a dry run also finds what would fail, and its counts are exact.
+   */
+  private async carryOut(target: ErasureTarget, commit: boolean): Promise<ErasureOutcome> {
+    const doing = commit ? 'erase' : 'dry run';
+    const schema = await this.prepare(doing);
+    return this.withClient(doing, async (client) => {
+      await client.query('begin');
+      try {
+        // Year coarsening of timestamptz columns truncates in the session's zone: fix it.
+        await client.query(`set local time zone 'UTC'`);
+        const earlier = commit
+          ? await this.ledger.claim(client, target.requestId)
+          : await this.ledger.find(client, target.requestId);
+        if (earlier) {
+          await client.query('rollback');
+          return { ...earlier, alreadyDone: true };
+        }
+        const outcome = await this.apply(client, target, schema);
+        if (commit) await this.ledger.record(client, target.requestId, outcome);
+        await client.query(commit ? 'commit' : 'rollback');
+        return { ...outcome, alreadyDone: false };
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  private async apply(client: PoolClient, target: ErasureTarget, schema: CheckedSchema): Promise<RecordedOutcome> {
+    const values = subjectValues(this.config.subject.match, target);
+    const steps = planErasure(this.config, target.keepTransactionHistory);
+    const counts: Record<string, number> = {};
+    for (const step of steps) {
+      if (values.length === 0) {
+        counts[step.table] = 0;
+        continue;
+      }
+      const statement = stepStatement(this.config, step, values, !schema.subjectColumnIsText);
+      const result = await client.query(statement.text, statement.values).catch((error: unknown) => {
+        // Some server errors (an unknown column, say) name only the alias: say which table it was.
+        if (error instanceof Error && !('table' in error && error.table)) Object.assign(error, { table: step.table });
+        throw error;
+      });
+      counts[step.table] = result.rowCount ?? 0;
+    }
+    const held = steps.flatMap((step) =>
+      step.kind === 'anonymize' && step.legalHoldBasis && counts[step.table] > 0 ? [`${step.table}: ${step.legalHoldBasis}`] : [],
+    );
+    return {
+      action: overallAction(steps),
+      counts,
+      strategies: strategiesOf(steps),
+      legalHold: held.length > 0 ? held.join('; ') : null,
+    };
+  }
+
+  /** Checks the schema and creates the ledger once; a failure is retried on the next call. */
+  private prepare(doing: string): Promise<CheckedSchema> {
+    if (!this.prepared) {
+      const preparing = this.withClient(doing, async (client) => {
+        const schema = await checkSchema(client, this.config);
+        await this.ledger.ensureExists(client);
+        return schema;
+      });
+      this.prepared = preparing;
+      preparing.catch(() => {
+        if (this.prepared === preparing) this.prepared = null;
+      });
+    }
+    return this.prepared;
+  }
+
+  /** Runs `work` on a pooled connection, turning any failure into a ConnectorError. */
+  private async withClient<T>(doing: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      return await work(client);
+    } catch (error) {
+      throw toConnectorError(error, this.system, doing);
+    } finally {
+      client?.release();
+    }
+  }
+}

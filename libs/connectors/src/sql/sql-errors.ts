@@ -1,0 +1,66 @@
+import { ConnectorError } from '../connector';
+
+/** Socket-level failures: the database may answer later. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
+
+/** node-postgres reports its own timeouts and dropped connections by message only. */
+const TRANSIENT_CLIENT_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /query read timeout/i];
+
+/**
+ * SQLSTATE classes worth retrying: connection (08), transaction rollback such as deadlock or
+ * serialization failure (40), insufficient resources (53), lock not available (55), operator
+ * intervention such as statement timeout or shutdown (57), system error (58).
+ */
+const RETRYABLE_SQLSTATE_CLASSES = new Set(['08', '40', '53', '55', '57', '58']);
+
+/**
+ * Classes whose server messages name only objects (tables, columns, constraints, roles), never
+ * row values. Data exceptions (22) quote the offending value, so their text is never passed on.
+ */
+const SAFE_MESSAGE_CLASSES = new Set(['08', '23', '28', '3D', '3F', '40', '42', '53', '55', '57']);
+
+interface DatabaseErrorFields {
+  code?: string;
+  table?: string;
+  column?: string;
+  constraint?: string;
+}
+
+/**
+ * Turns whatever the driver threw into a ConnectorError: retryable when the database may answer
+ * later, not when the configuration and the database disagree. The message names the system,
+ * what was being done and the objects involved, and never a value from a row or the request.
+ */
+export function toConnectorError(error: unknown, system: string, doing: string): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const prefix = `sql connector "${system}": ${doing} failed`;
+  const code = errorCode(error);
+
+  if (code && NETWORK_CODES.has(code)) return new ConnectorError(`${prefix}: cannot reach the database (${code})`, true);
+  if (code && /^[0-9A-Z]{5}$/.test(code)) {
+    const fields = error as DatabaseErrorFields;
+    const sqlClass = code.slice(0, 2);
+    const where = [
+      fields.table && `table "${fields.table}"`,
+      fields.column && `column "${fields.column}"`,
+      fields.constraint && `constraint "${fields.constraint}"`,
+    ].filter(Boolean);
+    const message = SAFE_MESSAGE_CLASSES.has(sqlClass) && error instanceof Error ? `: ${error.message}` : '';
+    const context = where.length > 0 ? ` (${where.join(', ')})` : '';
+    return new ConnectorError(`${prefix}: SQLSTATE ${code}${message}${context}`, RETRYABLE_SQLSTATE_CLASSES.has(sqlClass));
+  }
+  if (error instanceof Error && TRANSIENT_CLIENT_MESSAGES.some((pattern) => pattern.test(error.message))) {
+    return new ConnectorError(`${prefix}: ${error.message}`, true);
+  }
+  const name = error instanceof Error ? error.name : typeof error;
+  return new ConnectorError(`${prefix}: unexpected ${name}`, false);
+}
+
+/** The error's code, or that of the first attempt inside an AggregateError (IPv6, then IPv4). */
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, errors } = error as { code?: unknown; errors?: unknown };
+  if (typeof code === 'string') return code;
+  if (Array.isArray(errors)) return errors.map(errorCode).find((inner) => inner !== undefined);
+  return undefined;
+}

@@ -1,0 +1,79 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { SqlConnectorConfig } from './sql-config';
+import { hmacPads, quoteIdentifier, stepStatement, strategyExpression, subjectRowsCondition } from './sql-statements';
+
+const config: SqlConnectorConfig = {
+  system: 'shop',
+  url: 'postgres://x/y',
+  schema: 'shop',
+  hmacSecret: 'secret',
+  subject: { table: 'customers', column: 'external_id', match: 'subject_id' },
+  tables: [
+    { name: 'customers', root: true, action: 'delete' },
+    { name: 'orders', via: { column: 'customer_id', references: 'customers.id' }, action: 'delete' },
+    { name: 'payments', via: { column: 'order_id', references: 'orders.id' }, action: 'anonymize', fields: { holder: 'hmac' } },
+  ],
+};
+
+describe('quoteIdentifier', () => {
+  it('quotes plain names and refuses anything that could leave the quotes', () => {
+    expect(quoteIdentifier('orders')).toBe('"orders"');
+    expect(() => quoteIdentifier('orders"; drop table x; --')).toThrow(/not a plain identifier/);
+  });
+});
+
+describe('subjectRowsCondition', () => {
+  it('compares the root subject column with the $1 array', () => {
+    expect(subjectRowsCondition(config, 'customers', false)).toBe('t0."external_id" = any($1::text[])');
+    expect(subjectRowsCondition(config, 'customers', true)).toBe('t0."external_id"::text = any($1::text[])');
+  });
+
+  it('nests the parent rows to any depth', () => {
+    expect(subjectRowsCondition(config, 'payments', false)).toBe(
+      't0."order_id" in (select t1."id" from "shop"."orders" as t1 where ' +
+        't1."customer_id" in (select t2."id" from "shop"."customers" as t2 where t2."external_id" = any($1::text[])))',
+    );
+  });
+});
+
+describe('strategies', () => {
+  it('writes one expression per strategy, keeping absent values absent', () => {
+    expect(strategyExpression('x', 'null')).toBe('null');
+    expect(strategyExpression('x', 'redact')).toBe(`case when t0."x" is null then null else '[erased]' end`);
+    expect(strategyExpression('x', 'year')).toBe(`date_trunc('year', t0."x")`);
+    expect(strategyExpression('x', 'sha256')).toBe(`encode(sha256(convert_to(t0."x"::text, 'UTF8')), 'hex')`);
+    expect(strategyExpression('x', 'random')).toMatch(/gen_random_uuid/);
+  });
+
+  it.each(['secret', 'k'.repeat(64), 'a much longer secret than one sha-256 block of sixty-four bytes, hashed first'])(
+    'derives pads that give the standard HMAC-SHA256 (key of %#)',
+    (secret) => {
+      const { inner, outer } = hmacPads(secret);
+      const message = 'Hauptstraße 1, 10115 Berlin';
+      const innerHash = createHash('sha256').update(Buffer.concat([inner, Buffer.from(message, 'utf8')])).digest();
+      const composed = createHash('sha256').update(Buffer.concat([outer, innerHash])).digest('hex');
+      expect(composed).toBe(createHmac('sha256', secret).update(message).digest('hex'));
+    },
+  );
+});
+
+describe('stepStatement', () => {
+  it('passes the values and the hmac pads as parameters, never in the text', () => {
+    const statement = stepStatement(
+      config,
+      { table: 'payments', kind: 'anonymize', fields: { holder: 'hmac' }, legalHoldBasis: null },
+      ["x'; drop table customers; --"],
+      false,
+    );
+    expect(statement.text).toMatch(/^update "shop"\."payments" as t0 set "holder" = encode\(sha256\(\$3::bytea/);
+    expect(statement.text).not.toContain('drop table');
+    expect(statement.text).not.toContain('secret');
+    expect(statement.values).toEqual([["x'; drop table customers; --"], hmacPads('secret').inner, hmacPads('secret').outer]);
+  });
+
+  it('deletes with only the subject values as parameters', () => {
+    const statement = stepStatement(config, { table: 'orders', kind: 'delete' }, ['subj-1'], false);
+    expect(statement.text).toMatch(/^delete from "shop"\."orders" as t0 where t0\."customer_id" in/);
+    expect(statement.values).toEqual([['subj-1']]);
+  });
+});

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { load } from 'js-yaml';
+import { ConfigError } from '@lethe/config';
+import { BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
+
+export const CONNECTOR_TYPES = ['sql', 'cache', 'kafka'] as const;
+export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
+
+export interface SystemEntry {
+  name: string;
+  type: ConnectorType;
+  /** Where it sits in the file, for error messages: systems[2]. */
+  path: string;
+  /** The whole entry, which the connector's own validator checks. */
+  raw: Record<string, unknown>;
+}
+
+export interface SystemsFile {
+  retry: BackoffPolicy;
+  systems: SystemEntry[];
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+/**
+ * The downstream systems file (YAML or JSON): which systems exist, how to reach each, what to do
+ * there. Checked once at start; every error names the key at fault, e.g. `systems[1].type`.
+ */
+export function readSystemsFile(path: string): SystemsFile {
+  let parsed: unknown;
+  try {
+    parsed = load(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`cannot read the systems file ${path}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return parseSystemsFile(parsed);
+}
+
+export function parseSystemsFile(parsed: unknown): SystemsFile {
+  if (!isObject(parsed)) throw new ConfigError('the systems file must be a mapping with a `systems` list');
+  if (!Array.isArray(parsed.systems) || parsed.systems.length === 0) throw new ConfigError('systems: a non-empty list is required');
+  const seen = new Set<string>();
+  const systems = parsed.systems.map((entry: unknown, i: number): SystemEntry => {
+    const path = `systems[${i}]`;
+    if (!isObject(entry)) throw new ConfigError(`${path}: must be a mapping`);
+    if (typeof entry.name !== 'string' || !NAME.test(entry.name)) {
+      throw new ConfigError(`${path}.name: lower-case letters, digits and dashes, starting with a letter`);
+    }
+    if (seen.has(entry.name)) throw new ConfigError(`${path}.name: "${entry.name}" is declared twice`);
+    seen.add(entry.name);
+    if (!(CONNECTOR_TYPES as readonly unknown[]).includes(entry.type)) {
+      throw new ConfigError(`${path}.type: one of ${CONNECTOR_TYPES.join(', ')}`);
+    }
+    return { name: entry.name, type: entry.type as ConnectorType, path, raw: entry };
+  });
+  return { retry: retryPolicy(parsed.retry), systems };
+}
+
+function retryPolicy(raw: unknown): BackoffPolicy {
+  if (raw === undefined) return DEFAULT_BACKOFF;
+  if (!isObject(raw)) throw new ConfigError('retry: must be a mapping');
+  const policy = { ...DEFAULT_BACKOFF, ...raw } as Record<string, unknown>;
+  for (const key of ['maxAttempts', 'initialDelayMs', 'maxDelayMs'] as const) {
+    if (!Number.isInteger(policy[key]) || (policy[key] as number) < 1) throw new ConfigError(`retry.${key}: a whole number of at least 1`);
+  }
+  const unknown = Object.keys(raw).filter((key) => !(key in DEFAULT_BACKOFF));
+  if (unknown.length) throw new ConfigError(`retry.${unknown[0]}: unknown setting`);
+  return policy as unknown as BackoffPolicy;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
