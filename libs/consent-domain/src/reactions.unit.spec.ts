@@ -2,6 +2,7 @@ import type { ConsentEvent, ConsentEventPayload } from '@lethe/contracts';
 import { evolve } from './evolve';
 import { completionsDue } from './reactions';
 import { initialState, SubjectState } from './state';
+import { anEvent, T0 } from './testing/events';
 
 const metadata = { now: 1_800_000_000_000, actor: 'lethe-projector', completionEventId: (id: string) => `done-${id}` };
 let seq = 0;
@@ -12,21 +13,7 @@ function given(...payloads: ConsentEventPayload[]): SubjectState {
 
 function event(payload: ConsentEventPayload): ConsentEvent {
   seq++;
-  return {
-    event_id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-    subject_id: 'subj-1',
-    occurred_at: 1_700_000_000_000 + seq,
-    recorded_at: 1_700_000_000_000 + seq,
-    source: 'API',
-    actor: 'test',
-    jurisdiction: 'GDPR',
-    policy_version: null,
-    purposes: [],
-    correlation_id: null,
-    causation_id: null,
-    identities: null,
-    payload,
-  };
+  return anEvent(payload, { event_id: `evt-${seq}`, subject_id: 'subj-1', occurred_at: T0 + seq, recorded_at: T0 + seq });
 }
 
 const requested = (systems: string[]): ConsentEventPayload => ({ type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: false, systems });

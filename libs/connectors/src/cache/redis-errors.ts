@@ -1,4 +1,5 @@
 import { ConnectorError } from '../connector';
+import { errorCode } from '../error-code';
 
 /** Socket-level failures: Redis may answer later. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
@@ -31,10 +32,3 @@ export function toConnectorError(error: unknown, system: string, doing: string):
   return new ConnectorError(`${prefix}: unexpected ${name}`, false);
 }
 
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, errors } = error as { code?: unknown; errors?: unknown };
-  if (typeof code === 'string') return code;
-  if (Array.isArray(errors)) return errors.map(errorCode).find((inner) => inner !== undefined);
-  return undefined;
-}
