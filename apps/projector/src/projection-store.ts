@@ -45,7 +45,7 @@ export class ProjectionStore {
       await upsert(
         db,
         'erasure_requests',
-        ['request_id text', 'subject_id text', 'status text', 'requested boolean', 'scope text', 'jurisdiction text', 'keep_transaction_history boolean', 'requested_at timestamptz', 'due_at timestamptz', 'extendable_to timestamptz', 'completed_at timestamptz'],
+        ['request_id text', 'subject_id text', 'status text', 'requested boolean', 'scope text', 'jurisdiction text', 'keep_transaction_history boolean', 'requested_at timestamptz', 'due_at timestamptz', 'extendable_to timestamptz', 'extension_reason text', 'extended_at timestamptz', 'completed_at timestamptz'],
         ['request_id'],
         requests.map(({ subjectId, request: r }) => ({
           request_id: r.requestId,
@@ -58,6 +58,8 @@ export class ProjectionStore {
           requested_at: iso(r.requestedAt),
           due_at: iso(r.dueAt),
           extendable_to: iso(r.extendableTo),
+          extension_reason: r.extension?.reason ?? null,
+          extended_at: iso(r.extension?.at),
           completed_at: iso(r.completedAt),
         })),
       );

@@ -2,7 +2,14 @@ import type { ConsentEvent, ErasureScope, Jurisdiction, OptOutKind, Source } fro
 import type { DomainError } from './errors';
 
 /** What a subject (or a service on their behalf) asks for. `decide` turns it into events. */
-export type ConsentCommand = GrantConsent | WithdrawConsent | RaiseObjection | RecordOptOut | RequestErasure;
+export type ConsentCommand =
+  | GrantConsent
+  | WithdrawConsent
+  | RaiseObjection
+  | RecordOptOut
+  | RequestErasure
+  | ExtendErasureDeadline
+  | RetryErasureStep;
 
 export interface GrantConsent {
   type: 'GrantConsent';
@@ -38,6 +45,21 @@ export interface RequestErasure {
   keepTransactionHistory: boolean;
   /** Downstream systems that must acknowledge; none means complete once requested. */
   systems: readonly string[];
+}
+
+/** Take the extra time the law allows for a request (once), saying why. */
+export interface ExtendErasureDeadline {
+  type: 'ExtendErasureDeadline';
+  requestId: string;
+  /** Holds no personal data: it is stored on the log and shown in certificates. */
+  reason: string;
+}
+
+/** Run one system's failed step again, leaving the other systems as they are. */
+export interface RetryErasureStep {
+  type: 'RetryErasureStep';
+  requestId: string;
+  system: string;
 }
 
 /**

@@ -6,7 +6,9 @@ import type {
   GrantConsent,
   RaiseObjection,
   RecordOptOut,
+  ExtendErasureDeadline,
   RequestErasure,
+  RetryErasureStep,
   WithdrawConsent,
 } from './commands';
 import { DomainError } from './errors';
@@ -38,6 +40,10 @@ export function decide(command: ConsentCommand, state: SubjectState, metadata: C
       return recordOptOut(command, metadata);
     case 'RequestErasure':
       return requestErasure(command, state, metadata);
+    case 'ExtendErasureDeadline':
+      return extendDeadline(command, state, metadata);
+    case 'RetryErasureStep':
+      return retryStep(command, state, metadata);
   }
 }
 
@@ -86,6 +92,30 @@ function requestErasure(command: RequestErasure, state: SubjectState, metadata: 
     systems: [...command.systems],
   };
   return append(envelope(metadata, payload, { purposes: command.purposes ?? [] }));
+}
+
+function extendDeadline(command: ExtendErasureDeadline, state: SubjectState, metadata: CommandMetadata): Decision {
+  const request = entryOf(state.erasureRequests, command.requestId);
+  if (!request?.requested) return reject(new DomainError('not_found', 'request_not_found', 'no erasure request has this id'));
+  if (request.status === 'completed') return reject(new DomainError('illegal_state', 'request_completed', 'the request is already complete'));
+  if (request.extension) return reject(new DomainError('illegal_state', 'already_extended', 'the deadline was already extended once'));
+  if (request.extendableTo === null) {
+    return reject(new DomainError('illegal_state', 'extension_not_allowed', 'the jurisdiction of this request allows no extension'));
+  }
+  const payload: ConsentEventPayload = { type: 'ErasureDeadlineExtended', request_id: command.requestId, reason: command.reason };
+  return append(envelope({ ...metadata, jurisdiction: request.jurisdiction ?? metadata.jurisdiction, correlationId: command.requestId }, payload, { purposes: request.purposes }));
+}
+
+function retryStep(command: RetryErasureStep, state: SubjectState, metadata: CommandMetadata): Decision {
+  const request = entryOf(state.erasureRequests, command.requestId);
+  if (!request?.requested) return reject(new DomainError('not_found', 'request_not_found', 'no erasure request has this id'));
+  const step = entryOf(request.systems, command.system);
+  if (!step) return reject(new DomainError('not_found', 'system_not_in_request', 'the request does not fan out to this system', { field: 'system' }));
+  if (step.status !== 'failed') {
+    return reject(new DomainError('illegal_state', `step_${step.status}`, `only a failed step can be retried; this one is ${step.status}`));
+  }
+  const payload: ConsentEventPayload = { type: 'ErasureStepRetryRequested', request_id: command.requestId, system: command.system };
+  return append(envelope({ ...metadata, jurisdiction: request.jurisdiction ?? metadata.jurisdiction, correlationId: command.requestId }, payload, { purposes: request.purposes }));
 }
 
 /** A full consent.log envelope; identities are attached later, by the service that holds keys. */

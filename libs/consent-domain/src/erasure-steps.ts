@@ -3,13 +3,13 @@ import type { StepState, StepStatus } from './state';
 
 /**
  * The life of one downstream system's erasure step, as a table of legal moves rather than
- * flags. A retry may fail again or succeed. Completion is final: a late failure (a slow retry
+ * flags. A retry may fail again or succeed; an operator may send a failed step back to pending. Completion is final: a late failure (a slow retry
  * of an attempt that already succeeded) must not downgrade it, and a repeated ack must not
  * overwrite the evidence of the first.
  */
 const LEGAL_STEP_MOVES: Record<StepStatus, readonly StepStatus[]> = {
   pending: ['completed', 'failed'],
-  failed: ['completed', 'failed'],
+  failed: ['completed', 'failed', 'pending'],
   completed: [],
 };
 
@@ -35,6 +35,11 @@ export function completeStep(
     at: event.occurred_at,
     eventId: event.event_id,
   };
+}
+
+/** The step after an operator asked for another try; unchanged when the move is not legal. */
+export function retryStep(step: StepState): StepState {
+  return canStepMove(step.status, 'pending') ? pendingStep() : step;
 }
 
 /** The step after a system reported a failure; unchanged when the move is not legal. */

@@ -1,5 +1,5 @@
 import type { ConsentEvent, ConsentEventPayloadOf } from '@lethe/contracts';
-import { completeStep, failStep, pendingStep } from './erasure-steps';
+import { completeStep, failStep, pendingStep, retryStep } from './erasure-steps';
 import { erasureDeadline } from './policies';
 import { entryOf, type ErasureRequestState, type StepState, type SubjectState } from './state';
 
@@ -61,6 +61,32 @@ export function onErasureRequestCompleted(
   return withRequest(state, { ...known, status: 'completed', completedAt: event.recorded_at });
 }
 
+/** The deadline moves to the latest the law allows, once; a request without that right is unchanged. */
+export function onErasureDeadlineExtended(
+  state: SubjectState,
+  event: ConsentEvent,
+  extension: ConsentEventPayloadOf<'ErasureDeadlineExtended'>,
+): SubjectState {
+  const known = entryOf(state.erasureRequests, extension.request_id);
+  if (!known?.requested || known.extension || known.extendableTo === null) return state;
+  return withRequest(state, {
+    ...known,
+    dueAt: known.extendableTo,
+    extension: { reason: extension.reason, at: event.recorded_at, eventId: event.event_id },
+  });
+}
+
+/** A failed step goes back to pending, so its system tries again; any other step is unchanged. */
+export function onErasureStepRetryRequested(
+  state: SubjectState,
+  _event: ConsentEvent,
+  retry: ConsentEventPayloadOf<'ErasureStepRetryRequested'>,
+): SubjectState {
+  const known = entryOf(state.erasureRequests, retry.request_id);
+  if (!known || entryOf(known.systems, retry.system)?.status !== 'failed') return state;
+  return withStep(state, retry.request_id, retry.system, retryStep);
+}
+
 function withStep(
   state: SubjectState,
   requestId: string,
@@ -88,6 +114,7 @@ function requestOrPlaceholder(state: SubjectState, requestId: string): ErasureRe
       requestedAt: null,
       dueAt: null,
       extendableTo: null,
+      extension: null,
       systems: {},
       status: 'open',
       completedAt: null,

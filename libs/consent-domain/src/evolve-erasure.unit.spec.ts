@@ -23,6 +23,7 @@ describe('evolve: erasure requests', () => {
       keepTransactionHistory: false,
       requestedAt: T0,
       ...erasureDeadline('CCPA', T0),
+      extension: null,
       systems: {
         sql: { status: 'pending', at: null, eventId: null },
         cache: { status: 'pending', at: null, eventId: null },

@@ -2,8 +2,10 @@ import type { ConsentEvent } from '@lethe/contracts';
 import { DomainError } from './errors';
 import { onConsentGranted, onConsentWithdrawn, onObjectionRaised, onOptOutRecorded } from './evolve-consent';
 import {
+  onErasureDeadlineExtended,
   onErasureRequestCompleted,
   onErasureRequested,
+  onErasureStepRetryRequested,
   onErasureStepCompleted,
   onErasureStepFailed,
 } from './evolve-erasure';
@@ -46,6 +48,14 @@ function applyPayload(state: SubjectState, event: ConsentEvent): SubjectState {
       return onErasureStepFailed(state, event, payload);
     case 'ErasureRequestCompleted':
       return onErasureRequestCompleted(state, event, payload);
+    case 'ErasureDeadlineExtended':
+      return onErasureDeadlineExtended(state, event, payload);
+    case 'ErasureStepRetryRequested':
+      return onErasureStepRetryRequested(state, event, payload);
+    case 'OptOutStepCompleted':
+    case 'OptOutStepFailed':
+      // Evidence that a system acted on an opt-out: kept on the log for audit, not in the state.
+      return state;
     default:
       return unknownPayload(payload, event);
   }

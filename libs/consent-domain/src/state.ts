@@ -65,6 +65,8 @@ export interface ErasureRequestState {
   dueAt: number | null;
   /** The latest the deadline may be extended to, or null when the law allows no extension. */
   extendableTo: number | null;
+  /** Set once the deadline was extended (to extendableTo); it can be extended only once. */
+  extension: DeadlineExtension | null;
   /** One step per downstream system that must acknowledge. */
   systems: Record<string, StepState>;
   status: ErasureRequestStatus;
@@ -72,6 +74,13 @@ export interface ErasureRequestState {
   completedAt: number | null;
   /** The event id of the ErasureRequested event. */
   eventId: string | null;
+}
+
+export interface DeadlineExtension {
+  reason: string;
+  /** Lethe's clock (recorded_at). */
+  at: number;
+  eventId: string;
 }
 
 export type StepStatus = 'pending' | 'completed' | 'failed';

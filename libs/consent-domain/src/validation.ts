@@ -27,6 +27,14 @@ export function commandProblem(command: ConsentCommand, metadata: CommandMetadat
       return kindsProblem(command.kinds);
     case 'RequestErasure':
       return erasureProblem(command);
+    case 'ExtendErasureDeadline':
+      if (!isNonEmptyString(command.requestId)) return invalid('requestId', 'request_id_missing', 'requestId is required');
+      return isNonEmptyString(command.reason) && command.reason.length <= 500
+        ? null
+        : invalid('reason', 'reason_invalid', 'reason must be 1-500 characters');
+    case 'RetryErasureStep':
+      if (!isNonEmptyString(command.requestId)) return invalid('requestId', 'request_id_missing', 'requestId is required');
+      return isNonEmptyString(command.system) ? null : invalid('system', 'system_missing', 'system is required');
   }
 }
 

@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
 import { InitialSchema1732350000000 } from './migrations/1732350000000-initial-schema';
 import { ErasureRetries1732400000000 } from './migrations/1732400000000-erasure-retries';
+import { ErasureOperations1732500000000 } from './migrations/1732500000000-erasure-operations';
 
-export const MIGRATIONS = [InitialSchema1732350000000, ErasureRetries1732400000000];
+export const MIGRATIONS = [InitialSchema1732350000000, ErasureRetries1732400000000, ErasureOperations1732500000000];
 
 export interface DatabaseOptions {
   url: string;

@@ -19,6 +19,10 @@ export const SAMPLE_PAYLOADS: ConsentEventPayload[] = [
   },
   { type: 'ErasureStepFailed', request_id: 'req-1', system: 'crm', retryable: true, attempt: 2, reason: 'timeout' },
   { type: 'ErasureRequestCompleted', request_id: 'req-1' },
+  { type: 'ErasureDeadlineExtended', request_id: 'req-1', reason: 'complex request' },
+  { type: 'ErasureStepRetryRequested', request_id: 'req-1', system: 'crm' },
+  { type: 'OptOutStepCompleted', system: 'crm', action: 'suppress', counts: { contacts: 1 }, evidence_hash: 'b'.repeat(64) },
+  { type: 'OptOutStepFailed', system: 'crm', retryable: false, attempt: 1, reason: 'rejected' },
 ];
 
 /** A valid event with sensible defaults; pass what the test cares about. */

@@ -60,6 +60,8 @@ export const payloadArb: fc.Arbitrary<ConsentEventPayload> = fc.oneof(
     reason: fc.constantFrom('timeout', 'connection_refused'),
   }),
   fc.record({ type: fc.constant('ErasureRequestCompleted' as const), request_id: requestId }),
+  fc.record({ type: fc.constant('ErasureDeadlineExtended' as const), request_id: requestId, reason: fc.constant('complex request') }),
+  fc.record({ type: fc.constant('ErasureStepRetryRequested' as const), request_id: requestId, system }),
 );
 
 export function unplacedEventArb(payload: fc.Arbitrary<ConsentEventPayload> = payloadArb): fc.Arbitrary<UnplacedEvent> {

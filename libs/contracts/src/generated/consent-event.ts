@@ -74,7 +74,38 @@ export interface ErasureRequestCompleted {
   request_id: string;
 }
 
-export const CONSENT_EVENT_PAYLOAD_TYPES = ['ConsentGranted', 'ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded', 'ErasureRequested', 'ErasureStepCompleted', 'ErasureStepFailed', 'ErasureRequestCompleted'] as const;
+/** The request's deadline moved to the latest the law allows (once, where it allows one). */
+export interface ErasureDeadlineExtended {
+  request_id: string;
+  /** Why more time is needed, as told to the subject; holds no personal data. */
+  reason: string;
+}
+
+/** An operator asked one system to try a failed step again; the others are not re-run. */
+export interface ErasureStepRetryRequested {
+  request_id: string;
+  system: string;
+}
+
+/** A system acted on a withdrawal, objection or opt-out (the event in causation_id). */
+export interface OptOutStepCompleted {
+  system: string;
+  /** delete, anonymize or suppress. */
+  action: string;
+  counts: Record<string, number>;
+  evidence_hash: string;
+}
+
+/** A system could not act on a withdrawal, objection or opt-out (the event in causation_id). */
+export interface OptOutStepFailed {
+  system: string;
+  retryable: boolean;
+  attempt: number;
+  /** Holds no personal data. */
+  reason: string;
+}
+
+export const CONSENT_EVENT_PAYLOAD_TYPES = ['ConsentGranted', 'ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded', 'ErasureRequested', 'ErasureStepCompleted', 'ErasureStepFailed', 'ErasureRequestCompleted', 'ErasureDeadlineExtended', 'ErasureStepRetryRequested', 'OptOutStepCompleted', 'OptOutStepFailed'] as const;
 export type ConsentEventPayloadType = (typeof CONSENT_EVENT_PAYLOAD_TYPES)[number];
 export type ConsentEventPayload =
   | ({ type: 'ConsentGranted' } & ConsentGranted)
@@ -84,7 +115,11 @@ export type ConsentEventPayload =
   | ({ type: 'ErasureRequested' } & ErasureRequested)
   | ({ type: 'ErasureStepCompleted' } & ErasureStepCompleted)
   | ({ type: 'ErasureStepFailed' } & ErasureStepFailed)
-  | ({ type: 'ErasureRequestCompleted' } & ErasureRequestCompleted);
+  | ({ type: 'ErasureRequestCompleted' } & ErasureRequestCompleted)
+  | ({ type: 'ErasureDeadlineExtended' } & ErasureDeadlineExtended)
+  | ({ type: 'ErasureStepRetryRequested' } & ErasureStepRetryRequested)
+  | ({ type: 'OptOutStepCompleted' } & OptOutStepCompleted)
+  | ({ type: 'OptOutStepFailed' } & OptOutStepFailed);
 /** The payload of the given type. */
 export type ConsentEventPayloadOf<T extends ConsentEventPayloadType> = Extract<ConsentEventPayload, { type: T }>;
 
