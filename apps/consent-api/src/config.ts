@@ -10,6 +10,7 @@ import {
   TopicSettings,
   topicSettingsFrom,
 } from '@lethe/config';
+import { readSystemsFile, SystemsFile } from '@lethe/connectors';
 
 export interface ApiConfig {
   endpoints: Endpoints;
@@ -27,6 +28,11 @@ export interface ApiConfig {
   developmentMasterKey: boolean;
   /** A PostgreSQL schema to use instead of the default search path (LETHE_DB_SCHEMA). */
   databaseSchema?: string;
+  /**
+   * The downstream systems file (LETHE_SYSTEMS_FILE), shared with the erasure workers: an erasure
+   * request that names no systems fans out to every system declared there.
+   */
+  systems: SystemsFile | null;
 }
 
 /** Reads and checks the configuration once, at boot; a bad value stops the process, saying which. */
@@ -44,5 +50,6 @@ export function loadApiConfig(env: Env): ApiConfig {
     masterKey: master.key,
     developmentMasterKey: master.development,
     databaseSchema: databaseSchemaFrom(env),
+    systems: env.LETHE_SYSTEMS_FILE ? readSystemsFile(env.LETHE_SYSTEMS_FILE) : null,
   };
 }

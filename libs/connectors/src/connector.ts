@@ -27,6 +27,11 @@ export interface ErasureOutcome {
   legalHold: string | null;
   /** True when this request had already been carried out and nothing was done again. */
   alreadyDone: boolean;
+  /**
+   * True when the system accepted the request but confirms it later (a third party answering
+   * through the signed callback): no acknowledgement is appended now, the callback appends it.
+   */
+  awaitingConfirmation?: boolean;
 }
 
 /**

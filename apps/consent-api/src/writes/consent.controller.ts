@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -7,6 +7,8 @@ import type { Source } from '@lethe/contracts';
 import { Action } from '../auth/api-keys';
 import { AuthenticatedRequest, RequireAction } from '../auth/api-key.guard';
 import { StoredResponse } from '../idempotency/idempotency-store';
+import type { ApiConfig } from '../config';
+import { API_CONFIG } from '../platform/tokens';
 import { ConsentWriter } from './consent-writer';
 import { ErasureDto, GrantDto, ObjectionDto, OptOutDto, WithdrawDto, WriteEnvelopeDto } from './dto';
 import { SubjectIdPipe } from './subject-id.pipe';
@@ -36,7 +38,10 @@ function checkedKey(key: string | undefined): string | undefined {
 @ApiResponse({ status: 503, description: 'The event log is unavailable; retry with the same Idempotency-Key.' })
 @Controller('v1/subjects/:subjectId')
 export class ConsentController {
-  constructor(private readonly writer: ConsentWriter) {}
+  constructor(
+    private readonly writer: ConsentWriter,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
 
   @Post('consents/grant')
   @HttpCode(202)
@@ -83,9 +88,23 @@ export class ConsentController {
       scope: body.scope,
       purposes: body.purposes ?? [],
       keepTransactionHistory: body.keepTransactionHistory ?? false,
-      systems: body.systems ?? [],
+      systems: this.systemsFor(body.systems),
     };
     return this.run('erasure:write', 'erasure', subjectId, command, body, req, reply, key, body.identities);
+  }
+
+  /**
+   * The systems that must acknowledge: those named, or every declared one. With a systems file,
+   * a name it does not declare would never be acknowledged, so it is refused.
+   */
+  private systemsFor(named: string[] | undefined): string[] {
+    const declared = this.config.systems?.systems.map((system) => system.name);
+    if (!named) return declared ?? [];
+    const unknown = declared ? named.findIndex((name) => !declared.includes(name)) : -1;
+    if (unknown !== -1) {
+      throw new BadRequestException({ error: 'validation', field: `systems[${unknown}]`, message: `systems[${unknown}] is not a declared downstream system` });
+    }
+    return named;
   }
 
   /** Shared by every write: the writer does the work, the reply gets its status. */
