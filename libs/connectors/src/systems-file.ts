@@ -6,6 +6,10 @@ import { BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
 export const CONNECTOR_TYPES = ['sql', 'cache', 'kafka'] as const;
 export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
 
+/** What a system does when a subject withdraws, objects or opts out (not only on erasure). */
+export const REACTION_ACTIONS = ['delete', 'anonymize', 'suppress'] as const;
+export type ReactionAction = (typeof REACTION_ACTIONS)[number];
+
 export interface SystemEntry {
   name: string;
   type: ConnectorType;
@@ -13,6 +17,17 @@ export interface SystemEntry {
   path: string;
   /** The whole entry, which the connector's own validator checks. */
   raw: Record<string, unknown>;
+  /**
+   * `onOptOut`: purpose (withdrawn or objected to) or opt-out kind (SALE, SHARING, ...) → action.
+   * Empty: the system acts on erasure requests only.
+   */
+  reactions: Record<string, ReactionAction>;
+}
+
+/** The connector's own configuration: the entry without the file's keys, `name` as `system`. */
+export function connectorConfigOf(entry: SystemEntry): Record<string, unknown> {
+  const { name, type: _type, onOptOut: _onOptOut, ...rest } = entry.raw;
+  return { ...rest, system: name };
 }
 
 export interface SystemsFile {
@@ -51,9 +66,21 @@ export function parseSystemsFile(parsed: unknown): SystemsFile {
     if (!(CONNECTOR_TYPES as readonly unknown[]).includes(entry.type)) {
       throw new ConfigError(`${path}.type: one of ${CONNECTOR_TYPES.join(', ')}`);
     }
-    return { name: entry.name, type: entry.type as ConnectorType, path, raw: entry };
+    return { name: entry.name, type: entry.type as ConnectorType, path, raw: entry, reactions: reactionsOf(entry.onOptOut, `${path}.onOptOut`) };
   });
   return { retry: retryPolicy(parsed.retry), systems };
+}
+
+const REACTION_KEY = /^([a-z][a-z0-9_.-]{0,63}|[A-Z][A-Z_]{0,63})$/;
+
+function reactionsOf(raw: unknown, path: string): Record<string, ReactionAction> {
+  if (raw === undefined) return {};
+  if (!isObject(raw)) throw new ConfigError(`${path}: must be a mapping of purpose or opt-out kind to ${REACTION_ACTIONS.join(', ')}`);
+  for (const [key, action] of Object.entries(raw)) {
+    if (!REACTION_KEY.test(key)) throw new ConfigError(`${path}.${key}: a purpose (lower case) or an opt-out kind (SALE, SHARING, ...)`);
+    if (!(REACTION_ACTIONS as readonly unknown[]).includes(action)) throw new ConfigError(`${path}.${key}: one of ${REACTION_ACTIONS.join(', ')}`);
+  }
+  return raw as Record<string, ReactionAction>;
 }
 
 function retryPolicy(raw: unknown): BackoffPolicy {

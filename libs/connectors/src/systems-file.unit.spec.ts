@@ -1,11 +1,17 @@
-import { parseSystemsFile } from './systems-file';
+import { connectorConfigOf, parseSystemsFile } from './systems-file';
 
 describe('parseSystemsFile', () => {
   it('reads systems and the retry policy', () => {
     const file = parseSystemsFile({ retry: { maxAttempts: 3 }, systems: [{ name: 'shop-db', type: 'sql', url: 'x' }] });
-    expect(file.systems).toEqual([{ name: 'shop-db', type: 'sql', path: 'systems[0]', raw: { name: 'shop-db', type: 'sql', url: 'x' } }]);
+    expect(file.systems).toEqual([{ name: 'shop-db', type: 'sql', path: 'systems[0]', raw: { name: 'shop-db', type: 'sql', url: 'x' }, reactions: {} }]);
     expect(file.retry.maxAttempts).toBe(3);
     expect(file.retry.initialDelayMs).toBeGreaterThan(0);
+  });
+
+  it('reads what a system does on opt-outs, and hands the connector its own keys only', () => {
+    const file = parseSystemsFile({ systems: [{ name: 'crm', type: 'cache', url: 'redis://x', onOptOut: { marketing: 'delete', SALE: 'suppress' } }] });
+    expect(file.systems[0].reactions).toEqual({ marketing: 'delete', SALE: 'suppress' });
+    expect(connectorConfigOf(file.systems[0])).toEqual({ system: 'crm', url: 'redis://x' });
   });
 
   it.each([
@@ -14,6 +20,8 @@ describe('parseSystemsFile', () => {
     [{ systems: [{ name: 'Shop DB', type: 'sql' }] }, /systems\[0\]\.name/],
     [{ systems: [{ name: 'a', type: 'sql' }, { name: 'a', type: 'cache' }] }, /systems\[1\]\.name: "a" is declared twice/],
     [{ systems: [{ name: 'a', type: 'ftp' }] }, /systems\[0\]\.type: one of sql, cache, kafka/],
+    [{ systems: [{ name: 'a', type: 'sql', onOptOut: { marketing: 'shred' } }] }, /systems\[0\]\.onOptOut\.marketing: one of delete, anonymize, suppress/],
+    [{ systems: [{ name: 'a', type: 'sql', onOptOut: { 'Bad Key': 'delete' } }] }, /systems\[0\]\.onOptOut\.Bad Key/],
     [{ retry: { maxAttempts: 0 }, systems: [{ name: 'a', type: 'sql' }] }, /retry\.maxAttempts/],
     [{ retry: { tries: 3 }, systems: [{ name: 'a', type: 'sql' }] }, /retry\.tries: unknown setting/],
   ])('refuses %j naming the key', (raw, message) => {
