@@ -5,6 +5,7 @@ import { completionsDue, SubjectState } from '@lethe/consent-domain';
 import { ConsentEventCodec, ConsentStateCodec, deterministicUuid, TOPICS, UndecodableRecordError } from '@lethe/contracts';
 import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
+import { erasureEventRows, saveErasureEvents } from './erasure-events';
 import { ProjectionStore } from './projection-store';
 import { toConsentState } from './state-view';
 
@@ -133,6 +134,7 @@ export class Projector {
         await sendInChunks(this.deps.producer, TOPICS.consentState, messages);
       }
       await this.store.save(tx, changed, stored, [{ topic, partition, nextOffset }]);
+      await saveErasureEvents(tx, erasureEventRows(topic, partition, records, rejected));
       if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${TOPICS.consentDlq}`);
     });
   }
