@@ -66,7 +66,7 @@ export class ProjectionStore {
       await upsert(
         db,
         'erasure_steps',
-        ['request_id text', 'system text', 'status text', 'action text', 'counts jsonb', 'evidence_hash text', 'legal_hold text', 'retryable boolean', 'attempt integer', 'reason text', 'acted_at timestamptz', 'event_id uuid'],
+        ['request_id text', 'system text', 'status text', 'action text', 'counts jsonb', 'strategies jsonb', 'evidence_hash text', 'legal_hold text', 'retryable boolean', 'attempt integer', 'reason text', 'acted_at timestamptz', 'event_id uuid'],
         ['request_id', 'system'],
         requests.flatMap(({ request }) =>
           Object.entries(request.systems).map(([system, step]) => ({
@@ -75,6 +75,7 @@ export class ProjectionStore {
             status: step.status,
             action: step.action ?? null,
             counts: step.counts ?? null,
+            strategies: step.strategies ?? null,
             evidence_hash: step.evidenceHash ?? null,
             legal_hold: step.legalHold ?? null,
             retryable: step.retryable ?? null,

@@ -41,7 +41,7 @@ function randomEvents(count: number): ConsentEvent[] {
         : i % 11 === 0
           ? { type: 'ErasureRequested', request_id: `req-${subject_id}`, scope: 'ALL', keep_transaction_history: false, systems: ['crm'] }
           : i % 13 === 0
-            ? { type: 'ErasureStepCompleted', request_id: `req-${subject_id}`, system: 'crm', action: 'delete', counts: { rows: 1 }, evidence_hash: 'e'.repeat(64), legal_hold: null }
+            ? { type: 'ErasureStepCompleted', request_id: `req-${subject_id}`, system: 'crm', action: 'delete', counts: { rows: 1 }, evidence_hash: 'e'.repeat(64), legal_hold: null, strategies: {} }
             : { type: i % 2 ? 'ConsentGranted' : 'ConsentWithdrawn' };
     return consentEvent({ subject_id, purposes: [purpose], payload, policy_version: '2026-01', occurred_at: 1_767_225_600_000 + i });
   });

@@ -1,4 +1,4 @@
-import type { ErasureScope } from '@lethe/contracts';
+import type { ErasureScope, Jurisdiction } from '@lethe/contracts';
 import type { Identity } from '@lethe/identity-vault';
 
 /** Everything a downstream system needs to find and erase one subject for one request. */
@@ -13,6 +13,15 @@ export interface ErasureTarget {
   purposes: string[];
   /** Keep transaction records, without identifiers, instead of deleting them. */
   keepTransactionHistory: boolean;
+  /** The request's jurisdiction; a third party is told the regulation (UNSPECIFIED when absent). */
+  jurisdiction?: Jurisdiction;
+  /** When the subject made the request, epoch ms (the ErasureRequested event's occurred_at). */
+  requestedAt?: number;
+  /**
+   * Set when the work answers a withdrawal, objection or opt-out rather than an erasure request:
+   * the action the systems file maps it to, and what caused it (a purpose or an opt-out kind).
+   */
+  reaction?: { action: 'delete' | 'anonymize' | 'suppress'; cause: string };
 }
 
 /** What a system did (or, for a dry run, would do). Holds counts and names, never personal data. */

@@ -30,6 +30,7 @@ export function completeStep(
     status: 'completed',
     action: ack.action,
     counts: { ...ack.counts },
+    strategies: { ...ack.strategies },
     evidenceHash: ack.evidence_hash,
     legalHold: ack.legal_hold,
     at: event.occurred_at,

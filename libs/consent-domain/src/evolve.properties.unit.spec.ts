@@ -70,6 +70,7 @@ describe('evolve properties', () => {
             counts: { users: 1 },
             evidence_hash: 'abc',
             legal_hold: null,
+            strategies: {},
           },
         };
         const lateRequest = {

@@ -17,7 +17,7 @@ function event(payload: ConsentEventPayload): ConsentEvent {
 }
 
 const requested = (systems: string[]): ConsentEventPayload => ({ type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: false, systems });
-const completed = (system: string): ConsentEventPayload => ({ type: 'ErasureStepCompleted', request_id: 'req-1', system, action: 'delete', counts: {}, evidence_hash: 'h', legal_hold: null });
+const completed = (system: string): ConsentEventPayload => ({ type: 'ErasureStepCompleted', request_id: 'req-1', system, action: 'delete', counts: {}, evidence_hash: 'h', legal_hold: null, strategies: {} });
 
 describe('completionsDue', () => {
   it('asks for nothing while a system has not acknowledged', () => {

@@ -90,6 +90,8 @@ export interface StepState {
   /** When completed: what was done (delete, anonymize, suppress, tombstone, forwarded). */
   action?: string;
   counts?: Record<string, number>;
+  /** Anonymized fields, `table.column` → strategy. */
+  strategies?: Record<string, string>;
   evidenceHash?: string;
   legalHold?: string | null;
   /** When failed. */

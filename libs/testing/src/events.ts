@@ -16,6 +16,7 @@ export const SAMPLE_PAYLOADS: ConsentEventPayload[] = [
     counts: { customers: 1, orders: 3 },
     evidence_hash: 'a'.repeat(64),
     legal_hold: null,
+    strategies: { 'orders.shipping_name': 'redact' },
   },
   { type: 'ErasureStepFailed', request_id: 'req-1', system: 'crm', retryable: true, attempt: 2, reason: 'timeout' },
   { type: 'ErasureRequestCompleted', request_id: 'req-1' },

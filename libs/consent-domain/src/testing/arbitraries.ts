@@ -50,6 +50,7 @@ export const payloadArb: fc.Arbitrary<ConsentEventPayload> = fc.oneof(
     counts: fc.dictionary(fc.constantFrom('users', 'orders'), fc.nat(1000)),
     evidence_hash: fc.stringMatching(/^[0-9a-f]{8}$/),
     legal_hold: fc.option(fc.constant('tax records, 10 years'), { nil: null }),
+    strategies: fc.dictionary(fc.constantFrom('users.email', 'orders.name'), fc.constantFrom('null', 'hmac')),
   }),
   fc.record({
     type: fc.constant('ErasureStepFailed' as const),

@@ -56,6 +56,7 @@ export const stepCompleted = (eventId: string, requestId: string, system: string
       counts: { users: 1 },
       evidence_hash: `sha256-${system}`,
       legal_hold: null,
+      strategies: {},
     },
     { event_id: eventId, source: 'SYSTEM', actor: `lethe.erasure.${system}`, ...fields },
   );

@@ -59,6 +59,8 @@ export interface ErasureStepCompleted {
   evidence_hash: string;
   /** Retention obligation and its legal basis, when something was kept. */
   legal_hold: null | string;
+  /** Anonymized fields, table.column → strategy (null, redact, random, sha256, hmac, year). */
+  strategies: Record<string, string>;
 }
 
 export interface ErasureStepFailed {

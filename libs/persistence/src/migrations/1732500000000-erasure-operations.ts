@@ -10,11 +10,15 @@ export class ErasureOperations1732500000000 implements MigrationInterface {
 
   async up(db: QueryRunner): Promise<void> {
     await db.query(`alter table erasure_requests add column extension_reason text, add column extended_at timestamptz`);
-    await db.query(`alter table erasure_retries add column parked_at timestamptz`);
+    await db.query(`alter table erasure_steps add column strategies jsonb`);
+    // round_start: the attempt an operator's retry started from, so it gets a fresh budget while
+    // attempt numbers (and so the ids of failure events) keep growing.
+    await db.query(`alter table erasure_retries add column parked_at timestamptz, add column round_start integer not null default 1`);
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(`alter table erasure_retries drop column parked_at`);
+    await db.query(`alter table erasure_retries drop column parked_at, drop column round_start`);
+    await db.query(`alter table erasure_steps drop column strategies`);
     await db.query(`alter table erasure_requests drop column extension_reason, drop column extended_at`);
   }
 }
