@@ -12,7 +12,7 @@ const record = (offset: number, payload: ConsentEvent['payload'], event_id?: str
 });
 
 const requested: ConsentEvent['payload'] = { type: 'ErasureRequested', request_id: 'r1', scope: 'ALL', keep_transaction_history: false, systems: ['a'] };
-const acked: ConsentEvent['payload'] = { type: 'ErasureStepCompleted', request_id: 'r1', system: 'a', action: 'delete', counts: {}, evidence_hash: 'e'.repeat(64), legal_hold: null };
+const acked: ConsentEvent['payload'] = { type: 'ErasureStepCompleted', request_id: 'r1', system: 'a', action: 'delete', counts: {}, evidence_hash: 'e'.repeat(64), legal_hold: null, strategies: {} };
 
 it('keeps erasure events with their coordinates, in offset order, and nothing else', () => {
   const records = [record(10, requested), record(11, { type: 'ConsentWithdrawn' }), record(12, acked), { message: message(13), problem: 'undecodable' }];

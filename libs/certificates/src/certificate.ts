@@ -1,0 +1,128 @@
+import { DomainError, type ErasureRequestState } from '@lethe/consent-domain';
+
+/** Bumped whenever the meaning or the set of fields changes; verifiers refuse what they do not know. */
+export const CERTIFICATE_FORMAT = 'lethe.erasure-certificate/v1';
+
+/** Where an event sits on consent.log: fetch that record and its event_id must match. */
+export interface LogCoordinates {
+  topic: string;
+  partition: number;
+  /** A string, because Kafka offsets are 64-bit. */
+  offset: string;
+  eventId: string;
+}
+
+/** An erasure event as the projector indexed it (erasure_events). */
+export interface LoggedEvent extends LogCoordinates {
+  type: string;
+}
+
+export interface CertifiedSystem {
+  system: string;
+  status: string;
+  /** delete, anonymize, suppress, tombstone, forwarded. */
+  action: string | null;
+  counts: Record<string, number>;
+  /** Anonymized fields (table.column) and the strategy applied to each. */
+  strategies: Record<string, string>;
+  /** The retention obligation and its legal basis, when something was kept. */
+  legalHold: string | null;
+  /** When the system acted, as it reported. */
+  at: string | null;
+  /** SHA-256 of the evidence the system reported. */
+  evidenceHash: string | null;
+  /** Its ErasureStepCompleted: the first one, since a completion is final. */
+  event: LogCoordinates;
+}
+
+export interface ErasureCertificate {
+  format: typeof CERTIFICATE_FORMAT;
+  issuer: 'lethe';
+  issuedAt: string;
+  requestId: string;
+  /** The opaque subject id, never a direct identifier. */
+  subjectId: string;
+  jurisdiction: string | null;
+  scope: string | null;
+  purposes: string[];
+  requestedAt: string | null;
+  dueAt: string | null;
+  extension: { reason: string; at: string; event: LogCoordinates } | null;
+  completedAt: string | null;
+  /** Sorted by name. */
+  systems: CertifiedSystem[];
+  /** The ErasureRequested and the ErasureRequestCompleted. */
+  events: { requested: LogCoordinates; completed: LogCoordinates };
+}
+
+export interface CertificateInput {
+  subjectId: string;
+  request: ErasureRequestState;
+  /** The request's indexed erasure events (any order; others are ignored). */
+  events: LoggedEvent[];
+  issuedAt: number;
+}
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+/**
+ * The certificate of a completed request, from its projected state and the log positions of the
+ * events that prove it. Refuses (409) an open request, and a request whose events were projected
+ * before their positions were indexed: a certificate cites the log or is not issued.
+ */
+export function buildCertificate({ subjectId, request, events, issuedAt }: CertificateInput): ErasureCertificate {
+  if (request.status !== 'completed' || !request.requested) {
+    throw new DomainError('illegal_state', 'request_not_complete', 'the request is not complete; its progress is at GET /v1/erasure-requests/{id}');
+  }
+  const byId = new Map(events.map((e) => [e.eventId, e]));
+  const cite = (eventId: string | null): LogCoordinates => {
+    const found = eventId ? byId.get(eventId) : undefined;
+    if (!found) {
+      throw new DomainError('illegal_state', 'log_coordinates_missing', 'the log positions of this request were not indexed; rebuild the projection to certify it');
+    }
+    return coordinates(found);
+  };
+  // The completion the fold applied is the first on the log: later ones changed nothing.
+  const [completion] = events.filter((e) => e.type === 'ErasureRequestCompleted').sort((a, b) => compareOffsets(a.offset, b.offset));
+  return {
+    format: CERTIFICATE_FORMAT,
+    issuer: 'lethe',
+    issuedAt: new Date(issuedAt).toISOString(),
+    requestId: request.requestId,
+    subjectId,
+    jurisdiction: request.jurisdiction,
+    scope: request.scope,
+    purposes: [...request.purposes],
+    requestedAt: iso(request.requestedAt),
+    dueAt: iso(request.dueAt),
+    extension: request.extension
+      ? { reason: request.extension.reason, at: new Date(request.extension.at).toISOString(), event: cite(request.extension.eventId) }
+      : null,
+    completedAt: iso(request.completedAt),
+    systems: Object.entries(request.systems)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([system, step]) => {
+        return {
+          system,
+          status: step.status,
+          action: step.action ?? null,
+          counts: { ...(step.counts ?? {}) },
+          strategies: { ...(step.strategies ?? {}) },
+          legalHold: step.legalHold ?? null,
+          at: iso(step.at),
+          evidenceHash: step.evidenceHash ?? null,
+          event: cite(step.eventId),
+        };
+      }),
+    events: { requested: cite(request.eventId), completed: cite(completion?.eventId ?? null) },
+  };
+}
+
+function coordinates({ topic, partition, offset, eventId }: LoggedEvent): LogCoordinates {
+  return { topic, partition, offset: String(offset), eventId };
+}
+
+function compareOffsets(a: string, b: string): number {
+  const difference = BigInt(a) - BigInt(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+}

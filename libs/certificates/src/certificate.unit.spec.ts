@@ -1,0 +1,51 @@
+import { fold, isDomainError } from '@lethe/consent-domain';
+import { buildCertificate, CERTIFICATE_FORMAT } from './certificate';
+import { completedRequest } from './spec-fixtures';
+
+const issuedAt = Date.UTC(2026, 0, 6);
+
+it('names every system with what it did and the first event that completed it', () => {
+  const { subjectId, request, log, events } = completedRequest();
+  const certificate = buildCertificate({ subjectId, request, events: [...events].reverse(), issuedAt });
+  expect(certificate).toMatchObject({
+    format: CERTIFICATE_FORMAT,
+    issuer: 'lethe',
+    issuedAt: '2026-01-06T00:00:00.000Z',
+    requestId: 'dsr-1',
+    subjectId,
+    jurisdiction: 'GDPR',
+    requestedAt: '2026-01-05T09:00:00.000Z',
+    completedAt: '2026-01-05T09:00:04.000Z',
+    extension: { reason: 'complex request', at: '2026-01-05T09:00:01.000Z', event: { offset: '101', eventId: log[1].event_id } },
+    events: {
+      requested: { topic: 'consent.log', partition: 4, offset: '100', eventId: log[0].event_id },
+      completed: { offset: '105', eventId: log[5].event_id },
+    },
+  });
+  expect(certificate.dueAt).toBe(new Date(request.dueAt as number).toISOString());
+  expect(certificate.systems.map((s) => [s.system, s.status, s.action, s.event.offset, s.event.eventId])).toEqual([
+    ['a', 'completed', 'delete', '103', log[3].event_id],
+    ['b', 'completed', 'anonymize', '102', log[2].event_id],
+  ]);
+  expect(certificate.systems[0]).toMatchObject({ counts: { rows: 2 }, strategies: {}, legalHold: null, at: '2026-01-05T09:00:03.000Z', evidenceHash: 'a'.repeat(64) });
+  expect(certificate.systems[1].strategies).toEqual({ 'customers.email': 'hmac' });
+});
+
+it('refuses a request that is still open, with a reason clients can branch on', () => {
+  const { subjectId, log, events } = completedRequest();
+  const open = fold(log.slice(0, 3), subjectId).erasureRequests['dsr-1'];
+  const attempt = () => buildCertificate({ subjectId, request: open, events, issuedAt });
+  expect(attempt).toThrow(expect.objectContaining({ code: 'illegal_state', reason: 'request_not_complete' }));
+});
+
+it('refuses to certify without the log position of every cited event', () => {
+  const { subjectId, request, events } = completedRequest();
+  for (const missing of [[0], [1], [3], [5, 6]]) {
+    try {
+      buildCertificate({ subjectId, request, events: events.filter((_, i) => !missing.includes(i)), issuedAt });
+      throw new Error(`built without event ${missing}`);
+    } catch (error) {
+      expect(isDomainError(error) && error.reason).toBe('log_coordinates_missing');
+    }
+  }
+});

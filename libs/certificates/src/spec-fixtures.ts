@@ -1,0 +1,48 @@
+import { fold, type ErasureRequestState } from '@lethe/consent-domain';
+import type { ConsentEvent } from '@lethe/contracts';
+import type { LoggedEvent } from './certificate';
+
+// A completed request folded from real events with the domain's fold, and the log positions the
+// projector would have indexed for them. Shared by this library's specs.
+
+const subjectId = 'subj-cert';
+const at = Date.UTC(2026, 0, 5, 9, 0, 0);
+let n = 0;
+
+function event(payload: ConsentEvent['payload'], offsetMs: number): ConsentEvent {
+  n += 1;
+  return {
+    event_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    subject_id: subjectId,
+    occurred_at: at + offsetMs,
+    recorded_at: at + offsetMs,
+    source: 'API',
+    actor: 'spec',
+    jurisdiction: 'GDPR',
+    policy_version: null,
+    purposes: [],
+    correlation_id: null,
+    causation_id: null,
+    identities: null,
+    payload,
+  };
+}
+
+const ack = (system: string, action: string, ms: number) =>
+  event({ type: 'ErasureStepCompleted', request_id: 'dsr-1', system, action, counts: { rows: 2 }, evidence_hash: system.repeat(64).slice(0, 64), legal_hold: null, strategies: action === 'anonymize' ? { 'customers.email': 'hmac' } : {} }, ms);
+
+export function completedRequest(): { subjectId: string; request: ErasureRequestState; log: ConsentEvent[]; events: LoggedEvent[] } {
+  n = 0;
+  const log = [
+    event({ type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['b', 'a'] }, 0),
+    event({ type: 'ErasureDeadlineExtended', request_id: 'dsr-1', reason: 'complex request' }, 1_000),
+    ack('b', 'anonymize', 2_000),
+    ack('a', 'delete', 3_000),
+    ack('a', 'delete', 3_500), // a repeated ack: completion is final, the first one counts
+    event({ type: 'ErasureRequestCompleted', request_id: 'dsr-1' }, 4_000),
+    event({ type: 'ErasureRequestCompleted', request_id: 'dsr-1' }, 5_000),
+  ];
+  const state = fold(log, subjectId);
+  const events = log.map((e, i) => ({ topic: 'consent.log', partition: 4, offset: String(100 + i), eventId: e.event_id, type: e.payload.type }));
+  return { subjectId, request: state.erasureRequests['dsr-1'], log, events };
+}
