@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { canonicalJson } from '@lethe/consent-domain';
-import { ConsentEvent, ConsentEventPayloadOf, deterministicUuid } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventPayload, deterministicUuid } from '@lethe/contracts';
 import { decryptIdentities, Identity, KeyStore } from '@lethe/identity-vault';
 import { BackoffPolicy, Connector, ConnectorError, ErasureOutcome, ErasureTarget, retryDelayMs } from '@lethe/connectors';
 import { RetryStore } from './retry-store';
+import type { Work } from './work';
 
 export interface StepRunnerDeps {
   system: string;
@@ -17,13 +18,23 @@ export interface StepRunnerDeps {
   now?: () => number;
 }
 
-export type StepResult = 'completed' | 'retry-scheduled' | 'failed';
+export type StepResult = 'completed' | 'awaiting-confirmation' | 'retry-scheduled' | 'failed';
+
+export interface Attempt {
+  /** 1 for the first try; keeps growing across an operator's retries, so failure ids stay unique. */
+  number: number;
+  /** Where the current round of retries started: its budget is backoff.maxAttempts. */
+  roundStart: number;
+  /** The consent.log record that caused the work, kept for retries. */
+  record: Buffer;
+}
 
 /**
- * Carries out one erasure request in one system, and says so on the log: ErasureStepCompleted
- * with what was done and a hash of that evidence, or ErasureStepFailed with a reason that holds
- * no personal data. A retryable failure is scheduled for later instead of blocking the consumer.
- * Event ids are fixed by (request, system, attempt), so a step run again appends the same fact.
+ * Carries out one piece of work in one system and says so on the log: a completion with what was
+ * done and a hash of that evidence, or a failure with a reason that holds no personal data. A
+ * retryable failure is scheduled for later instead of blocking the consumer; a final one is parked
+ * for an operator's retry. Event ids are fixed by (work, system, attempt), so a step run again
+ * after a crash appends the same fact.
  */
 export class StepRunner {
   private readonly logger: Logger;
@@ -32,79 +43,107 @@ export class StepRunner {
     this.logger = new Logger(`erasure:${deps.system}`);
   }
 
-  async run(request: ConsentEvent, attempt: number, record: Buffer): Promise<StepResult> {
-    const payload = request.payload as ConsentEventPayloadOf<'ErasureRequested'>;
+  async run(cause: ConsentEvent, work: Work, attempt: Attempt): Promise<StepResult> {
     const now = this.deps.now?.() ?? Date.now();
     try {
-      const outcome = await this.deps.connector.erase(await this.target(request, payload));
-      await this.deps.append([this.completed(request, payload, outcome, now)]);
-      await this.deps.retries.clear(payload.request_id);
+      const outcome = await this.deps.connector.erase(await this.target(cause, work));
+      if (outcome.awaitingConfirmation) {
+        // The processor confirms through the signed callback, which appends the acknowledgement.
+        await this.deps.retries.clear(work.requestId);
+        return 'awaiting-confirmation';
+      }
+      await this.deps.append([this.completed(cause, work, outcome, now)]);
+      await this.deps.retries.clear(work.requestId);
       return 'completed';
     } catch (error) {
       const retryable = !(error instanceof ConnectorError) || error.retryable;
       const reason = error instanceof ConnectorError ? error.message : 'unexpected error in the connector';
-      const final = !retryable || attempt >= this.deps.backoff.maxAttempts;
-      if (!(error instanceof ConnectorError)) this.logger.error(`request step failed unexpectedly: ${(error as Error).name}`);
-      if (final) await this.deps.retries.clear(payload.request_id);
-      else await this.deps.retries.schedule(payload.request_id, attempt + 1, new Date(now + retryDelayMs(attempt, this.deps.backoff)), record);
-      await this.deps.append([this.failed(request, payload, { retryable: !final, attempt, reason }, now)]);
+      const final = !retryable || attempt.number - attempt.roundStart + 1 >= this.deps.backoff.maxAttempts;
+      if (!(error instanceof ConnectorError)) this.logger.error(`step failed unexpectedly: ${(error as Error).name}`);
+      if (final) await this.deps.retries.park(work.requestId, attempt.number, attempt.roundStart, attempt.record);
+      else {
+        const dueAt = new Date(now + retryDelayMs(attempt.number - attempt.roundStart + 1, this.deps.backoff));
+        await this.deps.retries.schedule(work.requestId, attempt.number + 1, attempt.roundStart, dueAt, attempt.record);
+      }
+      await this.deps.append([this.failed(cause, work, { retryable: !final, attempt: attempt.number, reason }, now)]);
       return final ? 'failed' : 'retry-scheduled';
     }
   }
 
-  private async target(request: ConsentEvent, payload: ConsentEventPayloadOf<'ErasureRequested'>): Promise<ErasureTarget> {
+  private async target(cause: ConsentEvent, work: Work): Promise<ErasureTarget> {
+    const identities = await this.identities(cause);
+    if (work.kind === 'opt-out') {
+      return {
+        requestId: work.requestId,
+        subjectId: cause.subject_id,
+        identities,
+        scope: 'PURPOSES',
+        purposes: cause.purposes,
+        keepTransactionHistory: work.action !== 'delete',
+        reaction: { action: work.action, cause: work.cause },
+      };
+    }
+    const payload = cause.payload as Extract<ConsentEventPayload, { type: 'ErasureRequested' }>;
     return {
       requestId: payload.request_id,
-      subjectId: request.subject_id,
-      identities: await this.identities(request),
+      subjectId: cause.subject_id,
+      identities,
       scope: payload.scope,
-      purposes: request.purposes,
+      purposes: cause.purposes,
       keepTransactionHistory: payload.keep_transaction_history,
     };
   }
 
-  /** The request's identifiers; none once the subject's key was shredded. */
-  private async identities(request: ConsentEvent): Promise<Identity[]> {
-    if (!request.identities) return [];
-    const key = await this.deps.keyStore.keyById(request.identities.key_id);
-    return key ? decryptIdentities(request.identities, request.subject_id, key) : [];
+  /** The cause's identifiers; none once the subject's key was shredded. */
+  private async identities(cause: ConsentEvent): Promise<Identity[]> {
+    if (!cause.identities) return [];
+    const key = await this.deps.keyStore.keyById(cause.identities.key_id);
+    return key ? decryptIdentities(cause.identities, cause.subject_id, key) : [];
   }
 
-  private completed(request: ConsentEvent, payload: ConsentEventPayloadOf<'ErasureRequested'>, outcome: ErasureOutcome, now: number): ConsentEvent {
-    const evidence = { system: this.deps.system, requestId: payload.request_id, action: outcome.action, counts: outcome.counts, strategies: outcome.strategies, legalHold: outcome.legalHold };
-    return this.envelope(request, deterministicUuid('erasure-step-completed', payload.request_id, this.deps.system), now, {
+  private completed(cause: ConsentEvent, work: Work, outcome: ErasureOutcome, now: number): ConsentEvent {
+    const system = this.deps.system;
+    const evidence = { system, requestId: work.requestId, action: outcome.action, counts: outcome.counts, strategies: outcome.strategies, legalHold: outcome.legalHold };
+    const evidenceHash = createHash('sha256').update(canonicalJson(evidence)).digest('hex');
+    if (work.kind === 'opt-out') {
+      const id = deterministicUuid('optout-step-completed', cause.event_id, system);
+      return this.envelope(cause, work, id, now, { type: 'OptOutStepCompleted', system, action: outcome.action, counts: outcome.counts, evidence_hash: evidenceHash });
+    }
+    return this.envelope(cause, work, deterministicUuid('erasure-step-completed', work.requestId, system), now, {
       type: 'ErasureStepCompleted',
-      request_id: payload.request_id,
-      system: this.deps.system,
+      request_id: work.requestId,
+      system,
       action: outcome.action,
       counts: outcome.counts,
-      evidence_hash: createHash('sha256').update(canonicalJson(evidence)).digest('hex'),
+      evidence_hash: evidenceHash,
       legal_hold: outcome.legalHold,
+      strategies: outcome.strategies,
     });
   }
 
-  private failed(request: ConsentEvent, payload: ConsentEventPayloadOf<'ErasureRequested'>, failure: { retryable: boolean; attempt: number; reason: string }, now: number): ConsentEvent {
-    return this.envelope(request, deterministicUuid('erasure-step-failed', payload.request_id, this.deps.system, String(failure.attempt)), now, {
-      type: 'ErasureStepFailed',
-      request_id: payload.request_id,
-      system: this.deps.system,
-      ...failure,
-    });
+  private failed(cause: ConsentEvent, work: Work, failure: { retryable: boolean; attempt: number; reason: string }, now: number): ConsentEvent {
+    const system = this.deps.system;
+    if (work.kind === 'opt-out') {
+      const id = deterministicUuid('optout-step-failed', cause.event_id, system, String(failure.attempt));
+      return this.envelope(cause, work, id, now, { type: 'OptOutStepFailed', system, ...failure });
+    }
+    const id = deterministicUuid('erasure-step-failed', work.requestId, system, String(failure.attempt));
+    return this.envelope(cause, work, id, now, { type: 'ErasureStepFailed', request_id: work.requestId, system, ...failure });
   }
 
-  private envelope(request: ConsentEvent, eventId: string, now: number, payload: ConsentEvent['payload']): ConsentEvent {
+  private envelope(cause: ConsentEvent, work: Work, eventId: string, now: number, payload: ConsentEventPayload): ConsentEvent {
     return {
       event_id: eventId,
-      subject_id: request.subject_id,
+      subject_id: cause.subject_id,
       occurred_at: now,
       recorded_at: now,
       source: 'SYSTEM',
       actor: `lethe-erasure-worker:${this.deps.system}`,
-      jurisdiction: request.jurisdiction,
+      jurisdiction: cause.jurisdiction,
       policy_version: null,
-      purposes: request.purposes,
-      correlation_id: (request.payload as ConsentEventPayloadOf<'ErasureRequested'>).request_id,
-      causation_id: request.event_id,
+      purposes: cause.purposes,
+      correlation_id: work.kind === 'erasure' ? work.requestId : cause.correlation_id,
+      causation_id: cause.event_id,
       identities: null,
       payload,
     };

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
-import { CONSUMER_GROUPS, ConsentEventCodec, ConsentEventPayloadOf, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
+import { ConsentEvent, CONSUMER_GROUPS, ConsentEventCodec, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
 import { sendToDeadLetter } from '@lethe/kafka';
 import { RetryStore } from './retry-store';
 import { StepRunner } from './step-runner';
+import { Participant, typesOfInterest, workFor } from './work';
 
 export interface SystemConsumerDeps {
-  system: string;
+  participant: Participant;
   kafka: Kafka;
   producer: Producer;
   codec: ConsentEventCodec;
@@ -14,24 +15,31 @@ export interface SystemConsumerDeps {
   retries: RetryStore;
   /** How often scheduled retries are looked for. */
   retryPollMs: number;
+  /** Consumer group; one per system (CONSUMER_GROUPS.erasureWorker) unless a test names its own. */
+  groupId?: string;
   onFatal: (error: Error) => void;
 }
 
 /**
  * One downstream system as a saga participant: its own consumer group on consent.log, from the
- * beginning, so a system added later catches up on every erasure ever requested. The offset of
+ * beginning, so a system added later catches up on every request ever made of it. The offset of
  * a record is committed only after its step is acknowledged on the log (or scheduled for retry);
- * records that cannot be read go to consent.dlq.
+ * records that cannot be read go to consent.dlq with the reason.
  */
 export class SystemConsumer {
   private readonly logger: Logger;
   private readonly consumer: Consumer;
+  private readonly groupId: string;
+  private readonly types: string[];
   private retryTimer?: NodeJS.Timeout;
   private retrying = false;
 
   constructor(private readonly deps: SystemConsumerDeps) {
-    this.logger = new Logger(`erasure:${deps.system}`);
-    this.consumer = deps.kafka.consumer({ groupId: CONSUMER_GROUPS.erasureWorker(deps.system), allowAutoTopicCreation: false });
+    const system = deps.participant.name;
+    this.logger = new Logger(`erasure:${system}`);
+    this.groupId = deps.groupId ?? CONSUMER_GROUPS.erasureWorker(system);
+    this.types = typesOfInterest(deps.participant);
+    this.consumer = deps.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
   }
 
   async start(): Promise<void> {
@@ -42,7 +50,7 @@ export class SystemConsumer {
     });
     await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
     this.retryTimer = setInterval(() => void this.retryDue(), this.deps.retryPollMs);
-    this.logger.log(`consuming ${TOPICS.consentLog} as ${CONSUMER_GROUPS.erasureWorker(this.deps.system)}`);
+    this.logger.log(`consuming ${TOPICS.consentLog} as ${this.groupId}`);
   }
 
   async stop(): Promise<void> {
@@ -52,21 +60,29 @@ export class SystemConsumer {
 
   private async onMessage({ partition, message }: EachMessagePayload): Promise<void> {
     const type = message.headers?.[HEADERS.eventType]?.toString();
-    if (type && type !== 'ErasureRequested') return; // not ours: skip without decoding
-    let event;
+    if (type && !this.types.includes(type)) return; // not ours: skip without decoding
+    let event: ConsentEvent;
     try {
       event = await this.deps.codec.decode(message.value);
     } catch (error) {
       if (!(error instanceof UndecodableRecordError)) throw error; // registry down: retried
-      const groupId = CONSUMER_GROUPS.erasureWorker(this.deps.system);
-      await sendToDeadLetter(this.deps.producer, [{ topic: TOPICS.consentLog, partition, message, groupId, reason: error.message }]);
+      await sendToDeadLetter(this.deps.producer, [{ topic: TOPICS.consentLog, partition, message, groupId: this.groupId, reason: error.message }]);
+      this.logger.warn(`an undecodable record went to ${TOPICS.consentDlq}`);
       return;
     }
-    if (event.payload.type !== 'ErasureRequested') return;
-    const payload = event.payload as ConsentEventPayloadOf<'ErasureRequested'>;
-    if (!payload.systems.includes(this.deps.system)) return;
-    const result = await this.deps.runner.run(event, 1, message.value as Buffer);
-    this.logger.log(`request ${payload.request_id}: ${result}`);
+    if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.payload);
+    const work = workFor(event, this.deps.participant);
+    if (!work) return;
+    const result = await this.deps.runner.run(event, work, { number: 1, roundStart: 1, record: message.value as Buffer });
+    this.logger.log(`${work.kind} ${work.requestId}: ${result}`);
+  }
+
+  /** An operator's retry of this system: the parked step runs again, with a fresh budget. */
+  private async onRetryRequested(retry: { request_id: string; system: string }): Promise<void> {
+    if (retry.system !== this.deps.participant.name) return;
+    const rearmed = await this.deps.retries.rearm(retry.request_id);
+    this.logger.log(`request ${retry.request_id}: ${rearmed ? 'retry requested, due now' : 'retry requested, but no failed step is parked here'}`);
+    if (rearmed) void this.retryDue();
   }
 
   /** Runs the retries that are due; one sweep at a time. */
@@ -76,8 +92,13 @@ export class SystemConsumer {
     try {
       for (const retry of await this.deps.retries.claimDue(20)) {
         const event = await this.deps.codec.decode(retry.record);
-        const result = await this.deps.runner.run(event, retry.attempt, retry.record);
-        this.logger.log(`request ${retry.requestId}, attempt ${retry.attempt}: ${result}`);
+        const work = workFor(event, this.deps.participant);
+        if (!work) {
+          await this.deps.retries.clear(retry.requestId); // the system no longer maps this cause
+          continue;
+        }
+        const result = await this.deps.runner.run(event, work, { number: retry.attempt, roundStart: retry.roundStart, record: retry.record });
+        this.logger.log(`${work.kind} ${retry.requestId}, attempt ${retry.attempt}: ${result}`);
       }
     } catch (error) {
       this.logger.warn(`retry sweep failed, will try again: ${(error as Error).message}`);

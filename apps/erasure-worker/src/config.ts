@@ -1,0 +1,58 @@
+import {
+  ConfigError,
+  databaseSchemaFrom,
+  Endpoints,
+  endpointsFrom,
+  Env,
+  integer,
+  LogLevel,
+  logLevelsFrom,
+  masterKeyFrom,
+  TopicSettings,
+  topicSettingsFrom,
+} from '@lethe/config';
+import { readSystemsFile, SystemEntry, SystemsFile } from '@lethe/connectors';
+
+export interface WorkerConfig {
+  endpoints: Endpoints;
+  topics: TopicSettings;
+  systemsFile: SystemsFile;
+  /** The systems this process runs: all of the file, or those named in LETHE_WORKER_SYSTEMS. */
+  systems: SystemEntry[];
+  /** How often each system looks for retries that are due. */
+  retryPollMs: number;
+  masterKey: Buffer;
+  developmentMasterKey: boolean;
+  databaseSchema?: string;
+  logLevels: LogLevel[];
+}
+
+/** Reads and checks the configuration once, at boot; a bad value stops the process, saying which. */
+export function loadWorkerConfig(env: Env): WorkerConfig {
+  const path = env.LETHE_SYSTEMS_FILE;
+  if (!path) throw new ConfigError('LETHE_SYSTEMS_FILE must name the downstream systems file (YAML or JSON; see the README)');
+  const systemsFile = readSystemsFile(path);
+  const master = masterKeyFrom(env);
+  return {
+    endpoints: endpointsFrom(env),
+    topics: topicSettingsFrom(env),
+    systemsFile,
+    systems: selectSystems(systemsFile, env.LETHE_WORKER_SYSTEMS),
+    retryPollMs: integer(env, 'LETHE_WORKER_RETRY_POLL_MS', 1_000, 50, 600_000),
+    masterKey: master.key,
+    developmentMasterKey: master.development,
+    databaseSchema: databaseSchemaFrom(env),
+    logLevels: logLevelsFrom(env),
+  };
+}
+
+/** One process may run every system, or only some (same build, scaled per system). */
+function selectSystems(file: SystemsFile, selection: string | undefined): SystemEntry[] {
+  if (!selection?.trim()) return file.systems;
+  return selection.split(',').map((raw) => {
+    const name = raw.trim();
+    const entry = file.systems.find((system) => system.name === name);
+    if (!entry) throw new ConfigError(`LETHE_WORKER_SYSTEMS: "${name}" is not declared in the systems file`);
+    return entry;
+  });
+}

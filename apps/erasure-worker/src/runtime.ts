@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+import { reach } from '@lethe/config';
+import type { Connector } from '@lethe/connectors';
+import { ConsentEventCodec } from '@lethe/contracts';
+import { PostgresKeyStore } from '@lethe/identity-vault';
+import { appendToConsentLog, createKafka, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
+import { openDatabase } from '@lethe/persistence';
+import type { WorkerConfig } from './config';
+import { buildConnector } from './connectors';
+import { RetryStore } from './retry-store';
+import { StepRunner } from './step-runner';
+import { SystemConsumer } from './system-consumer';
+
+export interface RunningWorker {
+  consumers: SystemConsumer[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Connects what the worker needs (failing fast, naming what did not answer), checks that every
+ * system it runs answers and matches its configuration, then starts one consumer per system.
+ */
+export async function startWorker(
+  config: WorkerConfig,
+  onFatal: (error: Error) => void,
+  options: { clientId?: string; groupIdOf?: (system: string) => string } = {},
+): Promise<RunningWorker> {
+  const logger = new Logger('erasure-worker');
+  // Built first: a bad systems entry must stop the worker before anything connects.
+  const connectors = config.systems.map((entry) => buildConnector(entry, config.endpoints.kafkaBrokers));
+  const db = await reach('PostgreSQL (DATABASE_URL)', () => openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }));
+  const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId: options.clientId ?? 'lethe-erasure-worker' });
+  const admin = kafka.admin();
+  await reach('Kafka (KAFKA_BROKERS)', async () => {
+    await admin.connect();
+    await ensureTopics(admin, letheTopics(config.topics));
+    await admin.disconnect();
+  });
+  const codec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
+  await reach('schema registry (SCHEMA_REGISTRY_URL)', () => codec.register());
+  const producer = createSafeProducer(kafka);
+  await reach('Kafka producer', () => producer.connect());
+  await Promise.all(connectors.map((connector) => reach(`system ${connector.system}`, () => connector.testConnection())));
+
+  const keyStore = new PostgresKeyStore(db, config.masterKey);
+  const append = (events: Parameters<typeof appendToConsentLog>[2]) => appendToConsentLog(producer, codec, events);
+  const consumers = config.systems.map((entry, i) => {
+    const retries = new RetryStore(db, entry.name);
+    const runner = new StepRunner({ system: entry.name, connector: connectors[i], keyStore, retries, backoff: config.systemsFile.retry, append });
+    return new SystemConsumer({
+      participant: entry,
+      kafka,
+      producer,
+      codec,
+      runner,
+      retries,
+      retryPollMs: config.retryPollMs,
+      groupId: options.groupIdOf?.(entry.name),
+      onFatal,
+    });
+  });
+  for (const consumer of consumers) await consumer.start();
+  logger.log(`running ${config.systems.map((s) => `${s.name} (${s.type})`).join(', ')}`);
+  return {
+    consumers,
+    stop: async () => {
+      await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
+      await Promise.allSettled(connectors.map((connector: Connector) => connector.close()));
+      await producer.disconnect();
+      await db.destroy();
+    },
+  };
+}

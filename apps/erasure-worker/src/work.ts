@@ -1,0 +1,52 @@
+import type { ConsentEvent } from '@lethe/contracts';
+import type { ReactionAction } from '@lethe/connectors';
+
+/** What one consent.log event asks of one downstream system. */
+export type Work =
+  | { kind: 'erasure'; requestId: string }
+  | { kind: 'opt-out'; requestId: string; action: ReactionAction; cause: string };
+
+export interface Participant {
+  name: string;
+  /** Purpose or opt-out kind → action, from the systems file's `onOptOut`. */
+  reactions: Record<string, ReactionAction>;
+}
+
+/** The record types a participant may act on, so the rest is skipped without decoding. */
+export function typesOfInterest(participant: Participant): string[] {
+  const reacts = Object.keys(participant.reactions).length > 0;
+  return ['ErasureRequested', 'ErasureStepRetryRequested', ...(reacts ? ['ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded'] : [])];
+}
+
+/** The strongest action wins when one event matches several entries. */
+const STRENGTH: Record<ReactionAction, number> = { suppress: 1, anonymize: 2, delete: 3 };
+
+/**
+ * The work `event` gives `participant`, or null when it gives none. An erasure request names the
+ * systems that must act; a withdrawal, objection or opt-out reaches the systems whose `onOptOut`
+ * maps one of its purposes or kinds to an action. An objection to all processing (no purposes)
+ * matches every purpose the system maps.
+ */
+export function workFor(event: ConsentEvent, participant: Participant): Work | null {
+  const payload = event.payload;
+  if (payload.type === 'ErasureRequested') {
+    return payload.systems.includes(participant.name) ? { kind: 'erasure', requestId: payload.request_id } : null;
+  }
+  const causes = causesOf(event).filter((cause) => Object.hasOwn(participant.reactions, cause));
+  if (causes.length === 0) return null;
+  const strongest = causes.reduce((best, cause) => (STRENGTH[participant.reactions[cause]] > STRENGTH[participant.reactions[best]] ? cause : best));
+  return { kind: 'opt-out', requestId: `optout-${event.event_id}`, action: participant.reactions[strongest], cause: strongest };
+
+  function causesOf({ payload, purposes }: ConsentEvent): string[] {
+    switch (payload.type) {
+      case 'ConsentWithdrawn':
+        return [...purposes];
+      case 'ObjectionRaised':
+        return purposes.length > 0 ? [...purposes] : Object.keys(participant.reactions).filter((key) => key === key.toLowerCase());
+      case 'OptOutRecorded':
+        return [...payload.kinds];
+      default:
+        return [];
+    }
+  }
+}
