@@ -4,3 +4,4 @@ export * from './systems-file';
 export * from './sql';
 export * from './cache';
 export * from './kafka';
+export * from './http';

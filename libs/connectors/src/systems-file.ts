@@ -3,7 +3,7 @@ import { load } from 'js-yaml';
 import { ConfigError } from '@lethe/config';
 import { BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
 
-export const CONNECTOR_TYPES = ['sql', 'cache', 'kafka'] as const;
+export const CONNECTOR_TYPES = ['sql', 'cache', 'kafka', 'http'] as const;
 export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
 
 /** What a system does when a subject withdraws, objects or opts out (not only on erasure). */
