@@ -40,7 +40,7 @@ export async function startWorker(
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => codec.register());
   const producer = createSafeProducer(kafka);
   await reach('Kafka producer', () => producer.connect());
-  await Promise.all(connectors.map((connector) => reach(`system ${connector.system}`, () => connector.testConnection())));
+  await Promise.all(connectors.map((connector) => checkSystem(connector, logger)));
 
   const keyStore = new PostgresKeyStore(db, config.masterKey);
   const append = (events: Parameters<typeof appendToConsentLog>[2]) => appendToConsentLog(producer, codec, events);
@@ -70,4 +70,16 @@ export async function startWorker(
       await db.destroy();
     },
   };
+}
+
+/**
+ * A system that is down at start does not stop the others: its steps fail, are retried with
+ * backoff and end visibly failed. Saying so at once saves an operator the wait.
+ */
+async function checkSystem(connector: Connector, logger: Logger): Promise<void> {
+  try {
+    await connector.testConnection();
+  } catch (error) {
+    logger.warn(`system ${connector.system} does not answer or does not match its configuration: ${(error as Error).message}`);
+  }
 }

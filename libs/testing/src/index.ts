@@ -2,3 +2,4 @@ export * from './events';
 export * from './kafka';
 export * from './wait-for';
 export * from './database';
+export * from './shop';

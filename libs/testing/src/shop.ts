@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import type { ErasureTarget } from '../connector';
-import type { SqlConnectorConfig } from './sql-config';
+import type { ErasureTarget, SqlConnectorConfig } from '@lethe/connectors';
 
 /**
- * A small shop in a schema of its own, for the connector's integration specs: customers with
+ * A small shop in a schema of its own, for the sql connector's specs and the erasure end-to-end: customers with
  * addresses, reviews, orders with payments, and invoices kept under a legal hold.
  */
 export interface ShopCustomer {

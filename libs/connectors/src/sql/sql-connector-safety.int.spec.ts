@@ -1,7 +1,6 @@
 import { Pool } from 'pg';
-import { testEndpoints } from '@lethe/testing';
 import { ConnectorError } from '../connector';
-import { createShopSchema, erasureTarget, rowsById, seedCustomer, shopConfig } from './shop-fixture';
+import { createShopSchema, erasureTarget, rowsById, seedCustomer, shopConfig, testEndpoints } from '@lethe/testing';
 import { SqlConnector } from './sql-connector';
 
 const url = testEndpoints().databaseUrl;

@@ -1,6 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
 import { Pool } from 'pg';
-import { testEndpoints } from '@lethe/testing';
 import type { ErasureOutcome } from '../connector';
 import {
   createShopSchema,
@@ -11,7 +10,8 @@ import {
   seedCustomer,
   shopConfig,
   ShopCustomer,
-} from './shop-fixture';
+  testEndpoints,
+} from '@lethe/testing';
 import { SqlConnector } from './sql-connector';
 
 const url = testEndpoints().databaseUrl;
