@@ -6,6 +6,7 @@ import { ConsentEventCodec } from '@lethe/contracts';
 import { KeyStore } from '@lethe/identity-vault';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-keys';
+import { CertificateController } from './certificates/certificate.controller';
 import type { ApiConfig } from './config';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { EVENT_CODEC, EVENT_PRODUCER, EventLog } from './platform/event-log';
@@ -33,7 +34,7 @@ export class ApiModule {
   static forRuntime(runtime: ApiRuntime): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [ConsentController, GpcController, ReadsController, HealthController],
+      controllers: [ConsentController, GpcController, ReadsController, HealthController, CertificateController],
       providers: [
         { provide: API_CONFIG, useValue: runtime.config },
         { provide: DATABASE, useValue: runtime.db },

@@ -7,6 +7,7 @@ import {
   LogLevel,
   logLevelsFrom,
   masterKeyFrom,
+  signingKeyFrom,
   TopicSettings,
   topicSettingsFrom,
 } from '@lethe/config';
@@ -26,6 +27,9 @@ export interface ApiConfig {
   logLevels: LogLevel[];
   masterKey: Buffer;
   developmentMasterKey: boolean;
+  /** The Ed25519 seed that signs erasure certificates (LETHE_SIGNING_KEY). */
+  signingKey: Buffer;
+  developmentSigningKey: boolean;
   /** A PostgreSQL schema to use instead of the default search path (LETHE_DB_SCHEMA). */
   databaseSchema?: string;
   /**
@@ -38,6 +42,7 @@ export interface ApiConfig {
 /** Reads and checks the configuration once, at boot; a bad value stops the process, saying which. */
 export function loadApiConfig(env: Env): ApiConfig {
   const master = masterKeyFrom(env);
+  const signing = signingKeyFrom(env);
   return {
     endpoints: endpointsFrom(env),
     topics: topicSettingsFrom(env),
@@ -49,6 +54,8 @@ export function loadApiConfig(env: Env): ApiConfig {
     logLevels: logLevelsFrom(env),
     masterKey: master.key,
     developmentMasterKey: master.development,
+    signingKey: signing.seed,
+    developmentSigningKey: signing.development,
     databaseSchema: databaseSchemaFrom(env),
     systems: env.LETHE_SYSTEMS_FILE ? readSystemsFile(env.LETHE_SYSTEMS_FILE) : null,
   };

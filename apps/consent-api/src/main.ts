@@ -10,6 +10,9 @@ async function main(): Promise<void> {
   if (config.developmentMasterKey) {
     logger.warn('LETHE_MASTER_KEY is not set: using the local development key (never do this with real data)');
   }
+  if (config.developmentSigningKey) {
+    logger.warn('LETHE_SIGNING_KEY is not set: certificates are signed with the local development key (they prove nothing to anyone else)');
+  }
   const runtime = await connectApiRuntime(config);
   const app = await createApiApp(runtime);
   app.enableShutdownHooks();

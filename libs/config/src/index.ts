@@ -1,2 +1,3 @@
 export * from './endpoints';
 export * from './env';
+export * from './signing-key';

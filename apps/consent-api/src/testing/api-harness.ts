@@ -49,7 +49,7 @@ export class ApiHarness {
   /** Connects a runtime of its own (fresh schema, fresh master key) and builds the app. */
   static async start(service: string, settings: Record<string, string> = {}): Promise<ApiHarness> {
     const schema = `api_${randomBytes(6).toString('hex')}`;
-    const env = { ...process.env, LETHE_DB_SCHEMA: schema, LETHE_MASTER_KEY: randomBytes(32).toString('base64'), ...settings };
+    const env = { ...process.env, LETHE_DB_SCHEMA: schema, LETHE_MASTER_KEY: randomBytes(32).toString('base64'), LETHE_SIGNING_KEY: randomBytes(32).toString('base64'), ...settings };
     const config = loadApiConfig(env);
     const runtime = await connectApiRuntime(config, service);
     const harness = new ApiHarness(runtime, await createApiApp(runtime), schema);

@@ -1,0 +1,59 @@
+import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { KeyObject } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { buildCertificate, keyIdOf, LoggedEvent, privateKeyFromSeed, publicKeyPem, signCertificate } from '@lethe/certificates';
+import type { ErasureRequestState } from '@lethe/consent-domain';
+import { RequireAction } from '../auth/api-key.guard';
+import type { ApiConfig } from '../config';
+import { API_CONFIG, DATABASE } from '../platform/tokens';
+
+/**
+ * Erasure certificates: what every system did for a completed request, where the events that
+ * prove it sit on consent.log, signed with Lethe's Ed25519 key so they can be checked offline
+ * (docs/certificates.md). Issued on demand from the projection; nothing is stored.
+ */
+@ApiTags('certificates')
+@ApiBearerAuth()
+@Controller('v1')
+export class CertificateController {
+  private readonly signingKey: KeyObject;
+
+  constructor(
+    @Inject(DATABASE) private readonly db: DataSource,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.signingKey = privateKeyFromSeed(config.signingKey);
+  }
+
+  @Get('erasure-requests/:requestId/certificate')
+  @RequireAction('read')
+  @ApiOperation({ summary: 'A signed certificate of a completed erasure request (409 request_not_complete while it is open)' })
+  async certificate(@Param('requestId') requestId: string) {
+    // The fold's own view of the request carries the event ids of each fact it applied.
+    const [row] = await this.db.query(
+      `select r.subject_id, s.state->'erasureRequests'->r.request_id as request
+         from erasure_requests r join subject_state s on s.subject_id = r.subject_id
+        where r.request_id = $1`,
+      [requestId],
+    );
+    if (!row?.request) throw new NotFoundException('no erasure request has this id');
+    const rows = await this.db.query(`select event_id, type, topic, partition, "offset" from erasure_events where request_id = $1`, [requestId]);
+    const events: LoggedEvent[] = rows.map((e: { event_id: string; type: string; topic: string; partition: number; offset: string }) => ({
+      eventId: e.event_id,
+      type: e.type,
+      topic: e.topic,
+      partition: e.partition,
+      offset: String(e.offset),
+    }));
+    const certificate = buildCertificate({ subjectId: row.subject_id, request: row.request as ErasureRequestState, events, issuedAt: Date.now() });
+    return signCertificate(certificate, this.signingKey);
+  }
+
+  @Get('certificates/public-key')
+  @RequireAction('read')
+  @ApiOperation({ summary: 'The public key that signs certificates, to fetch once and pin' })
+  publicKey() {
+    return { algorithm: 'Ed25519', keyId: keyIdOf(this.signingKey), publicKey: publicKeyPem(this.signingKey) };
+  }
+}

@@ -1,0 +1,17 @@
+import { ConfigError } from './env';
+import { signingKeyFrom } from './signing-key';
+
+it('requires a signing key with DATABASE_URL and checks its length', () => {
+  expect(() => signingKeyFrom({ DATABASE_URL: 'postgres://x/y' })).toThrow(/LETHE_SIGNING_KEY is required/);
+  expect(() => signingKeyFrom({ LETHE_SIGNING_KEY: Buffer.alloc(31).toString('base64') })).toThrow(ConfigError);
+  const seed = Buffer.alloc(32, 9);
+  expect(signingKeyFrom({ DATABASE_URL: 'postgres://x/y', LETHE_SIGNING_KEY: seed.toString('base64') })).toEqual({ seed, development: false });
+});
+
+it('derives the same development key every time on local defaults, distinct from the master key', () => {
+  const first = signingKeyFrom({});
+  expect(first.development).toBe(true);
+  expect(first.seed).toHaveLength(32);
+  expect(signingKeyFrom({}).seed.equals(first.seed)).toBe(true);
+  expect(first.seed.toString('utf8')).not.toContain('lethe');
+});
