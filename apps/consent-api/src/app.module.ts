@@ -14,6 +14,9 @@ import { HealthController, KAFKA_ADMIN } from './platform/health.controller';
 import { HttpErrorFilter } from './platform/http-errors';
 import { Metrics } from './platform/metrics';
 import { API_CONFIG, DATABASE, KEY_STORE } from './platform/tokens';
+import { ProcessorCallbackController } from './processors/processor-callback.controller';
+import { ProcessorRegistry } from './processors/processor-registry';
+import { ProcessorSignatureGuard } from './processors/processor-signature.guard';
 import { ReadsController } from './reads/reads.controller';
 import { ConsentController } from './writes/consent.controller';
 import { ConsentWriter } from './writes/consent-writer';
@@ -34,7 +37,7 @@ export class ApiModule {
   static forRuntime(runtime: ApiRuntime): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [ConsentController, GpcController, ReadsController, HealthController, CertificateController],
+      controllers: [ConsentController, GpcController, ReadsController, HealthController, CertificateController, ProcessorCallbackController],
       providers: [
         { provide: API_CONFIG, useValue: runtime.config },
         { provide: DATABASE, useValue: runtime.db },
@@ -46,6 +49,8 @@ export class ApiModule {
         { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: ProcessorRegistry, useValue: ProcessorRegistry.fromSystems(runtime.config.systems) },
+        ProcessorSignatureGuard,
         ConsentController,
         ConsentWriter,
         EventLog,

@@ -27,6 +27,9 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRuntime(runtime), adapter, {
     logger: runtime.config.logLevels,
+    // Keeps each JSON body's bytes as well (request.rawBody): processor callbacks are verified
+    // by an HMAC over the body exactly as sent. Parsing is unchanged for every route.
+    rawBody: true,
   });
   app.useGlobalPipes(
     new ValidationPipe({

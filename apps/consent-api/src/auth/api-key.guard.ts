@@ -8,6 +8,14 @@ const REQUIRED_ACTION = 'lethe:required-action';
 /** Marks a route with the action its API key must be allowed. */
 export const RequireAction = (action: Action) => SetMetadata(REQUIRED_ACTION, action);
 
+const SIGNED = 'lethe:authenticated-by-signature';
+
+/**
+ * Marks a route that takes no API key because its caller signs each request instead; the route
+ * must carry the guard that checks the signature (see processors/signed-by-processor.ts).
+ */
+export const AuthenticatedBySignature = () => SetMetadata(SIGNED, true);
+
 export type AuthenticatedRequest = FastifyRequest & { principal: Principal };
 
 /**
@@ -23,6 +31,7 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.get<boolean | undefined>(SIGNED, context.getHandler())) return true;
     const action = this.reflector.get<Action | undefined>(REQUIRED_ACTION, context.getHandler());
     if (!action) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
