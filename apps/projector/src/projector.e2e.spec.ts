@@ -7,6 +7,7 @@ import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, HEADERS, TOPICS } f
 import { ACKS_ALL, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
 import { consentEvent, freshDatabase, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { foldRecords } from './batch-folder';
+import { ErasureEventRow, erasureEventRows } from './erasure-events';
 import { toConsentState } from './state-view';
 
 // The projector as users run it: a separate process, killed with SIGKILL in the middle of a
@@ -137,9 +138,12 @@ it('survives SIGKILL mid-stream and ends equal to a full replay of the log, row 
   // Replay with the same fold, partition by partition, from empty state.
   const expected = new Map<string, SubjectState>();
   const completions = new Map<string, Set<string>>();
-  for (const messages of (await readLog(ends)).values()) {
+  const indexed: ErasureEventRow[] = [];
+  for (const [partition, messages] of await readLog(ends)) {
     const records = await Promise.all(messages.map(async (message) => ({ message, event: await codec.decode(message.value).catch(() => undefined), problem: 'undecodable' })));
-    for (const state of foldRecords(records, expected).changed) expected.set(state.subjectId, state);
+    const { changed, rejected } = foldRecords(records, expected);
+    for (const state of changed) expected.set(state.subjectId, state);
+    indexed.push(...erasureEventRows(TOPICS.consentLog, partition, records, rejected));
     for (const { event } of records) {
       if (event?.payload.type !== 'ErasureRequestCompleted') continue;
       completions.set(event.payload.request_id, (completions.get(event.payload.request_id) ?? new Set()).add(event.event_id));
@@ -160,6 +164,12 @@ it('survives SIGKILL mid-stream and ends equal to a full replay of the log, row 
     expect(request.status).toBe('completed');
     expect(completions.get(request.requestId)?.size).toBe(1);
   }
+
+  // Each erasure event indexed once, at its first position, despite the crash and redelivery.
+  const positions = await database.db.query(`select event_id, type, partition, "offset" from erasure_events order by event_id`);
+  const byId = (a: { event_id: string }, b: { event_id: string }) => (a.event_id < b.event_id ? -1 : 1);
+  expect(positions.length).toBeGreaterThan(0);
+  expect(positions).toEqual(indexed.sort(byId).map(({ event_id, type, partition, offset }) => ({ event_id, type, partition, offset })));
 
   const purposes = await database.db.query(`select count(*)::int as n from consent_purposes`);
   expect(purposes[0].n).toBe([...expected.values()].reduce((n, s) => n + Object.keys(s.purposes).length, 0));
