@@ -9,6 +9,8 @@ import { ApiKeyStore } from './auth/api-keys';
 import { CertificateController } from './certificates/certificate.controller';
 import type { ApiConfig } from './config';
 import { IdempotencyStore } from './idempotency/idempotency-store';
+import { ErasureGauges } from './operations/erasure-gauges';
+import { ErasureOperationsController } from './operations/erasure-operations.controller';
 import { EVENT_CODEC, EVENT_PRODUCER, EventLog } from './platform/event-log';
 import { HealthController, KAFKA_ADMIN } from './platform/health.controller';
 import { HttpErrorFilter } from './platform/http-errors';
@@ -37,7 +39,7 @@ export class ApiModule {
   static forRuntime(runtime: ApiRuntime): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [ConsentController, GpcController, ReadsController, HealthController, CertificateController, ProcessorCallbackController],
+      controllers: [ConsentController, GpcController, ReadsController, HealthController, CertificateController, ErasureOperationsController, ProcessorCallbackController],
       providers: [
         { provide: API_CONFIG, useValue: runtime.config },
         { provide: DATABASE, useValue: runtime.db },
@@ -55,6 +57,7 @@ export class ApiModule {
         ConsentWriter,
         EventLog,
         Metrics,
+        ErasureGauges,
       ],
     };
   }

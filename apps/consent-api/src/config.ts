@@ -37,6 +37,11 @@ export interface ApiConfig {
    * request that names no systems fans out to every system declared there.
    */
   systems: SystemsFile | null;
+  /**
+   * Our own service level for erasure (LETHE_ERASURE_SLA_HOURS): an open request older than this
+   * is reported overdue, an early warning well before the legal deadline. 0 flags every open one.
+   */
+  erasureSlaHours: number;
 }
 
 /** Reads and checks the configuration once, at boot; a bad value stops the process, saying which. */
@@ -58,5 +63,6 @@ export function loadApiConfig(env: Env): ApiConfig {
     developmentSigningKey: signing.development,
     databaseSchema: databaseSchemaFrom(env),
     systems: env.LETHE_SYSTEMS_FILE ? readSystemsFile(env.LETHE_SYSTEMS_FILE) : null,
+    erasureSlaHours: integer(env, 'LETHE_ERASURE_SLA_HOURS', 72, 0, 24 * 366),
   };
 }

@@ -3,7 +3,9 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import type { SubjectState } from '@lethe/consent-domain';
 import { RequireAction } from '../auth/api-key.guard';
-import { DATABASE } from '../platform/tokens';
+import type { ApiConfig } from '../config';
+import { overdueReasons, progressOf } from '../operations/erasure-overdue';
+import { API_CONFIG, DATABASE } from '../platform/tokens';
 import { SubjectIdPipe } from '../writes/subject-id.pipe';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
@@ -14,7 +16,10 @@ const isoColumn = (value: Date | null) => (value ? value.toISOString() : null);
 @ApiBearerAuth()
 @Controller('v1')
 export class ReadsController {
-  constructor(@Inject(DATABASE) private readonly db: DataSource) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: DataSource,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
 
   @Get('subjects/:subjectId/consent')
   @RequireAction('read')
@@ -56,6 +61,9 @@ export class ReadsController {
       dueAt: isoColumn(request.due_at),
       extendableTo: isoColumn(request.extendable_to),
       completedAt: isoColumn(request.completed_at),
+      extension: request.extension_reason === null ? null : { reason: request.extension_reason, at: isoColumn(request.extended_at) },
+      overdue: overdueReasons({ status: request.status, requestedAt: request.requested_at, dueAt: request.due_at }, Date.now(), this.config.erasureSlaHours),
+      progress: progressOf(steps.map((step: { status: string }) => step.status)),
       systems: steps.map((step: Record<string, never>) => ({
         system: step.system,
         status: step.status,

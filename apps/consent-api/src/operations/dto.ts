@@ -1,0 +1,45 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { LIST_STATUSES, ListStatus } from './erasure-request-list';
+
+/** What an operation on a request may carry besides its own fields. */
+export class OperationEnvelopeDto {
+  @ApiPropertyOptional({ description: 'Your id for this fact; a retry with the same id writes nothing new.', format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  eventId?: string;
+}
+
+export class ExtensionDto extends OperationEnvelopeDto {
+  @ApiProperty({
+    example: 'complex request: 14 systems, two third-party processors',
+    description: 'Why more time is needed, as told to the subject. Stored on the log and shown in certificates: no personal data.',
+    maxLength: 500,
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason!: string;
+}
+
+export class ListQueryDto {
+  @ApiPropertyOptional({ enum: LIST_STATUSES, description: 'overdue: open and past the deadline or the SLA. Absent: every request.' })
+  @IsOptional()
+  @IsIn(LIST_STATUSES)
+  status?: ListStatus;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  cursor?: string;
+}

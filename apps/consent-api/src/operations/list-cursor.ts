@@ -1,0 +1,31 @@
+import { BadRequestException } from '@nestjs/common';
+
+/**
+ * Keyset paging over (due date, request id): the position after the last request of a page.
+ * Unlike an offset, it neither skips nor repeats a request when others are added or complete
+ * between two pages. Opaque to clients (base64url of JSON), so its form can change.
+ */
+export interface ListPosition {
+  dueAt: string;
+  requestId: string;
+}
+
+export function encodeCursor(position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.dueAt, position.requestId])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): ListPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (Array.isArray(parsed) && parsed.length === 2) {
+    const [dueAt, requestId] = parsed as unknown[];
+    if (typeof dueAt === 'string' && !Number.isNaN(Date.parse(dueAt)) && typeof requestId === 'string' && requestId.length > 0) {
+      return { dueAt, requestId };
+    }
+  }
+  throw new BadRequestException({ error: 'validation', field: 'cursor', message: 'cursor is not one this API returned' });
+}

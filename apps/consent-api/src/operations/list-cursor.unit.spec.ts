@@ -1,0 +1,28 @@
+import { BadRequestException } from '@nestjs/common';
+import { decodeCursor, encodeCursor } from './list-cursor';
+
+it('decodes what it encoded', () => {
+  const position = { dueAt: '2026-04-01T10:00:00.000Z', requestId: 'dsr-1:a.b' };
+  const cursor = encodeCursor(position);
+  expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+  expect(decodeCursor(cursor)).toEqual(position);
+});
+
+it.each([
+  ['not base64 JSON', 'not-a-cursor'],
+  ['JSON of the wrong shape', Buffer.from('{"a":1}').toString('base64url')],
+  ['a date that is not one', Buffer.from('["soon","dsr-1"]').toString('base64url')],
+  ['an empty request id', Buffer.from('["2026-04-01T10:00:00.000Z",""]').toString('base64url')],
+])('refuses %s, naming the field', (_, cursor) => {
+  expect(() => decodeCursor(cursor)).toThrow(BadRequestException);
+  try {
+    decodeCursor(cursor);
+  } catch (error) {
+    expect((error as BadRequestException).getResponse()).toMatchObject({ error: 'validation', field: 'cursor' });
+  }
+});
+
+it('keeps microseconds, as PostgreSQL stores them', () => {
+  const position = { dueAt: '2026-04-01T10:00:00.123456Z', requestId: 'dsr-1' };
+  expect(decodeCursor(encodeCursor(position))).toEqual(position);
+});
