@@ -38,7 +38,7 @@ export default [
     files: ['**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': boundaries(constraints),
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
   {

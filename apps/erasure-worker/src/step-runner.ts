@@ -81,6 +81,8 @@ export class StepRunner {
         purposes: cause.purposes,
         keepTransactionHistory: work.action !== 'delete',
         reaction: { action: work.action, cause: work.cause },
+        jurisdiction: cause.jurisdiction,
+        requestedAt: cause.recorded_at,
       };
     }
     const payload = cause.payload as Extract<ConsentEventPayload, { type: 'ErasureRequested' }>;
@@ -91,6 +93,8 @@ export class StepRunner {
       scope: payload.scope,
       purposes: cause.purposes,
       keepTransactionHistory: payload.keep_transaction_history,
+      jurisdiction: cause.jurisdiction,
+      requestedAt: cause.recorded_at,
     };
   }
 

@@ -1,0 +1,291 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { Admin, Consumer, Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import { verifyCertificate } from '@lethe/certificates';
+import { ConsentEventCodec } from '@lethe/contracts';
+import {
+  collectMessages,
+  createFreshTopic,
+  createShopSchema,
+  rowsById,
+  seedCustomer,
+  shopConfig,
+  ShopCustomer,
+  testEndpoints,
+  testKafka,
+  uniqueName,
+  waitFor,
+} from '@lethe/testing';
+import { ApiHarness, LogTail } from './testing/api-harness';
+import { FakeProcessor } from './testing/fake-processor';
+
+// The scenario of the product's promise, on the real stack: a shop database (customers,
+// addresses, orders, payments, invoices under a legal hold), a Redis session cache, a compacted
+// customer-profile topic and a third-party marketing processor that confirms asynchronously
+// through the signed callback. consent-api, the projector and the erasure worker run as they do
+// in production: the API in-process on a real port, the projector and the worker as processes.
+
+jest.setTimeout(120_000);
+
+const endpoints = testEndpoints();
+const SECRET = randomBytes(24).toString('hex');
+const names = {
+  shop: uniqueName('shop-db'),
+  sessions: uniqueName('sessions'),
+  profiles: uniqueName('profiles'),
+  marketing: uniqueName('marketing'),
+  legacy: uniqueName('legacy-crm'),
+};
+
+let api: ApiHarness;
+let processor: FakeProcessor;
+let pool: Pool;
+let redis: Redis;
+let admin: Admin;
+let producer: Producer;
+let tail: LogTail;
+let shopSchema: string;
+let profileTopic: string;
+const children: ChildProcess[] = [];
+const consumers: Consumer[] = [];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+function start(entry: string, env: Record<string, string | undefined>): void {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, entry)], {
+    cwd: resolve(__dirname, '../../..'),
+    env,
+    stdio: ['ignore', process.env.LETHE_E2E_LOG ? 'inherit' : 'ignore', 'inherit'],
+  });
+  children.push(child);
+}
+
+interface Step {
+  system: string;
+  status: string;
+  action: string | null;
+  counts: Record<string, number> | null;
+  legalHold: string | null;
+  retryable: boolean | null;
+  reason: string | null;
+}
+interface RequestView {
+  status: string;
+  systems: Step[];
+}
+
+async function requestWhen(requestId: string, ready: (view: RequestView) => boolean, timeoutMs = 90_000): Promise<RequestView> {
+  return waitFor(
+    async () => {
+      const response = await api.call({ method: 'GET', url: `/v1/erasure-requests/${requestId}` });
+      const view = response.json() as RequestView;
+      return response.statusCode === 200 && ready(view) && view;
+    },
+    { description: `erasure request ${requestId} to reach the expected state`, timeoutMs },
+  );
+}
+
+function requestErasure(subjectId: string, requestId: string, systems: string[], email?: string) {
+  return api.post(`/v1/subjects/${subjectId}/erasure-requests`, {
+    requestId,
+    scope: 'ALL',
+    jurisdiction: 'GDPR',
+    keepTransactionHistory: true,
+    systems,
+    ...(email && { identities: [{ type: 'email', value: email }] }),
+  });
+}
+
+const stepOf = (view: RequestView, system: string) => view.systems.find((step) => step.system === system) as Step;
+
+beforeAll(async () => {
+  pool = new Pool({ connectionString: endpoints.databaseUrl, max: 2 });
+  shopSchema = await createShopSchema(pool);
+  redis = new Redis(endpoints.redisUrl);
+  const kafka = testKafka('erasure-saga-e2e');
+  admin = kafka.admin();
+  producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  profileTopic = await createFreshTopic(admin, 'customer-profiles', { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] });
+
+  processor = new FakeProcessor(SECRET);
+  const processorUrl = await processor.start();
+  const apiPort = await freePort();
+  const { system: _system, ...shop } = shopConfig(endpoints.databaseUrl, shopSchema);
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-systems-'));
+  const systemsFile = join(dir, 'systems.json');
+  writeFileSync(
+    systemsFile,
+    JSON.stringify({
+      retry: { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 1_000 },
+      systems: [
+        { name: names.shop, type: 'sql', ...shop },
+        { name: names.sessions, type: 'cache', url: endpoints.redisUrl, keys: ['session:{subjectId}'], patterns: ['cart:{subjectId}:*'] },
+        { name: names.profiles, type: 'kafka', topics: [{ topic: profileTopic, key: '{subjectId}' }] },
+        {
+          name: names.marketing,
+          type: 'http',
+          url: processorUrl,
+          secret: SECRET,
+          callbackUrl: `http://127.0.0.1:${apiPort}/v1/processors/${names.marketing}/callbacks`,
+        },
+        // Taken out of service: nothing listens there any more.
+        { name: names.legacy, type: 'http', url: 'http://127.0.0.1:1/opendsr', secret: SECRET },
+      ],
+    }),
+  );
+
+  api = await ApiHarness.start('erasure-saga-e2e', { LETHE_SYSTEMS_FILE: systemsFile });
+  await api.app.listen(apiPort, '127.0.0.1');
+  const consumer = kafka.consumer({ groupId: uniqueName('test.erasure-saga') });
+  tail = new LogTail(consumer, admin, ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl), waitFor);
+  await tail.start();
+  start('../../projector/src/main.ts', { ...api.env, LETHE_PROJECTOR_GROUP: uniqueName('test.saga-projector') });
+  start('../../erasure-worker/src/main.ts', { ...api.env, LETHE_SYSTEMS_FILE: systemsFile, LETHE_WORKER_RETRY_POLL_MS: '100' });
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => new Promise((done) => (child.exitCode !== null ? done(null) : child.once('exit', done)))));
+  await tail?.stop();
+  await Promise.all(consumers.map((consumer) => consumer.disconnect()));
+  await api?.close();
+  await processor?.stop();
+  await pool?.query(`drop schema if exists "${shopSchema}" cascade`);
+  await Promise.all([pool?.end(), redis?.quit(), admin?.disconnect(), producer?.disconnect()]);
+});
+
+async function seedEverywhere(customer: ShopCustomer): Promise<void> {
+  const subject = customer.externalId;
+  await redis.set(`session:${subject}`, 'token');
+  await redis.set(`cart:${subject}:1`, 'book');
+  await redis.set(`cart:${subject}:2`, 'pen');
+  await redis.set(`cart:${subject}x:1`, 'someone else');
+  await producer.send({ topic: profileTopic, messages: [{ key: subject, value: JSON.stringify({ email: customer.email }) }] });
+}
+
+it('erases one customer everywhere, completes once every system acknowledged, and certifies it', async () => {
+  const customer = await seedCustomer(pool, shopSchema, 'Ada Lovelace');
+  await seedEverywhere(customer);
+  const subject = customer.externalId;
+  const requestId = uniqueName('dsr');
+  const systems = [names.shop, names.sessions, names.profiles, names.marketing];
+
+  expect((await requestErasure(subject, requestId, systems, customer.email)).statusCode).toBe(202);
+  const done = await requestWhen(requestId, (view) => view.status === 'completed');
+
+  // The shop: the customer and addresses deleted, orders and payments kept without identifiers.
+  expect(await rowsById(pool, shopSchema, 'customers', [customer.id])).toEqual([]);
+  expect(await rowsById(pool, shopSchema, 'addresses', customer.addressIds)).toEqual([]);
+  const orders = await rowsById(pool, shopSchema, 'orders', customer.orderIds);
+  expect(orders.map((o) => [o.customer_id, o.shipping_name, o.amount])).toEqual([
+    [null, '[erased]', '19.99'],
+    [null, '[erased]', '5.00'],
+  ]);
+  expect(orders[0].ordered_at).toEqual(new Date('2023-07-14T09:00:00Z'));
+  const payments = await rowsById(pool, shopSchema, 'payments', customer.paymentIds);
+  expect(payments.map((p) => p.amount)).toEqual(['19.99', '5.00']);
+  expect(payments.every((p) => p.card_holder !== 'ADA LOVELACE')).toBe(true);
+  const [invoice] = await rowsById(pool, shopSchema, 'invoices', customer.invoiceIds);
+  expect(invoice).toMatchObject({ billing_email: null, amount: '24.99' });
+  expect(stepOf(done, names.shop).legalHold).toContain('HGB');
+
+  // The cache and the compacted topic.
+  expect(await redis.exists(`session:${subject}`, `cart:${subject}:1`, `cart:${subject}:2`)).toBe(0);
+  expect(await redis.get(`cart:${subject}x:1`)).toBe('someone else');
+  expect(stepOf(done, names.sessions).counts).toEqual({ 'session:{subjectId}': 1, 'cart:{subjectId}:*': 2 });
+  const reader = testKafka('erasure-saga-profiles').consumer({ groupId: uniqueName('test.profiles') });
+  consumers.push(reader);
+  await reader.connect();
+  const profiles = await collectMessages(reader, profileTopic);
+  const mine = await waitFor(() => {
+    const records = profiles.filter((p) => p.message.key?.toString() === subject);
+    return records.length === 2 && records;
+  }, { description: 'the profile and its tombstone' });
+  expect(mine[1].message.value).toBeNull();
+
+  // The processor got one signed OpenDSR request with the e-mail, and confirmed by callback.
+  expect(processor.received.filter((r) => r.subjectRequestId === requestId)).toEqual([
+    { subjectRequestId: requestId, type: 'erasure', identities: [expect.objectContaining({ identity_type: 'email', identity_value: customer.email })] },
+  ]);
+  expect(stepOf(done, names.marketing)).toMatchObject({ status: 'completed' });
+  expect(done.systems.map((step) => step.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+
+  // The certificate names every system and verifies against the published key.
+  const certificate = await api.call({ method: 'GET', url: `/v1/erasure-requests/${requestId}/certificate` });
+  expect(certificate.statusCode).toBe(200);
+  const { publicKey } = (await api.call({ method: 'GET', url: '/v1/certificates/public-key' })).json() as { publicKey: string };
+  const verified = verifyCertificate(certificate.json(), publicKey);
+  expect(verified).toMatchObject({ valid: true, pinned: true });
+  expect((certificate.json() as { systems: { system: string }[] }).systems.map((s) => s.system).sort()).toEqual([...systems].sort());
+  expect(JSON.stringify(certificate.json())).not.toContain(customer.email);
+});
+
+it('retries a processor that is down, with backoff, and completes when it is back', async () => {
+  processor.failNext(2);
+  const subject = uniqueName('subj');
+  const requestId = uniqueName('dsr');
+  expect((await requestErasure(subject, requestId, [names.marketing], 'lin@example.com')).statusCode).toBe(202);
+  await requestWhen(requestId, (view) => view.status === 'completed');
+  expect(processor.refused).toBe(2);
+  const failures = (await tail.settledEventsOf(subject)).filter((event) => event.payload.type === 'ErasureStepFailed');
+  expect(failures.map((event) => event.payload)).toEqual([
+    expect.objectContaining({ system: names.marketing, retryable: true, attempt: 1 }),
+    expect.objectContaining({ system: names.marketing, retryable: true, attempt: 2 }),
+  ]);
+});
+
+it('acts once and completes once when the same request arrives twice', async () => {
+  const customer = await seedCustomer(pool, shopSchema, 'Grace Hopper');
+  await seedEverywhere(customer);
+  const subject = customer.externalId;
+  const requestId = uniqueName('dsr');
+  const systems = [names.shop, names.sessions];
+  // Sent twice before the projector folded the first: both reach the log.
+  const [first, second] = [await requestErasure(subject, requestId, systems), await requestErasure(subject, requestId, systems)];
+  expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+  await requestWhen(requestId, (view) => view.status === 'completed');
+  // Once folded, a third is recognised and writes nothing.
+  expect((await requestErasure(subject, requestId, systems)).json()).toMatchObject({ status: 'unchanged', reason: 'already_requested' });
+
+  const events = await tail.settledEventsOf(subject);
+  const count = (type: string) => events.filter((event) => event.payload.type === type).length;
+  expect(count('ErasureRequested')).toBe(2);
+  expect(count('ErasureStepCompleted')).toBe(2 * systems.length); // the same two facts, by id
+  expect(new Set(events.filter((e) => e.payload.type === 'ErasureStepCompleted').map((e) => e.event_id)).size).toBe(systems.length);
+  expect(count('ErasureRequestCompleted')).toBeGreaterThanOrEqual(1);
+  expect(new Set(events.filter((e) => e.payload.type === 'ErasureRequestCompleted').map((e) => e.event_id)).size).toBe(1);
+  const ledger = await pool.query(`select count(*)::int as n from "${shopSchema}".lethe_erasure_ledger where request_id = $1`, [requestId]);
+  expect(ledger.rows[0].n).toBe(1);
+});
+
+it('reports partial success when a system is out of service, and the rest complete', async () => {
+  const subject = uniqueName('subj');
+  await redis.set(`session:${subject}`, 'token');
+  const requestId = uniqueName('dsr');
+  expect((await requestErasure(subject, requestId, [names.sessions, names.legacy], 'max@example.com')).statusCode).toBe(202);
+  const view = await requestWhen(requestId, (v) => stepOf(v, names.legacy)?.status === 'failed' && stepOf(v, names.legacy).retryable === false);
+  expect(view.status).toBe('open');
+  expect(stepOf(view, names.sessions)).toMatchObject({ status: 'completed', action: 'delete' });
+  expect(stepOf(view, names.legacy).reason).toEqual(expect.any(String));
+  expect(await redis.exists(`session:${subject}`)).toBe(0);
+  // It was retried with backoff before being reported failed for good.
+  const failures = (await tail.settledEventsOf(subject)).filter((event) => event.payload.type === 'ErasureStepFailed');
+  expect(failures.map((event) => [(event.payload as { attempt: number }).attempt, (event.payload as { retryable: boolean }).retryable])).toEqual([
+    [1, true],
+    [2, true],
+    [3, false],
+  ]);
+});

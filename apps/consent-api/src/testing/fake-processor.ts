@@ -1,0 +1,91 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SIGNATURE_HEADERS, signPayload, verifySignature } from '@lethe/connectors';
+
+/**
+ * A third-party marketing processor, as a real HTTP server on loopback: it takes OpenDSR erasure
+ * requests signed by Lethe, answers 202 at once, and confirms a moment later through the signed
+ * status callback, as asynchronous processors do. It can be told to be down (503) for a while.
+ */
+export interface ReceivedRequest {
+  subjectRequestId: string;
+  type: string;
+  identities: { identity_type: string; identity_value: string }[];
+}
+
+export class FakeProcessor {
+  readonly received: ReceivedRequest[] = [];
+  /** Requests refused with 503 (the processor is down). */
+  refused = 0;
+  private server?: Server;
+  private downFor = 0;
+  private readonly confirmed = new Set<string>();
+
+  constructor(
+    private readonly secret: string,
+    private readonly confirmAfterMs = 100,
+  ) {}
+
+  /** Answers the next `count` requests with 503, then works again. */
+  failNext(count: number): void {
+    this.downFor = count;
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req).then(([status, body]) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))));
+    await new Promise<void>((done) => this.server?.listen(0, '127.0.0.1', done));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/opendsr/v1/requests`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((done) => this.server?.close(done));
+  }
+
+  private async handle(req: IncomingMessage): Promise<[number, object]> {
+    if (req.method !== 'POST') return [200, { status: 'ready' }];
+    const raw = await readBody(req);
+    const check = verifySignature({
+      secret: this.secret,
+      timestamp: header(req, SIGNATURE_HEADERS.timestamp),
+      signature: header(req, SIGNATURE_HEADERS.signature),
+      rawBody: raw,
+      nowSeconds: Math.floor(Date.now() / 1000),
+      windowSeconds: 300,
+    });
+    if (check !== 'ok') return [401, { error: check }];
+    if (this.downFor > 0) {
+      this.downFor -= 1;
+      this.refused += 1;
+      return [503, { error: 'temporarily unavailable' }];
+    }
+    const body = JSON.parse(raw.toString('utf8'));
+    this.received.push({ subjectRequestId: body.subject_request_id, type: body.subject_request_type, identities: body.subject_identities ?? [] });
+    for (const url of body.status_callback_urls ?? []) setTimeout(() => void this.confirm(url, body.subject_request_id), this.confirmAfterMs);
+    return [202, { subject_request_id: body.subject_request_id, request_status: 'pending' }];
+  }
+
+  /** Signed status callback; a processor sends it once per request, however often it was asked. */
+  private async confirm(url: string, requestId: string): Promise<void> {
+    if (this.confirmed.has(requestId)) return;
+    this.confirmed.add(requestId);
+    const body = JSON.stringify({ subject_request_id: requestId, request_status: 'completed', processor_id: 'fake-marketing', counts: { contacts: 1 } });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADERS.timestamp]: String(timestamp), [SIGNATURE_HEADERS.signature]: signPayload(this.secret, timestamp, body) },
+      body,
+    });
+    if (response.status !== 202) this.confirmed.delete(requestId); // not taken: the next request confirms again
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
