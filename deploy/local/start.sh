@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm start`: Lethe on local defaults. Brings up the local stack unless external Kafka and
 # registry are named (KAFKA_BROKERS and SCHEMA_REGISTRY_URL), makes a development API key on
-# first run, then runs consent-api and the projector until Ctrl-C.
+# first run, then runs consent-api, the projector and the erasure workers until Ctrl-C. Without a
+# LETHE_SYSTEMS_FILE of the user's, the workers serve a seeded demo: a shop database, a session
+# cache, a compacted profile topic and a marketing processor that confirms by signed callback.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -18,6 +20,14 @@ if [[ ! -s "$KEY_FILE" ]]; then
   mkdir -p "$(dirname "$KEY_FILE")"
   (umask 077 && "${NODE[@]}" apps/consent-api/src/api-keys.cli.ts create local-dev >"$KEY_FILE")
   echo "[start] created a development API key with every scope in $KEY_FILE"
+fi
+
+DEMO=0
+if [[ -z "${LETHE_SYSTEMS_FILE:-}" ]]; then
+  DEMO=1
+  export LETHE_SYSTEMS_FILE="$ROOT/.cache/lethe/demo-systems.yaml"
+  mkdir -p "$(dirname "$LETHE_SYSTEMS_FILE")"
+  "${NODE[@]}" deploy/local/demo/seed.ts "$LETHE_SYSTEMS_FILE"
 fi
 
 pids=()
@@ -37,9 +47,11 @@ run() { # name, entry file
 
 run consent-api apps/consent-api/src/main.ts
 run projector apps/projector/src/main.ts
+run erasure-worker apps/erasure-worker/src/main.ts
+if [[ $DEMO == 1 ]]; then run demo-processor deploy/local/demo/processor.ts; fi
 echo "[start] consent-api on http://${LETHE_API_HOST:-127.0.0.1}:${LETHE_API_PORT:-3000} (docs at /docs); API key: \$(cat ${KEY_FILE#"$ROOT"/})"
 
-# Stop everything when either process exits, so a crash is never silent.
+# Stop everything when any process exits, so a crash is never silent.
 wait -n "${pids[@]}"
 echo "[start] a Lethe process exited; stopping the rest" >&2
 exit 1

@@ -13,6 +13,7 @@ import {
   collectMessages,
   createFreshTopic,
   createShopSchema,
+  FakeProcessor,
   rowsById,
   seedCustomer,
   shopConfig,
@@ -23,7 +24,6 @@ import {
   waitFor,
 } from '@lethe/testing';
 import { ApiHarness, LogTail } from './testing/api-harness';
-import { FakeProcessor } from './testing/fake-processor';
 
 // The scenario of the product's promise, on the real stack: a shop database (customers,
 // addresses, orders, payments, invoices under a legal hold), a Redis session cache, a compacted

@@ -3,3 +3,4 @@ export * from './kafka';
 export * from './wait-for';
 export * from './database';
 export * from './shop';
+export * from './fake-processor';

@@ -69,6 +69,7 @@ export class ReadsController {
         status: step.status,
         action: step.action,
         counts: step.counts,
+        strategies: step.strategies,
         evidenceHash: step.evidence_hash,
         legalHold: step.legal_hold,
         retryable: step.retryable,

@@ -31,9 +31,10 @@ export class FakeProcessor {
     this.downFor = count;
   }
 
-  async start(): Promise<string> {
+  /** Listens on loopback (a free port unless one is given) and returns the request URL. */
+  async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req).then(([status, body]) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))));
-    await new Promise<void>((done) => this.server?.listen(0, '127.0.0.1', done));
+    await new Promise<void>((done) => this.server?.listen(port, '127.0.0.1', done));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/opendsr/v1/requests`;
   }
 
