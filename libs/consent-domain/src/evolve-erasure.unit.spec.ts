@@ -2,6 +2,7 @@ import { erasureDeadline } from './policies';
 import { isErasureComplete } from './queries';
 import { fold } from './replay';
 import {
+  anEvent,
   erasureRequested,
   MINUTE,
   requestCompleted,
@@ -35,14 +36,20 @@ describe('evolve: erasure requests', () => {
   });
 
   it('records an acknowledgement with its evidence', () => {
+    const anonymized = (eventId: string) =>
+      anEvent(
+        { type: 'ErasureStepCompleted', request_id: 'req-1', system: 'sql', action: 'delete', counts: { users: 1 }, evidence_hash: 'sha256-sql', legal_hold: null, strategies: { 'users.email': 'hmac' } },
+        { event_id: eventId, occurred_at: T0 + MINUTE, source: 'SYSTEM' },
+      );
     const state = fold(
-      [erasureRequested('e1', 'req-1', ['sql']), stepCompleted('e2', 'req-1', 'sql', { occurred_at: T0 + MINUTE })],
+      [erasureRequested('e1', 'req-1', ['sql']), anonymized('e2')],
       SUBJECT,
     );
     expect(state.erasureRequests['req-1'].systems.sql).toEqual({
       status: 'completed',
       action: 'delete',
       counts: { users: 1 },
+      strategies: { 'users.email': 'hmac' },
       evidenceHash: 'sha256-sql',
       legalHold: null,
       at: T0 + MINUTE,
