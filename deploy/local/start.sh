@@ -16,6 +16,11 @@ else
   echo "[start] using KAFKA_BROKERS and SCHEMA_REGISTRY_URL; the local stack is not started"
 fi
 
+# A key file from an older database (dropped or pointed elsewhere) would only get 401s: replace it.
+if [[ -s "$KEY_FILE" ]] && ! "${NODE[@]}" apps/consent-api/src/api-keys.cli.ts check <"$KEY_FILE" 2>/dev/null; then
+  echo "[start] $KEY_FILE is not a key of this database; making a new one"
+  rm -f "$KEY_FILE"
+fi
 if [[ ! -s "$KEY_FILE" ]]; then
   mkdir -p "$(dirname "$KEY_FILE")"
   (umask 077 && "${NODE[@]}" apps/consent-api/src/api-keys.cli.ts create local-dev >"$KEY_FILE")

@@ -3,10 +3,12 @@
  *   npm run api-key -- create <service> [--actions a,b] [--purposes p,q]   prints the key once
  *   npm run api-key -- list
  *   npm run api-key -- revoke <key-id>
+ *   npm run api-key -- check < key-file                                     exit 0 if the key is active
  * Actions: consent:write objection:write optout:write erasure:write gpc:write read (default: all).
  * Purposes: names, or * for all (default).
  */
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { databaseSchemaFrom, endpointsFrom } from '@lethe/config';
 import { openDatabase } from '@lethe/persistence';
 import { Action, ACTIONS, ApiKeyStore } from './auth/api-keys';
@@ -34,10 +36,15 @@ async function main(argv: string[]): Promise<void> {
         const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active';
         console.log(`${key.id}  ${key.service}  ${state}  actions=${key.scopes.actions.join(',')}  purposes=${key.scopes.purposes.join(',')}`);
       }
+    } else if (command === 'check') {
+      // The key comes on stdin, so it never shows in a process list.
+      const principal = await store.authenticate(readFileSync(0, 'utf8').trim());
+      console.error(principal ? `active key for ${principal.service}` : 'not an active key of this database');
+      process.exitCode = principal ? 0 : 3;
     } else if (command === 'revoke' && rest[0]) {
       console.log((await store.revoke(rest[0])) ? `revoked ${rest[0]}` : `no active key ${rest[0]}`);
     } else {
-      throw new Error('usage: api-key create <service> [--actions a,b] [--purposes p,q] | list | revoke <key-id>');
+      throw new Error('usage: api-key create <service> [--actions a,b] [--purposes p,q] | list | revoke <key-id> | check < key-file');
     }
   } finally {
     await db.destroy();
