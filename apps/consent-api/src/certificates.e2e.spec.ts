@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LogCoordinates, type SignedCertificate, verifyCertificate } from '@lethe/certificates';
-import { ConsentEvent, deterministicUuid, TOPICS } from '@lethe/contracts';
+import { ConsentEvent, deterministicUuid, erasureStepCompletedId, TOPICS } from '@lethe/contracts';
 import { appendToConsentLog } from '@lethe/kafka';
 import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { ApiHarness, ERROR_KEYS } from './testing/api-harness';
@@ -39,7 +39,7 @@ const get = (url: string) => api.call({ method: 'GET', url });
 function ack(subjectId: string, requestId: string, system: string, cause: string): ConsentEvent {
   const now = Date.now();
   return {
-    event_id: deterministicUuid('erasure-step-completed', requestId, system),
+    event_id: erasureStepCompletedId(requestId, system),
     subject_id: subjectId,
     occurred_at: now,
     recorded_at: now,

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConsentEventCodec, deterministicUuid } from '@lethe/contracts';
+import { ConsentEventCodec, erasureStepCompletedId, erasureStepFailedId } from '@lethe/contracts';
 import { SIGNATURE_HEADERS, signPayload } from '@lethe/connectors';
 import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
@@ -110,7 +110,7 @@ describe('POST /v1/processors/:system/callbacks', () => {
     const response = await send(callback);
 
     expect(response.statusCode).toBe(202);
-    const eventId = deterministicUuid('erasure-step-completed', completed.requestId, VENDOR);
+    const eventId = erasureStepCompletedId(completed.requestId, VENDOR);
     expect(response.json()).toMatchObject({ status: 'accepted', eventId, type: 'ErasureStepCompleted', requestId: completed.requestId, system: VENDOR, requestStatus: 'completed' });
     const event = await tail.eventWithId(completed.subject, eventId);
     expect(event).toMatchObject({ source: 'SYSTEM', actor: `processor:${VENDOR}`, jurisdiction: 'GDPR', correlation_id: completed.requestId, identities: null });
@@ -139,7 +139,7 @@ describe('POST /v1/processors/:system/callbacks', () => {
     const response = await send(signed({ subject_request_id: failed.requestId, request_status: 'failed', reason: `no account for ${EMAIL}` }));
 
     expect(response.statusCode).toBe(202);
-    const eventId = deterministicUuid('erasure-step-failed', failed.requestId, VENDOR, 'processor-callback');
+    const eventId = erasureStepFailedId(failed.requestId, VENDOR, 'processor-callback');
     expect(response.json()).toMatchObject({ eventId, type: 'ErasureStepFailed' });
     const event = await tail.eventWithId(failed.subject, eventId);
     expect(event.payload).toEqual({ type: 'ErasureStepFailed', request_id: failed.requestId, system: VENDOR, retryable: false, attempt: 1, reason: 'the processor reported the request failed: other' });

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { canonicalJson } from '@lethe/consent-domain';
-import { ConsentEvent, ConsentEventPayload, deterministicUuid } from '@lethe/contracts';
+import { evidenceHash } from '@lethe/consent-domain';
+import { ConsentEvent, ConsentEventPayload, deterministicUuid, erasureStepCompletedId, erasureStepFailedId } from '@lethe/contracts';
 import { decryptIdentities, Identity, KeyStore } from '@lethe/identity-vault';
 import { BackoffPolicy, Connector, ConnectorError, ErasureOutcome, ErasureTarget, retryDelayMs } from '@lethe/connectors';
 import { RetryStore } from './retry-store';
@@ -108,18 +107,18 @@ export class StepRunner {
   private completed(cause: ConsentEvent, work: Work, outcome: ErasureOutcome, now: number): ConsentEvent {
     const system = this.deps.system;
     const evidence = { system, requestId: work.requestId, action: outcome.action, counts: outcome.counts, strategies: outcome.strategies, legalHold: outcome.legalHold };
-    const evidenceHash = createHash('sha256').update(canonicalJson(evidence)).digest('hex');
+    const hash = evidenceHash(evidence);
     if (work.kind === 'opt-out') {
       const id = deterministicUuid('optout-step-completed', cause.event_id, system);
-      return this.envelope(cause, work, id, now, { type: 'OptOutStepCompleted', system, action: outcome.action, counts: outcome.counts, evidence_hash: evidenceHash });
+      return this.envelope(cause, work, id, now, { type: 'OptOutStepCompleted', system, action: outcome.action, counts: outcome.counts, evidence_hash: hash });
     }
-    return this.envelope(cause, work, deterministicUuid('erasure-step-completed', work.requestId, system), now, {
+    return this.envelope(cause, work, erasureStepCompletedId(work.requestId, system), now, {
       type: 'ErasureStepCompleted',
       request_id: work.requestId,
       system,
       action: outcome.action,
       counts: outcome.counts,
-      evidence_hash: evidenceHash,
+      evidence_hash: hash,
       legal_hold: outcome.legalHold,
       strategies: outcome.strategies,
     });
@@ -131,7 +130,7 @@ export class StepRunner {
       const id = deterministicUuid('optout-step-failed', cause.event_id, system, String(failure.attempt));
       return this.envelope(cause, work, id, now, { type: 'OptOutStepFailed', system, ...failure });
     }
-    const id = deterministicUuid('erasure-step-failed', work.requestId, system, String(failure.attempt));
+    const id = erasureStepFailedId(work.requestId, system, String(failure.attempt));
     return this.envelope(cause, work, id, now, { type: 'ErasureStepFailed', request_id: work.requestId, system, ...failure });
   }
 

@@ -1,6 +1,7 @@
 export * from './commands';
 export * from './decide';
 export * from './errors';
+export * from './evidence';
 export * from './evolve';
 export * from './policies';
 export * from './queries';

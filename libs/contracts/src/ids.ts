@@ -10,3 +10,16 @@ export function deterministicUuid(...parts: string[]): string {
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * The one acknowledgement of an erasure request by a system: the worker's synchronous completion
+ * and a processor's signed callback must give the same id, so either, or both, is one fact.
+ */
+export function erasureStepCompletedId(requestId: string, system: string): string {
+  return deterministicUuid('erasure-step-completed', requestId, system);
+}
+
+/** A failure of one attempt (or the processor's own final answer, `attempt` 'processor-callback'). */
+export function erasureStepFailedId(requestId: string, system: string, attempt: string): string {
+  return deterministicUuid('erasure-step-failed', requestId, system, attempt);
+}

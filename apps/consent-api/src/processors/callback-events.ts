@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '@lethe/consent-domain';
-import { ConsentEvent, deterministicUuid, Jurisdiction, JURISDICTION_SYMBOLS } from '@lethe/contracts';
+import { evidenceHash } from '@lethe/consent-domain';
+import { ConsentEvent, erasureStepCompletedId, erasureStepFailedId, Jurisdiction, JURISDICTION_SYMBOLS } from '@lethe/contracts';
 import type { ProcessorCallback } from './callback-body';
 
 /** The erasure request a callback is about, as projected. */
@@ -18,20 +17,20 @@ export interface ProjectedRequest {
 export function callbackEvent(request: ProjectedRequest, system: string, callback: ProcessorCallback, now: number): ConsentEvent {
   if (callback.status === 'completed') {
     const evidence = { system, requestId: request.requestId, action: callback.action, counts: callback.counts, processorStatus: callback.status, receivedAt: new Date(now).toISOString() };
-    return envelope(request, system, deterministicUuid('erasure-step-completed', request.requestId, system), now, {
+    return envelope(request, system, erasureStepCompletedId(request.requestId, system), now, {
       type: 'ErasureStepCompleted',
       request_id: request.requestId,
       system,
       action: callback.action,
       counts: callback.counts,
-      evidence_hash: createHash('sha256').update(canonicalJson(evidence)).digest('hex'),
+      evidence_hash: evidenceHash(evidence),
       legal_hold: null,
       strategies: {},
     });
   }
   // The processor has given up; the worker would not get another answer by retrying, so the
   // failure is final. An operator's retry sends the request again.
-  return envelope(request, system, deterministicUuid('erasure-step-failed', request.requestId, system, 'processor-callback'), now, {
+  return envelope(request, system, erasureStepFailedId(request.requestId, system, 'processor-callback'), now, {
     type: 'ErasureStepFailed',
     request_id: request.requestId,
     system,
