@@ -3,7 +3,7 @@ import { reach } from '@lethe/config';
 import type { Connector } from '@lethe/connectors';
 import { ConsentEventCodec } from '@lethe/contracts';
 import { PostgresKeyStore } from '@lethe/identity-vault';
-import { appendToConsentLog, createKafka, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
+import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, letheTopics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import type { WorkerConfig } from './config';
 import { buildConnector } from './connectors';
@@ -30,12 +30,7 @@ export async function startWorker(
   const connectors = config.systems.map((entry) => buildConnector(entry, config.endpoints.kafkaBrokers));
   const db = await reach('PostgreSQL (DATABASE_URL)', () => openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }));
   const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId: options.clientId ?? 'lethe-erasure-worker' });
-  const admin = kafka.admin();
-  await reach('Kafka (KAFKA_BROKERS)', async () => {
-    await admin.connect();
-    await ensureTopics(admin, letheTopics(config.topics));
-    await admin.disconnect();
-  });
+  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, letheTopics(config.topics)));
   const codec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => codec.register());
   const producer = createSafeProducer(kafka);

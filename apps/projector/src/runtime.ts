@@ -1,6 +1,6 @@
 import { reach } from '@lethe/config';
 import { ConsentEventCodec, ConsentStateCodec } from '@lethe/contracts';
-import { createKafka, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
+import { createKafka, createSafeProducer, ensureTopicsWith, letheTopics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import type { ProjectorConfig } from './config';
 import { Projector } from './projector';
@@ -15,12 +15,7 @@ export async function startProjector(
     openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }),
   );
   const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId });
-  const admin = kafka.admin();
-  await reach('Kafka (KAFKA_BROKERS)', async () => {
-    await admin.connect();
-    await ensureTopics(admin, letheTopics(config.topics));
-    await admin.disconnect();
-  });
+  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, letheTopics(config.topics)));
   const eventCodec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
   const stateCodec = ConsentStateCodec.forRegistry(config.endpoints.schemaRegistryUrl);
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register()]));

@@ -1,4 +1,4 @@
-import { Admin } from 'kafkajs';
+import { Admin, Kafka } from 'kafkajs';
 import { TOPICS } from '@lethe/contracts';
 
 export interface TopicSpec {
@@ -61,6 +61,17 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<{ 
   }
   await assertTopicConfigs(admin, specs);
   return { created: missing.map((spec) => spec.topic) };
+}
+
+/** `ensureTopics` with an admin client of its own, for apps that need none afterwards. */
+export async function ensureTopicsWith(kafka: Kafka, specs: TopicSpec[]): Promise<{ created: string[] }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, specs);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function assertTopicConfigs(admin: Admin, specs: TopicSpec[]): Promise<void> {
