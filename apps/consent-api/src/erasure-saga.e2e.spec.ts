@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { Admin, Consumer, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { verifyCertificate } from '@lethe/certificates';
-import { ConsentEventCodec } from '@lethe/contracts';
+import { ConsentEventCodec, optOutRequestId, optOutStepCompletedId } from '@lethe/contracts';
 import { appendToConsentLog } from '@lethe/kafka';
 import {
   collectMessages,
@@ -42,10 +42,14 @@ const names = {
   profiles: uniqueName('profiles'),
   marketing: uniqueName('marketing'),
   legacy: uniqueName('legacy-crm'),
+  quiet: uniqueName('quiet-vendor'),
 };
 
 let api: ApiHarness;
 let processor: FakeProcessor;
+/** Accepts every request and never confirms one. */
+let quietProcessor: FakeProcessor;
+let apiPort: number;
 let pool: Pool;
 let redis: Redis;
 let admin: Admin;
@@ -109,6 +113,7 @@ function requestErasure(subjectId: string, requestId: string, systems: string[],
   });
 }
 
+const callbackUrl = (system: string) => `http://127.0.0.1:${apiPort}/v1/processors/${system}/callbacks`;
 const stepOf = (view: RequestView, system: string) => view.systems.find((step) => step.system === system) as Step;
 
 beforeAll(async () => {
@@ -123,7 +128,9 @@ beforeAll(async () => {
 
   processor = new FakeProcessor(SECRET);
   const processorUrl = await processor.start();
-  const apiPort = await freePort();
+  quietProcessor = new FakeProcessor(SECRET, null);
+  const quietUrl = await quietProcessor.start();
+  apiPort = await freePort();
   const { system: _system, ...shop } = shopConfig(endpoints.databaseUrl, shopSchema);
   const dir = mkdtempSync(join(tmpdir(), 'lethe-systems-'));
   const systemsFile = join(dir, 'systems.json');
@@ -147,8 +154,10 @@ beforeAll(async () => {
           type: 'http',
           url: processorUrl,
           secret: SECRET,
-          callbackUrl: `http://127.0.0.1:${apiPort}/v1/processors/${names.marketing}/callbacks`,
+          callbackUrl: callbackUrl(names.marketing),
+          onOptOut: { SALE: 'suppress' },
         },
+        { name: names.quiet, type: 'http', url: quietUrl, secret: SECRET, callbackUrl: callbackUrl(names.quiet), confirmationTimeoutSeconds: 2 },
         // Taken out of service: nothing listens there any more.
         { name: names.legacy, type: 'http', url: 'http://127.0.0.1:1/opendsr', secret: SECRET },
       ],
@@ -171,6 +180,7 @@ afterAll(async () => {
   await Promise.all(consumers.map((consumer) => consumer.disconnect()));
   await api?.close();
   await processor?.stop();
+  await quietProcessor?.stop();
   await pool?.query(`drop schema if exists "${shopSchema}" cascade`);
   await Promise.all([pool?.end(), redis?.quit(), admin?.disconnect(), producer?.disconnect()]);
 });
@@ -350,4 +360,60 @@ it('acts on a withdrawal where the systems file maps the purpose, and acknowledg
   expect(await redis.exists(`session:${subject}`)).toBe(0);
   // Systems that map nothing to marketing did not act.
   expect((await tail.settledEventsOf(subject)).filter((event) => event.payload.type === 'OptOutStepCompleted')).toHaveLength(1);
+});
+
+it('sends an opt-out to the processor that maps it, and records its confirmation by callback', async () => {
+  const subject = uniqueName('subj');
+  const optedOut = await api.post(`/v1/subjects/${subject}/opt-outs`, { kinds: ['SALE'], jurisdiction: 'CCPA', identities: [{ type: 'email', value: 'ida@example.com' }] });
+  expect(optedOut.statusCode).toBe(202);
+  const cause = (optedOut.json() as { eventId: string }).eventId;
+
+  const ack = await waitFor(
+    async () => (await tail.settledEventsOf(subject)).find((event) => event.payload.type === 'OptOutStepCompleted'),
+    { description: 'the processor to confirm the opt-out' },
+  );
+  // Sent as an OpenDSR opt-out of sale, with the identity the opt-out carried.
+  expect(processor.received.filter((r) => r.subjectRequestId === optOutRequestId(cause))).toEqual([
+    { subjectRequestId: optOutRequestId(cause), type: 'opt_out_sale', identities: [expect.objectContaining({ identity_type: 'email', identity_value: 'ida@example.com' })] },
+  ]);
+  // Confirmed through the callback, as the one fact the worker would have appended itself.
+  expect(ack).toMatchObject({
+    event_id: optOutStepCompletedId(cause, names.marketing),
+    actor: `processor:${names.marketing}`,
+    causation_id: cause,
+    jurisdiction: 'CCPA',
+    payload: { system: names.marketing, action: 'forwarded', counts: { contacts: 1 } },
+  });
+  expect(JSON.stringify(ack)).not.toContain('ida@example.com');
+});
+
+it('reports a request the processor accepted and never confirmed as failed, and completes on a late callback', async () => {
+  const subject = uniqueName('subj');
+  const requestId = uniqueName('dsr');
+  expect((await requestErasure(subject, requestId, [names.quiet], 'joan@example.com')).statusCode).toBe(202);
+
+  const lapsed = await requestWhen(requestId, (view) => stepOf(view, names.quiet)?.status === 'failed');
+  expect(stepOf(lapsed, names.quiet)).toMatchObject({ retryable: false, reason: expect.stringMatching(/accepted the request but did not confirm it within 2 s/) });
+  expect(quietProcessor.received.filter((r) => r.subjectRequestId === requestId)).toHaveLength(1);
+
+  // The processor finally answers: the step completes, and so does the request.
+  expect((await quietProcessor.sendCallback(callbackUrl(names.quiet), requestId)).status).toBe(202);
+  const done = await requestWhen(requestId, (view) => view.status === 'completed');
+  expect(stepOf(done, names.quiet)).toMatchObject({ status: 'completed', counts: { contacts: 1 } });
+});
+
+it('sends the request again when an operator retries a step the processor reported failed', async () => {
+  const subject = uniqueName('subj');
+  const requestId = uniqueName('dsr');
+  expect((await requestErasure(subject, requestId, [names.quiet], 'kay@example.com')).statusCode).toBe(202);
+  await waitFor(() => quietProcessor.received.some((r) => r.subjectRequestId === requestId), { description: 'the processor to get the request' });
+
+  expect((await quietProcessor.sendCallback(callbackUrl(names.quiet), requestId, 'failed')).status).toBe(202);
+  const refused = await requestWhen(requestId, (view) => stepOf(view, names.quiet)?.status === 'failed');
+  expect(stepOf(refused, names.quiet).reason).toBe('the processor reported the request failed: processor_error');
+
+  expect((await api.post(`/v1/erasure-requests/${requestId}/systems/${names.quiet}/retry`)).statusCode).toBe(202);
+  await waitFor(() => quietProcessor.received.filter((r) => r.subjectRequestId === requestId).length === 2, { description: 'the request to be sent again' });
+  // Accepted again and, this processor being what it is, not confirmed in time either.
+  await requestWhen(requestId, (view) => /did not confirm/.test(stepOf(view, names.quiet)?.reason ?? ''));
 });

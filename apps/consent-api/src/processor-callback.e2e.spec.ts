@@ -176,7 +176,7 @@ describe('POST /v1/processors/:system/callbacks', () => {
     const body = { subject_request_id: completed.requestId, request_status: 'completed' };
     expectError(await send(signed(body), 'no-such-vendor'), 404, /no third-party processor/);
     expectError(await send(signed(body), CACHE), 404, /no third-party processor/);
-    expectError(await send(signed({ ...body, subject_request_id: 'dsr-never-made' })), 404, /no erasure request has this subject_request_id/);
+    expectError(await send(signed({ ...body, subject_request_id: 'dsr-never-made' })), 404, /no erasure request or opt-out sent to this processor has this subject_request_id/);
   });
 
   it('refuses a signed body that is not a status callback, naming the field', async () => {

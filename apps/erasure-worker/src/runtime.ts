@@ -4,10 +4,9 @@ import type { Connector } from '@lethe/connectors';
 import { ConsentEventCodec } from '@lethe/contracts';
 import { PostgresKeyStore } from '@lethe/identity-vault';
 import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, letheTopics } from '@lethe/kafka';
-import { openDatabase } from '@lethe/persistence';
+import { openDatabase, OutstandingSteps } from '@lethe/persistence';
 import type { WorkerConfig } from './config';
 import { buildConnector } from './connectors';
-import { RetryStore } from './retry-store';
 import { StepRunner } from './step-runner';
 import { SystemConsumer } from './system-consumer';
 
@@ -40,15 +39,15 @@ export async function startWorker(
   const keyStore = new PostgresKeyStore(db, config.masterKey);
   const append = (events: Parameters<typeof appendToConsentLog>[2]) => appendToConsentLog(producer, codec, events);
   const consumers = config.systems.map((entry, i) => {
-    const retries = new RetryStore(db, entry.name);
-    const runner = new StepRunner({ system: entry.name, connector: connectors[i], keyStore, retries, backoff: config.systemsFile.retry, append });
+    const steps = new OutstandingSteps(db, entry.name);
+    const runner = new StepRunner({ system: entry.name, connector: connectors[i], keyStore, steps, backoff: config.systemsFile.retry, append });
     return new SystemConsumer({
       participant: entry,
       kafka,
       producer,
       codec,
       runner,
-      retries,
+      steps,
       retryPollMs: config.retryPollMs,
       groupId: options.groupIdOf?.(entry.name),
       onFatal,

@@ -1,23 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { evidenceHash } from '@lethe/consent-domain';
-import { ConsentEvent, ConsentEventPayload, deterministicUuid, erasureStepCompletedId, erasureStepFailedId } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventPayload, erasureStepCompletedId, erasureStepFailedId, optOutStepCompletedId, optOutStepFailedId } from '@lethe/contracts';
 import { decryptIdentities, Identity, KeyStore } from '@lethe/identity-vault';
+import type { OutstandingSteps } from '@lethe/persistence';
 import { BackoffPolicy, Connector, ConnectorError, ErasureOutcome, ErasureTarget, retryDelayMs } from '@lethe/connectors';
-import { RetryStore } from './retry-store';
 import type { Work } from './work';
 
 export interface StepRunnerDeps {
   system: string;
   connector: Connector;
   keyStore: KeyStore;
-  retries: RetryStore;
+  steps: OutstandingSteps;
   backoff: BackoffPolicy;
   /** Appends to consent.log and resolves once the broker has it. */
   append: (events: ConsentEvent[]) => Promise<void>;
   now?: () => number;
 }
 
-export type StepResult = 'completed' | 'awaiting-confirmation' | 'retry-scheduled' | 'failed';
+export type StepResult = 'completed' | 'awaiting-confirmation' | 'retry-scheduled' | 'failed' | 'not-confirmed';
 
 export interface Attempt {
   /** 1 for the first try; keeps growing across an operator's retries, so failure ids stay unique. */
@@ -44,29 +44,48 @@ export class StepRunner {
 
   async run(cause: ConsentEvent, work: Work, attempt: Attempt): Promise<StepResult> {
     const now = this.deps.now?.() ?? Date.now();
+    const { connector, steps } = this.deps;
+    if (connector.confirmationTimeoutMs !== undefined) {
+      // Before the request leaves: the processor's callback must find the step however fast it
+      // comes, and a processor that never confirms is caught when the step falls due.
+      await steps.awaitConfirmation(work.requestId, attempt.number, attempt.roundStart, new Date(now + connector.confirmationTimeoutMs), attempt.record);
+    }
     try {
-      const outcome = await this.deps.connector.erase(await this.target(cause, work));
-      if (outcome.awaitingConfirmation) {
-        // The processor confirms through the signed callback, which appends the acknowledgement.
-        await this.deps.retries.clear(work.requestId);
-        return 'awaiting-confirmation';
-      }
+      const outcome = await connector.erase(await this.target(cause, work));
+      // The processor confirms through the signed callback, which appends the acknowledgement.
+      if (outcome.awaitingConfirmation) return 'awaiting-confirmation';
       await this.deps.append([this.completed(cause, work, outcome, now)]);
-      await this.deps.retries.clear(work.requestId);
+      await steps.clear(work.requestId);
       return 'completed';
     } catch (error) {
       const retryable = !(error instanceof ConnectorError) || error.retryable;
       const reason = error instanceof ConnectorError ? error.message : 'unexpected error in the connector';
       const final = !retryable || attempt.number - attempt.roundStart + 1 >= this.deps.backoff.maxAttempts;
       if (!(error instanceof ConnectorError)) this.logger.error(`step failed unexpectedly: ${(error as Error).name}`);
-      if (final) await this.deps.retries.park(work.requestId, attempt.number, attempt.roundStart, attempt.record);
+      // The fact first: should the schedule not be written, the record (or the claimed retry,
+      // once its lease ends) runs again and appends the same fact, never a step stuck unreported.
+      await this.deps.append([this.failed(cause, work, { retryable: !final, attempt: attempt.number, reason }, now)]);
+      if (final) await steps.park(work.requestId, attempt.number, attempt.roundStart, attempt.record);
       else {
         const dueAt = new Date(now + retryDelayMs(attempt.number - attempt.roundStart + 1, this.deps.backoff));
-        await this.deps.retries.schedule(work.requestId, attempt.number + 1, attempt.roundStart, dueAt, attempt.record);
+        await steps.schedule(work.requestId, attempt.number + 1, attempt.roundStart, dueAt, attempt.record);
       }
-      await this.deps.append([this.failed(cause, work, { retryable: !final, attempt: attempt.number, reason }, now)]);
       return final ? 'failed' : 'retry-scheduled';
     }
+  }
+
+  /**
+   * The processor accepted the request but sent no final callback in time: the step fails for
+   * good and is parked, so an operator's retry sends the request again. A callback that still
+   * arrives later completes the step all the same.
+   */
+  async notConfirmed(cause: ConsentEvent, work: Work, attempt: Attempt): Promise<StepResult> {
+    const now = this.deps.now?.() ?? Date.now();
+    const within = Math.round((this.deps.connector.confirmationTimeoutMs ?? 0) / 1000);
+    const reason = `http connector "${this.deps.system}": the processor accepted the request but did not confirm it within ${within} s`;
+    await this.deps.append([this.failed(cause, work, { retryable: false, attempt: attempt.number, reason }, now, `unconfirmed-${attempt.number}`)]);
+    await this.deps.steps.park(work.requestId, attempt.number, attempt.roundStart, attempt.record);
+    return 'not-confirmed';
   }
 
   private async target(cause: ConsentEvent, work: Work): Promise<ErasureTarget> {
@@ -109,8 +128,7 @@ export class StepRunner {
     const evidence = { system, requestId: work.requestId, action: outcome.action, counts: outcome.counts, strategies: outcome.strategies, legalHold: outcome.legalHold };
     const hash = evidenceHash(evidence);
     if (work.kind === 'opt-out') {
-      const id = deterministicUuid('optout-step-completed', cause.event_id, system);
-      return this.envelope(cause, work, id, now, { type: 'OptOutStepCompleted', system, action: outcome.action, counts: outcome.counts, evidence_hash: hash });
+      return this.envelope(cause, work, optOutStepCompletedId(cause.event_id, system), now, { type: 'OptOutStepCompleted', system, action: outcome.action, counts: outcome.counts, evidence_hash: hash });
     }
     return this.envelope(cause, work, erasureStepCompletedId(work.requestId, system), now, {
       type: 'ErasureStepCompleted',
@@ -124,13 +142,13 @@ export class StepRunner {
     });
   }
 
-  private failed(cause: ConsentEvent, work: Work, failure: { retryable: boolean; attempt: number; reason: string }, now: number): ConsentEvent {
+  /** `failureKey` tells failures apart in their ids: the attempt, or what else failed. */
+  private failed(cause: ConsentEvent, work: Work, failure: { retryable: boolean; attempt: number; reason: string }, now: number, failureKey = String(failure.attempt)): ConsentEvent {
     const system = this.deps.system;
     if (work.kind === 'opt-out') {
-      const id = deterministicUuid('optout-step-failed', cause.event_id, system, String(failure.attempt));
-      return this.envelope(cause, work, id, now, { type: 'OptOutStepFailed', system, ...failure });
+      return this.envelope(cause, work, optOutStepFailedId(cause.event_id, system, failureKey), now, { type: 'OptOutStepFailed', system, ...failure });
     }
-    const id = erasureStepFailedId(work.requestId, system, String(failure.attempt));
+    const id = erasureStepFailedId(work.requestId, system, failureKey);
     return this.envelope(cause, work, id, now, { type: 'ErasureStepFailed', request_id: work.requestId, system, ...failure });
   }
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { ConsentEvent, CONSUMER_GROUPS, ConsentEventCodec, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
 import { sendToDeadLetter } from '@lethe/kafka';
-import { RetryStore } from './retry-store';
+import type { OutstandingSteps } from '@lethe/persistence';
 import { StepRunner } from './step-runner';
 import { Participant, typesOfInterest, workFor } from './work';
 
@@ -12,7 +12,7 @@ export interface SystemConsumerDeps {
   producer: Producer;
   codec: ConsentEventCodec;
   runner: StepRunner;
-  retries: RetryStore;
+  steps: OutstandingSteps;
   /** How often scheduled retries are looked for. */
   retryPollMs: number;
   /** Consumer group; one per system (CONSUMER_GROUPS.erasureWorker) unless a test names its own. */
@@ -80,26 +80,28 @@ export class SystemConsumer {
   /** An operator's retry of this system: the parked step runs again, with a fresh budget. */
   private async onRetryRequested(retry: { request_id: string; system: string }): Promise<void> {
     if (retry.system !== this.deps.participant.name) return;
-    const rearmed = await this.deps.retries.rearm(retry.request_id);
+    const rearmed = await this.deps.steps.rearm(retry.request_id);
     this.logger.log(`request ${retry.request_id}: ${rearmed ? 'retry requested, due now' : 'retry requested, but no failed step is parked here'}`);
     if (rearmed) void this.retryDue();
   }
 
-  /** Runs the retries that are due; one sweep at a time. */
+  /** Runs the retries that are due and reports lapsed confirmations; one sweep at a time. */
   private async retryDue(): Promise<void> {
     if (this.retrying) return;
     this.retrying = true;
     try {
-      for (const retry of await this.deps.retries.claimDue(20)) {
-        const event = await this.deps.codec.decode(retry.record);
+      for (const due of await this.deps.steps.claimDue(20)) {
+        const event = await this.deps.codec.decode(due.record);
         const work = workFor(event, this.deps.participant);
         if (!work) {
-          await this.deps.retries.clear(retry.requestId); // the system no longer maps this cause
+          await this.deps.steps.clear(due.requestId); // the system no longer maps this cause
           continue;
         }
-        const result = await this.deps.runner.run(event, work, { number: retry.attempt, roundStart: retry.roundStart, record: retry.record });
-        this.logger.log(`${work.kind} ${retry.requestId}, attempt ${retry.attempt}: ${result}`);
+        const attempt = { number: due.attempt, roundStart: due.roundStart, record: due.record };
+        const result = due.confirmationOverdue ? await this.deps.runner.notConfirmed(event, work, attempt) : await this.deps.runner.run(event, work, attempt);
+        this.logger.log(`${work.kind} ${due.requestId}, attempt ${due.attempt}: ${result}`);
       }
+      await this.deps.steps.purgeConfirmed();
     } catch (error) {
       this.logger.warn(`retry sweep failed, will try again: ${(error as Error).message}`);
     } finally {

@@ -1,4 +1,4 @@
-import type { ConsentEvent } from '@lethe/contracts';
+import { ConsentEvent, optOutRequestId } from '@lethe/contracts';
 import type { ReactionAction } from '@lethe/connectors';
 
 /** What one consent.log event asks of one downstream system. */
@@ -35,7 +35,7 @@ export function workFor(event: ConsentEvent, participant: Participant): Work | n
   const causes = causesOf(event).filter((cause) => Object.hasOwn(participant.reactions, cause));
   if (causes.length === 0) return null;
   const strongest = causes.reduce((best, cause) => (STRENGTH[participant.reactions[cause]] > STRENGTH[participant.reactions[best]] ? cause : best));
-  return { kind: 'opt-out', requestId: `optout-${event.event_id}`, action: participant.reactions[strongest], cause: strongest };
+  return { kind: 'opt-out', requestId: optOutRequestId(event.event_id), action: participant.reactions[strongest], cause: strongest };
 
   function causesOf({ payload, purposes }: ConsentEvent): string[] {
     switch (payload.type) {

@@ -49,6 +49,11 @@ export interface ErasureOutcome {
  */
 export interface Connector {
   readonly system: string;
+  /**
+   * Set by connectors whose system may accept a request and confirm it later (a third party's
+   * callback): how long it has to confirm before the step is reported failed.
+   */
+  readonly confirmationTimeoutMs?: number;
   /** Resolves when the system answers and the configuration matches it (tables, columns exist). */
   testConnection(): Promise<void>;
   erase(target: ErasureTarget): Promise<ErasureOutcome>;

@@ -23,3 +23,24 @@ export function erasureStepCompletedId(requestId: string, system: string): strin
 export function erasureStepFailedId(requestId: string, system: string, attempt: string): string {
   return deterministicUuid('erasure-step-failed', requestId, system, attempt);
 }
+
+/**
+ * The one acknowledgement of a withdrawal, objection or opt-out (`causeEventId`) by a system: the
+ * worker's synchronous completion and a processor's signed callback give the same id.
+ */
+export function optOutStepCompletedId(causeEventId: string, system: string): string {
+  return deterministicUuid('optout-step-completed', causeEventId, system);
+}
+
+/** A failure of one attempt at an opt-out (or the processor's own final answer). */
+export function optOutStepFailedId(causeEventId: string, system: string, attempt: string): string {
+  return deterministicUuid('optout-step-failed', causeEventId, system, attempt);
+}
+
+/**
+ * The request id under which a system handles a withdrawal, objection or opt-out (`causeEventId`):
+ * what a third-party processor receives as `subject_request_id` and quotes in its callback.
+ */
+export function optOutRequestId(causeEventId: string): string {
+  return `optout-${causeEventId}`;
+}

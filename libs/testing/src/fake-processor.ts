@@ -5,7 +5,8 @@ import { SIGNATURE_HEADERS, signPayload, verifySignature } from '@lethe/connecto
 /**
  * A third-party marketing processor, as a real HTTP server on loopback: it takes OpenDSR erasure
  * requests signed by Lethe, answers 202 at once, and confirms a moment later through the signed
- * status callback, as asynchronous processors do. It can be told to be down (503) for a while.
+ * status callback, as asynchronous processors do. It can be told to be down (503) for a while,
+ * or to accept requests and never confirm them (`confirmAfterMs: null`).
  */
 export interface ReceivedRequest {
   subjectRequestId: string;
@@ -23,7 +24,7 @@ export class FakeProcessor {
 
   constructor(
     private readonly secret: string,
-    private readonly confirmAfterMs = 100,
+    private readonly confirmAfterMs: number | null = 100,
   ) {}
 
   /** Answers the next `count` requests with 503, then works again. */
@@ -61,7 +62,8 @@ export class FakeProcessor {
     }
     const body = JSON.parse(raw.toString('utf8'));
     this.received.push({ subjectRequestId: body.subject_request_id, type: body.subject_request_type, identities: body.subject_identities ?? [] });
-    for (const url of body.status_callback_urls ?? []) setTimeout(() => void this.confirm(url, body.subject_request_id), this.confirmAfterMs);
+    const delay = this.confirmAfterMs;
+    if (delay !== null) for (const url of body.status_callback_urls ?? []) setTimeout(() => void this.confirm(url, body.subject_request_id), delay);
     return [202, { subject_request_id: body.subject_request_id, request_status: 'pending' }];
   }
 
@@ -69,14 +71,20 @@ export class FakeProcessor {
   private async confirm(url: string, requestId: string): Promise<void> {
     if (this.confirmed.has(requestId)) return;
     this.confirmed.add(requestId);
-    const body = JSON.stringify({ subject_request_id: requestId, request_status: 'completed', processor_id: 'fake-marketing', counts: { contacts: 1 } });
+    const response = await this.sendCallback(url, requestId);
+    if (response.status !== 202) this.confirmed.delete(requestId); // not taken: the next request confirms again
+  }
+
+  /** Sends one signed status callback for `requestId` to `url`, whenever the caller wants. */
+  async sendCallback(url: string, requestId: string, status: 'completed' | 'failed' = 'completed'): Promise<Response> {
+    const outcome = status === 'completed' ? { counts: { contacts: 1 } } : { reason: 'processor_error' };
+    const body = JSON.stringify({ subject_request_id: requestId, request_status: status, processor_id: 'fake-marketing', ...outcome });
     const timestamp = Math.floor(Date.now() / 1000);
-    const response = await fetch(url, {
+    return fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [SIGNATURE_HEADERS.timestamp]: String(timestamp), [SIGNATURE_HEADERS.signature]: signPayload(this.secret, timestamp, body) },
       body,
     });
-    if (response.status !== 202) this.confirmed.delete(requestId); // not taken: the next request confirms again
   }
 }
 

@@ -1,59 +1,68 @@
 import { evidenceHash } from '@lethe/consent-domain';
-import { ConsentEvent, erasureStepCompletedId, erasureStepFailedId, Jurisdiction, JURISDICTION_SYMBOLS } from '@lethe/contracts';
+import {
+  ConsentEvent,
+  erasureStepCompletedId,
+  erasureStepFailedId,
+  Jurisdiction,
+  JURISDICTION_SYMBOLS,
+  optOutStepCompletedId,
+  optOutStepFailedId,
+} from '@lethe/contracts';
 import type { ProcessorCallback } from './callback-body';
 
-/** The erasure request a callback is about, as projected. */
-export interface ProjectedRequest {
-  requestId: string;
-  subjectId: string;
-  jurisdiction: string | null;
-}
+/**
+ * What a callback is about: an erasure request, as projected, or a withdrawal, objection or
+ * opt-out the worker sent the processor (the consent.log event that caused it).
+ */
+export type CallbackSubject =
+  | { kind: 'erasure'; requestId: string; subjectId: string; jurisdiction: string | null }
+  | { kind: 'opt-out'; requestId: string; cause: ConsentEvent };
+
+/** A failure the processor reports is final; this key tells it apart from the worker's attempts. */
+const PROCESSOR_FAILURE = 'processor-callback';
 
 /**
- * The fact a final callback records. Event ids are fixed by (request, system): the completion's
- * id is the one the erasure worker gives a synchronous completion, so a repeated callback, or a
- * callback after a synchronous answer, is one fact on the log, not two.
+ * The fact a final callback records. Event ids are fixed by (request, system): a completion's id
+ * is the one the erasure worker gives a synchronous completion, so a repeated callback, or a
+ * callback after a synchronous answer, is one fact on the log, not two. A failure is final: the
+ * worker would get no other answer by asking again; an operator's retry sends the request again.
  */
-export function callbackEvent(request: ProjectedRequest, system: string, callback: ProcessorCallback, now: number): ConsentEvent {
-  if (callback.status === 'completed') {
-    const evidence = { system, requestId: request.requestId, action: callback.action, counts: callback.counts, processorStatus: callback.status, receivedAt: new Date(now).toISOString() };
-    return envelope(request, system, erasureStepCompletedId(request.requestId, system), now, {
-      type: 'ErasureStepCompleted',
-      request_id: request.requestId,
-      system,
-      action: callback.action,
-      counts: callback.counts,
-      evidence_hash: evidenceHash(evidence),
-      legal_hold: null,
-      strategies: {},
-    });
-  }
-  // The processor has given up; the worker would not get another answer by retrying, so the
-  // failure is final. An operator's retry sends the request again.
-  return envelope(request, system, erasureStepFailedId(request.requestId, system, 'processor-callback'), now, {
-    type: 'ErasureStepFailed',
-    request_id: request.requestId,
+export function callbackEvent(subject: CallbackSubject, system: string, callback: ProcessorCallback, now: number): ConsentEvent {
+  const envelope = envelopeOf(subject, system, now);
+  const completed = callback.status === 'completed';
+  const evidence_hash = evidenceHash({
     system,
-    retryable: false,
-    attempt: 1,
-    reason: `the processor reported the request ${callback.status}: ${callback.reason}`,
+    requestId: subject.requestId,
+    action: callback.action,
+    counts: callback.counts,
+    processorStatus: callback.status,
+    receivedAt: new Date(now).toISOString(),
   });
+  const failure = { system, retryable: false, attempt: 1, reason: `the processor reported the request ${callback.status}: ${callback.reason}` };
+
+  if (subject.kind === 'opt-out') {
+    const causeId = subject.cause.event_id;
+    return completed
+      ? { ...envelope, event_id: optOutStepCompletedId(causeId, system), payload: { type: 'OptOutStepCompleted', system, action: callback.action, counts: callback.counts, evidence_hash } }
+      : { ...envelope, event_id: optOutStepFailedId(causeId, system, PROCESSOR_FAILURE), payload: { type: 'OptOutStepFailed', ...failure } };
+  }
+  const request_id = subject.requestId;
+  return completed
+    ? {
+        ...envelope,
+        event_id: erasureStepCompletedId(request_id, system),
+        payload: { type: 'ErasureStepCompleted', request_id, system, action: callback.action, counts: callback.counts, evidence_hash, legal_hold: null, strategies: {} },
+      }
+    : { ...envelope, event_id: erasureStepFailedId(request_id, system, PROCESSOR_FAILURE), payload: { type: 'ErasureStepFailed', request_id, ...failure } };
 }
 
-function envelope(request: ProjectedRequest, system: string, eventId: string, now: number, payload: ConsentEvent['payload']): ConsentEvent {
-  return {
-    event_id: eventId,
-    subject_id: request.subjectId,
-    occurred_at: now,
-    recorded_at: now,
-    source: 'SYSTEM',
-    actor: `processor:${system}`,
-    jurisdiction: (JURISDICTION_SYMBOLS as readonly unknown[]).includes(request.jurisdiction) ? (request.jurisdiction as Jurisdiction) : 'UNSPECIFIED',
-    policy_version: null,
-    purposes: [],
-    correlation_id: request.requestId,
-    causation_id: null,
-    identities: null,
-    payload,
-  };
+/** The envelope the worker would give the same acknowledgement, from the processor as actor. */
+function envelopeOf(subject: CallbackSubject, system: string, now: number): Omit<ConsentEvent, 'event_id' | 'payload'> {
+  const common = { occurred_at: now, recorded_at: now, source: 'SYSTEM' as const, actor: `processor:${system}`, policy_version: null, identities: null };
+  if (subject.kind === 'opt-out') {
+    const { cause } = subject;
+    return { ...common, subject_id: cause.subject_id, jurisdiction: cause.jurisdiction, purposes: cause.purposes, correlation_id: cause.correlation_id, causation_id: cause.event_id };
+  }
+  const jurisdiction = (JURISDICTION_SYMBOLS as readonly unknown[]).includes(subject.jurisdiction) ? (subject.jurisdiction as Jurisdiction) : 'UNSPECIFIED';
+  return { ...common, subject_id: subject.subjectId, jurisdiction, purposes: [], correlation_id: subject.requestId, causation_id: null };
 }

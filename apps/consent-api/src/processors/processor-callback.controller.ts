@@ -2,61 +2,79 @@ import { Body, Controller, HttpCode, Inject, NotFoundException, Param, Post, Req
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { SIGNATURE_HEADERS } from '@lethe/connectors';
+import { ConsentEventCodec, optOutRequestId, optOutStepCompletedId } from '@lethe/contracts';
+import { OutstandingSteps } from '@lethe/persistence';
 import { SignedByProcessor } from './signed-by-processor';
 import { parseCallback } from './callback-body';
-import { callbackEvent, ProjectedRequest } from './callback-events';
+import { CallbackSubject, callbackEvent } from './callback-events';
 import type { SignedRequest } from './processor-signature.guard';
-import { EventLog } from '../platform/event-log';
+import { EVENT_CODEC, EventLog } from '../platform/event-log';
 import { DATABASE } from '../platform/tokens';
 
 /**
- * Where a third-party processor reports an erasure request it accepted earlier (202 to the
- * http connector). A final status becomes a fact on consent.log; pending and in_progress are
- * acknowledged and change nothing. 202 once the broker has the fact (acks=all), 503 otherwise:
- * the processor retries, and the fixed event id makes the retry the same fact.
+ * Where a third-party processor reports a request it accepted earlier (202 to the http
+ * connector): an erasure request, or a withdrawal, objection or opt-out the worker sent it. A
+ * final status becomes a fact on consent.log; pending and in_progress are acknowledged and change
+ * nothing. 202 once the broker has the fact (acks=all), 503 otherwise: the processor retries, and
+ * the fixed event id makes the retry the same fact. The step the worker left waiting is then
+ * marked confirmed (never timed out) or, on a failure, parked for an operator's retry.
  */
 @ApiTags('processors')
 @Controller('v1/processors')
 export class ProcessorCallbackController {
   constructor(
     @Inject(DATABASE) private readonly db: DataSource,
+    @Inject(EVENT_CODEC) private readonly codec: ConsentEventCodec,
     private readonly log: EventLog,
   ) {}
 
   @Post(':system/callbacks')
   @HttpCode(202)
   @SignedByProcessor()
-  @ApiOperation({ summary: "A third-party processor's signed status callback for an erasure request (OpenDSR)" })
+  @ApiOperation({ summary: "A third-party processor's signed status callback for an erasure request or opt-out (OpenDSR)" })
   @ApiHeader({ name: SIGNATURE_HEADERS.timestamp, required: true, description: 'Unix seconds when the processor signed the body' })
   @ApiHeader({ name: SIGNATURE_HEADERS.signature, required: true, description: 'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the shared secret>' })
   async callback(@Param('system') system: string, @Body() body: unknown, @Req() request: SignedRequest) {
     const callback = parseCallback(body);
     const base = { requestId: callback.requestId, system: request.processor.system, requestStatus: callback.status };
-    const projected = await this.find(callback.requestId, system);
+    const steps = new OutstandingSteps(this.db, system);
+    const subject = await this.find(callback.requestId, system, steps);
     if (callback.status === 'pending' || callback.status === 'in_progress') return { status: 'noted', ...base, eventId: null, type: null };
 
     const now = Date.now();
-    const event = callbackEvent(projected, system, callback, now);
-    if (!(await this.alreadyRecorded(event.event_id, callback.requestId, system))) await this.log.append([event]);
+    const event = callbackEvent(subject, system, callback, now);
+    if (!(await this.alreadyRecorded(subject, event.event_id, system, steps))) await this.log.append([event]);
+    if (callback.status === 'completed') await steps.confirm(callback.requestId);
+    else await steps.parkRefused(callback.requestId);
     return { status: 'accepted', ...base, eventId: event.event_id, type: event.payload.type, recordedAt: new Date(now).toISOString() };
   }
 
-  /** The request, which must name this system among those that acknowledge it. */
-  private async find(requestId: string, system: string): Promise<ProjectedRequest> {
+  /**
+   * The erasure request, which must name this system among those that act on it, or else the
+   * opt-out the worker sent this processor under that id.
+   */
+  private async find(requestId: string, system: string, steps: OutstandingSteps): Promise<CallbackSubject> {
     const [row] = await this.db.query(
       `select r.subject_id, r.jurisdiction, s.system as step
          from erasure_requests r left join erasure_steps s on s.request_id = r.request_id and s.system = $2
         where r.request_id = $1`,
       [requestId, system],
     );
-    if (!row) throw new NotFoundException('no erasure request has this subject_request_id');
-    if (!row.step) throw new NotFoundException('this erasure request does not involve this processor');
-    return { requestId, subjectId: row.subject_id, jurisdiction: row.jurisdiction };
+    if (row && !row.step) throw new NotFoundException('this erasure request does not involve this processor');
+    if (row) return { kind: 'erasure', requestId, subjectId: row.subject_id, jurisdiction: row.jurisdiction };
+
+    const sent = await steps.awaited(requestId);
+    const cause = sent && (await this.codec.decode(sent.record));
+    if (!cause || optOutRequestId(cause.event_id) !== requestId) {
+      throw new NotFoundException('no erasure request or opt-out sent to this processor has this subject_request_id');
+    }
+    return { kind: 'opt-out', requestId, cause };
   }
 
-  /** True once the projection holds this very fact; appending it again would only be a duplicate. */
-  private async alreadyRecorded(eventId: string, requestId: string, system: string): Promise<boolean> {
-    const [row] = await this.db.query(`select 1 from erasure_steps where request_id = $1 and system = $2 and event_id = $3`, [requestId, system, eventId]);
+  /** True once this very fact is known; appending it again would only be a duplicate. */
+  private async alreadyRecorded(subject: CallbackSubject, eventId: string, system: string, steps: OutstandingSteps): Promise<boolean> {
+    if (subject.kind === 'opt-out') return Boolean((await steps.awaited(subject.requestId))?.confirmedAt) && eventId === optOutStepCompletedId(subject.cause.event_id, system);
+    const [row] = await this.db.query(`select 1 from erasure_steps where request_id = $1 and system = $2 and event_id = $3`, [subject.requestId, system, eventId]);
     return Boolean(row);
   }
 }

@@ -10,7 +10,7 @@ import { StoredResponse } from '../idempotency/idempotency-store';
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../platform/tokens';
 import { ConsentWriter } from './consent-writer';
-import { ErasureDto, GrantDto, ObjectionDto, OptOutDto, WithdrawDto, WriteEnvelopeDto } from './dto';
+import { ErasureDto, GrantDto, IdentityDto, ObjectionDto, OptOutDto, WithdrawDto, WriteEnvelopeDto } from './dto';
 import { SubjectIdPipe } from './subject-id.pipe';
 
 const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -57,7 +57,7 @@ export class ConsentController {
   @RequireAction('consent:write')
   @ApiOperation({ summary: 'Withdraw consent to purposes' })
   withdraw(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: WithdrawDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
-    return this.run('consent:write', 'withdraw', subjectId, { type: 'WithdrawConsent', purposes: body.purposes }, body, req, reply, key);
+    return this.run('consent:write', 'withdraw', subjectId, { type: 'WithdrawConsent', purposes: body.purposes }, body, req, reply, key, body.identities);
   }
 
   @Post('objections')
@@ -66,7 +66,7 @@ export class ConsentController {
   @ApiOperation({ summary: 'Record an objection to processing (no purposes: to all processing)' })
   object(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: ObjectionDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
     const command: ConsentCommand = { type: 'RaiseObjection', purposes: body.purposes ?? [], reason: body.reason ?? null };
-    return this.run('objection:write', 'objection', subjectId, command, body, req, reply, key);
+    return this.run('objection:write', 'objection', subjectId, command, body, req, reply, key, body.identities);
   }
 
   @Post('opt-outs')
@@ -74,7 +74,7 @@ export class ConsentController {
   @RequireAction('optout:write')
   @ApiOperation({ summary: 'Record an opt-out of sale, sharing, targeted advertising or profiling' })
   optOut(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: OptOutDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
-    return this.run('optout:write', 'opt-out', subjectId, { type: 'RecordOptOut', kinds: body.kinds }, body, req, reply, key);
+    return this.run('optout:write', 'opt-out', subjectId, { type: 'RecordOptOut', kinds: body.kinds }, body, req, reply, key, body.identities);
   }
 
   @Post('erasure-requests')
@@ -117,7 +117,7 @@ export class ConsentController {
     req: AuthenticatedRequest,
     reply: FastifyReply,
     idempotencyKey?: string,
-    identities?: ErasureDto['identities'],
+    identities?: IdentityDto[],
     source: Source = body.source ?? 'API',
   ): Promise<unknown> {
     const response: StoredResponse = await this.writer.write({

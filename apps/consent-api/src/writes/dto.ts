@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -22,6 +23,33 @@ import { IDENTITY_TYPES } from '@lethe/identity-vault';
 /** Sources a client may claim; GPC is set only by the GPC endpoint, SYSTEM only by Lethe. */
 export const CLIENT_SOURCES = ['API', 'WEB', 'MOBILE', 'SDK', 'IMPORT'] as const;
 const SLUG = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+export class IdentityDto {
+  @ApiProperty({ enum: IDENTITY_TYPES })
+  @IsIn(IDENTITY_TYPES)
+  type!: (typeof IDENTITY_TYPES)[number];
+
+  @ApiProperty({ description: 'Encrypted with the subject key before it reaches the log.' })
+  @IsString()
+  @MaxLength(320)
+  value!: string;
+}
+
+/**
+ * Identifiers a downstream system needs to find the subject (a third-party processor, say, knows
+ * people by e-mail, not by Lethe's subject id). Encrypted under the subject's key on the log.
+ */
+function IdentitiesField(description: string) {
+  return applyDecorators(
+    ApiPropertyOptional({ type: [IdentityDto], description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(20),
+    ValidateNested({ each: true }),
+    Type(() => IdentityDto),
+  );
+}
+const REACTION_IDENTITIES = 'Identifiers the systems that act on this (see onOptOut in the systems file) need to find the subject.';
 
 /** Fields every write may carry. */
 export class WriteEnvelopeDto {
@@ -69,7 +97,10 @@ export class GrantDto extends PurposesDto {
   policyVersion!: string;
 }
 
-export class WithdrawDto extends PurposesDto {}
+export class WithdrawDto extends PurposesDto {
+  @IdentitiesField(REACTION_IDENTITIES)
+  identities?: IdentityDto[];
+}
 
 export class ObjectionDto extends WriteEnvelopeDto {
   @ApiPropertyOptional({ type: [String], description: 'Purposes objected to; none means all processing.' })
@@ -84,6 +115,9 @@ export class ObjectionDto extends WriteEnvelopeDto {
   @IsOptional()
   @Matches(SLUG, { message: 'reason must be a lower-case code such as direct_marketing' })
   reason?: string;
+
+  @IdentitiesField(REACTION_IDENTITIES)
+  identities?: IdentityDto[];
 }
 
 export class OptOutDto extends WriteEnvelopeDto {
@@ -93,17 +127,9 @@ export class OptOutDto extends WriteEnvelopeDto {
   @ArrayUnique()
   @IsIn(OPT_OUT_KIND_SYMBOLS, { each: true })
   kinds!: (typeof OPT_OUT_KIND_SYMBOLS)[number][];
-}
 
-export class IdentityDto {
-  @ApiProperty({ enum: IDENTITY_TYPES })
-  @IsIn(IDENTITY_TYPES)
-  type!: (typeof IDENTITY_TYPES)[number];
-
-  @ApiProperty({ description: 'Encrypted with the subject key before it reaches the log.' })
-  @IsString()
-  @MaxLength(320)
-  value!: string;
+  @IdentitiesField(REACTION_IDENTITIES)
+  identities?: IdentityDto[];
 }
 
 export class ErasureDto extends WriteEnvelopeDto {
@@ -136,11 +162,6 @@ export class ErasureDto extends WriteEnvelopeDto {
   @Matches(SLUG, { each: true, message: 'each value in systems must be a lower-case system name' })
   systems?: string[];
 
-  @ApiPropertyOptional({ type: [IdentityDto], description: 'Identifiers downstream systems need to find the rows.' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @ValidateNested({ each: true })
-  @Type(() => IdentityDto)
+  @IdentitiesField('Identifiers downstream systems need to find the rows.')
   identities?: IdentityDto[];
 }

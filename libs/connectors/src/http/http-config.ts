@@ -13,6 +13,7 @@ import { ConnectorError } from '../connector';
  * identities: [email, customer_id]   # optional; every identity the request carries when absent
  * timeoutMs: 10000                   # optional; longest wait for the processor's answer
  * replayWindowSeconds: 300           # optional; callbacks signed further from now are refused
+ * confirmationTimeoutSeconds: 604800 # optional; an accepted request not confirmed by then fails
  * ```
  *
  * The secret signs every request and authenticates every callback, so neither it nor the URL
@@ -31,9 +32,13 @@ export interface HttpConnectorConfig {
   timeoutMs: number;
   /** How far a callback's timestamp may be from now, either way, in seconds. */
   replayWindowSeconds: number;
+  /** How long an accepted request may wait for the processor's final callback, in seconds. */
+  confirmationTimeoutSeconds: number;
 }
 
-export const HTTP_DEFAULTS = { timeoutMs: 10_000, replayWindowSeconds: 300 } as const;
+// A week to confirm: time for a processor's own queue, and well inside the shortest legal deadline
+// (a month under the GDPR), so a silent processor shows up as failed while there is time to act.
+export const HTTP_DEFAULTS = { timeoutMs: 10_000, replayWindowSeconds: 300, confirmationTimeoutSeconds: 7 * 86_400 } as const;
 export const MIN_SECRET_LENGTH = 16;
 
 /** A configuration the connector refuses; each issue starts with the key path it is about. */
@@ -43,7 +48,7 @@ export class HttpConfigError extends ConnectorError {
   }
 }
 
-const TOP_KEYS = ['system', 'url', 'secret', 'callbackUrl', 'identities', 'timeoutMs', 'replayWindowSeconds'];
+const TOP_KEYS = ['system', 'url', 'secret', 'callbackUrl', 'identities', 'timeoutMs', 'replayWindowSeconds', 'confirmationTimeoutSeconds'];
 
 /** Checks `raw` against `HttpConnectorConfig`, collecting every issue before refusing. */
 export function validateHttpConfig(raw: unknown): HttpConnectorConfig {
@@ -62,6 +67,7 @@ export function validateHttpConfig(raw: unknown): HttpConnectorConfig {
   const identities = identityTypes(raw.identities, fail);
   const timeoutMs = positiveInteger(raw.timeoutMs, 'timeoutMs', HTTP_DEFAULTS.timeoutMs, 600_000, fail);
   const replayWindowSeconds = positiveInteger(raw.replayWindowSeconds, 'replayWindowSeconds', HTTP_DEFAULTS.replayWindowSeconds, 86_400, fail);
+  const confirmationTimeoutSeconds = positiveInteger(raw.confirmationTimeoutSeconds, 'confirmationTimeoutSeconds', HTTP_DEFAULTS.confirmationTimeoutSeconds, 90 * 86_400, fail);
 
   if (issues.length > 0) throw new HttpConfigError(issues);
   return {
@@ -72,6 +78,7 @@ export function validateHttpConfig(raw: unknown): HttpConnectorConfig {
     identities,
     timeoutMs,
     replayWindowSeconds,
+    confirmationTimeoutSeconds,
   };
 }
 

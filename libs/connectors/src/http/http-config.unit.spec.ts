@@ -17,11 +17,11 @@ function refusal(raw: unknown): HttpConfigError {
 
 describe('validateHttpConfig', () => {
   it('fills the defaults of a minimal configuration', () => {
-    expect(validateHttpConfig(valid)).toEqual({ ...valid, callbackUrl: null, identities: null, timeoutMs: 10_000, replayWindowSeconds: 300 });
+    expect(validateHttpConfig(valid)).toEqual({ ...valid, callbackUrl: null, identities: null, timeoutMs: 10_000, replayWindowSeconds: 300, confirmationTimeoutSeconds: 604_800 });
   });
 
   it('keeps every optional setting it is given', () => {
-    const full = { ...valid, callbackUrl: 'http://127.0.0.1:3000/v1/processors/mail-vendor/callbacks', identities: ['email', 'customer_id'], timeoutMs: 2500, replayWindowSeconds: 60 };
+    const full = { ...valid, callbackUrl: 'http://127.0.0.1:3000/v1/processors/mail-vendor/callbacks', identities: ['email', 'customer_id'], timeoutMs: 2500, replayWindowSeconds: 60, confirmationTimeoutSeconds: 3600 };
     expect(validateHttpConfig(full)).toEqual(full);
   });
 
@@ -37,6 +37,7 @@ describe('validateHttpConfig', () => {
     [{ ...valid, identities: ['email', 'email'] }, /identities\[1\]: "email" is listed twice/],
     [{ ...valid, timeoutMs: 0 }, /timeoutMs: must be a whole number from 1 to/],
     [{ ...valid, replayWindowSeconds: 1.5 }, /replayWindowSeconds: must be a whole number/],
+    [{ ...valid, confirmationTimeoutSeconds: 91 * 86_400 }, /confirmationTimeoutSeconds: must be a whole number from 1 to 7776000/],
     [{ ...valid, system: ' ' }, /system: must be a non-empty string/],
     [{ ...valid, secrett: SECRET }, /secrett: unknown key/],
     [null, /\(root\): must be an object/],

@@ -13,7 +13,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  *
  * - 2xx with `request_status: completed`: done now; the worker appends the acknowledgement.
  * - 202, or 2xx with `pending` / `in_progress` (or no status): accepted; the processor confirms
- *   later through the signed callback, which appends the acknowledgement (`awaitingConfirmation`).
+ *   later through the signed callback, which appends the acknowledgement (`awaitingConfirmation`);
+ *   without it within `confirmationTimeoutSeconds`, the worker reports the step failed.
  * - 409: the processor already holds this `subject_request_id`; treated as accepted earlier.
  * - 5xx, 408, 425, 429, a timeout, a refused connection: retryable; the worker backs off.
  * - any other answer, or `cancelled` / `failed`: not retryable; the step fails for good.
@@ -24,6 +25,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  */
 export class HttpConnector implements Connector {
   readonly system: string;
+  readonly confirmationTimeoutMs: number;
   private readonly config: HttpConnectorConfig;
 
   /** Validates `config` (throws HttpConfigError naming each bad key); opens nothing. */
@@ -33,6 +35,7 @@ export class HttpConnector implements Connector {
   ) {
     this.config = validateHttpConfig(config);
     this.system = this.config.system;
+    this.confirmationTimeoutMs = this.config.confirmationTimeoutSeconds * 1000;
   }
 
   /**
