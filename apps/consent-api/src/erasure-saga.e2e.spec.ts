@@ -85,6 +85,7 @@ interface Step {
   legalHold: string | null;
   retryable: boolean | null;
   reason: string | null;
+  attempt: number | null;
 }
 interface RequestView {
   status: string;
@@ -414,6 +415,20 @@ it('sends the request again when an operator retries a step the processor report
 
   expect((await api.post(`/v1/erasure-requests/${requestId}/systems/${names.quiet}/retry`)).statusCode).toBe(202);
   await waitFor(() => quietProcessor.received.filter((r) => r.subjectRequestId === requestId).length === 2, { description: 'the request to be sent again' });
-  // Accepted again and, this processor being what it is, not confirmed in time either.
-  await requestWhen(requestId, (view) => /did not confirm/.test(stepOf(view, names.quiet)?.reason ?? ''));
+  // Refused again: a new fact for the new attempt, not a repeat of the first that the fold skips.
+  expect((await quietProcessor.sendCallback(callbackUrl(names.quiet), requestId, 'failed')).status).toBe(202);
+  const refusals = await waitFor(
+    async () => {
+      const found = (await tail.settledEventsOf(subject)).flatMap((event) =>
+        event.payload.type === 'ErasureStepFailed' && event.payload.reason.startsWith('the processor reported') ? [event.payload.attempt] : [],
+      );
+      return found.length === 2 && found;
+    },
+    { description: 'the second refusal on the log' },
+  );
+  expect(refusals).toEqual([1, 2]);
+  // Projected as failed again (with the first refusal's id reused, the fold would have skipped it
+  // and left the step pending for good).
+  const again = await requestWhen(requestId, (view) => stepOf(view, names.quiet)?.attempt === 2 && stepOf(view, names.quiet).reason?.startsWith('the processor reported') === true);
+  expect(stepOf(again, names.quiet)).toMatchObject({ status: 'failed', retryable: false });
 });

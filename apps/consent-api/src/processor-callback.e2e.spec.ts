@@ -139,7 +139,7 @@ describe('POST /v1/processors/:system/callbacks', () => {
     const response = await send(signed({ subject_request_id: failed.requestId, request_status: 'failed', reason: `no account for ${EMAIL}` }));
 
     expect(response.statusCode).toBe(202);
-    const eventId = erasureStepFailedId(failed.requestId, VENDOR, 'processor-callback');
+    const eventId = erasureStepFailedId(failed.requestId, VENDOR, 'processor-callback:1');
     expect(response.json()).toMatchObject({ eventId, type: 'ErasureStepFailed' });
     const event = await tail.eventWithId(failed.subject, eventId);
     expect(event.payload).toEqual({ type: 'ErasureStepFailed', request_id: failed.requestId, system: VENDOR, retryable: false, attempt: 1, reason: 'the processor reported the request failed: other' });

@@ -26,7 +26,7 @@ describe('OutstandingSteps', () => {
   it('waits for a confirmation until its deadline, then hands it out as overdue', async () => {
     await steps.awaitConfirmation('dsr-2', 1, 1, later(), record);
     expect(await steps.claimDue(10)).toEqual([]);
-    expect(await steps.awaited('dsr-2')).toEqual({ record, confirmedAt: null });
+    expect(await steps.awaited('dsr-2')).toEqual({ record, attempt: 1, confirmedAt: null });
 
     await steps.awaitConfirmation('dsr-3', 1, 1, past(), record);
     expect(await steps.claimDue(10)).toEqual([expect.objectContaining({ requestId: 'dsr-3', confirmationOverdue: true })]);

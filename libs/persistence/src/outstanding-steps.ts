@@ -15,6 +15,8 @@ export interface DueStep {
 /** What a processor's callback needs of a step it was sent. */
 export interface AwaitedStep {
   record: Buffer;
+  /** The attempt that sent the request. */
+  attempt: number;
   /** Set once a final "completed" callback was recorded; a repeat then writes nothing. */
   confirmedAt: Date | null;
 }
@@ -75,10 +77,10 @@ export class OutstandingSteps {
 
   /** The step a processor's callback is about; undefined when this system was never sent it. */
   async awaited(requestId: string): Promise<AwaitedStep | undefined> {
-    const [row] = rowsOf<{ record: Buffer; confirmed_at: Date | null }>(
-      await this.db.query(`select record, confirmed_at from outstanding_steps where system = $1 and request_id = $2`, [this.system, requestId]),
+    const [row] = rowsOf<{ record: Buffer; attempt: number; confirmed_at: Date | null }>(
+      await this.db.query(`select record, attempt, confirmed_at from outstanding_steps where system = $1 and request_id = $2`, [this.system, requestId]),
     );
-    return row && { record: row.record, confirmedAt: row.confirmed_at };
+    return row && { record: row.record, attempt: row.attempt, confirmedAt: row.confirmed_at };
   }
 
   /** Makes a parked step due now, one attempt further and with a fresh budget; false if none. */

@@ -18,16 +18,17 @@ export type CallbackSubject =
   | { kind: 'erasure'; requestId: string; subjectId: string; jurisdiction: string | null }
   | { kind: 'opt-out'; requestId: string; cause: ConsentEvent };
 
-/** A failure the processor reports is final; this key tells it apart from the worker's attempts. */
-const PROCESSOR_FAILURE = 'processor-callback';
+/** Tells a failure the processor reports apart from the worker's own failures of that attempt. */
+const processorFailure = (attempt: number) => `processor-callback:${attempt}`;
 
 /**
- * The fact a final callback records. Event ids are fixed by (request, system): a completion's id
- * is the one the erasure worker gives a synchronous completion, so a repeated callback, or a
- * callback after a synchronous answer, is one fact on the log, not two. A failure is final: the
- * worker would get no other answer by asking again; an operator's retry sends the request again.
+ * The fact a final callback records about the attempt that sent the request. A completion's id is
+ * fixed by (request, system), the one the erasure worker gives a synchronous completion, so a
+ * repeated callback, or a callback after a synchronous answer, is one fact on the log, not two. A
+ * failure is final for that attempt (asking again would get the same answer) and its id is fixed
+ * by the attempt: an operator's retry sends the request again, and a second refusal is a new fact.
  */
-export function callbackEvent(subject: CallbackSubject, system: string, callback: ProcessorCallback, now: number): ConsentEvent {
+export function callbackEvent(subject: CallbackSubject, system: string, callback: ProcessorCallback, attempt: number, now: number): ConsentEvent {
   const envelope = envelopeOf(subject, system, now);
   const completed = callback.status === 'completed';
   const evidence_hash = evidenceHash({
@@ -38,13 +39,13 @@ export function callbackEvent(subject: CallbackSubject, system: string, callback
     processorStatus: callback.status,
     receivedAt: new Date(now).toISOString(),
   });
-  const failure = { system, retryable: false, attempt: 1, reason: `the processor reported the request ${callback.status}: ${callback.reason}` };
+  const failure = { system, retryable: false, attempt, reason: `the processor reported the request ${callback.status}: ${callback.reason}` };
 
   if (subject.kind === 'opt-out') {
     const causeId = subject.cause.event_id;
     return completed
       ? { ...envelope, event_id: optOutStepCompletedId(causeId, system), payload: { type: 'OptOutStepCompleted', system, action: callback.action, counts: callback.counts, evidence_hash } }
-      : { ...envelope, event_id: optOutStepFailedId(causeId, system, PROCESSOR_FAILURE), payload: { type: 'OptOutStepFailed', ...failure } };
+      : { ...envelope, event_id: optOutStepFailedId(causeId, system, processorFailure(attempt)), payload: { type: 'OptOutStepFailed', ...failure } };
   }
   const request_id = subject.requestId;
   return completed
@@ -53,7 +54,7 @@ export function callbackEvent(subject: CallbackSubject, system: string, callback
         event_id: erasureStepCompletedId(request_id, system),
         payload: { type: 'ErasureStepCompleted', request_id, system, action: callback.action, counts: callback.counts, evidence_hash, legal_hold: null, strategies: {} },
       }
-    : { ...envelope, event_id: erasureStepFailedId(request_id, system, PROCESSOR_FAILURE), payload: { type: 'ErasureStepFailed', request_id, ...failure } };
+    : { ...envelope, event_id: erasureStepFailedId(request_id, system, processorFailure(attempt)), payload: { type: 'ErasureStepFailed', request_id, ...failure } };
 }
 
 /** The envelope the worker would give the same acknowledgement, from the processor as actor. */

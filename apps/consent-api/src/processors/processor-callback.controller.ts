@@ -2,8 +2,8 @@ import { Body, Controller, HttpCode, Inject, NotFoundException, Param, Post, Req
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { SIGNATURE_HEADERS } from '@lethe/connectors';
-import { ConsentEventCodec, optOutRequestId, optOutStepCompletedId } from '@lethe/contracts';
-import { OutstandingSteps } from '@lethe/persistence';
+import { ConsentEvent, ConsentEventCodec, optOutRequestId } from '@lethe/contracts';
+import { AwaitedStep, OutstandingSteps } from '@lethe/persistence';
 import { SignedByProcessor } from './signed-by-processor';
 import { parseCallback } from './callback-body';
 import { CallbackSubject, callbackEvent } from './callback-events';
@@ -38,12 +38,15 @@ export class ProcessorCallbackController {
     const callback = parseCallback(body);
     const base = { requestId: callback.requestId, system: request.processor.system, requestStatus: callback.status };
     const steps = new OutstandingSteps(this.db, system);
-    const subject = await this.find(callback.requestId, system, steps);
+    const sent = await steps.awaited(callback.requestId);
+    const subject = await this.find(callback.requestId, system, sent);
     if (callback.status === 'pending' || callback.status === 'in_progress') return { status: 'noted', ...base, eventId: null, type: null };
 
     const now = Date.now();
-    const event = callbackEvent(subject, system, callback, now);
-    if (!(await this.alreadyRecorded(subject, event.event_id, system, steps))) await this.log.append([event]);
+    // The attempt the processor answers (1 when the worker kept no record, as after a synchronous
+    // answer): a failure after an operator's retry is a new fact, not a repeat of the first.
+    const event = callbackEvent(subject, system, callback, sent?.attempt ?? 1, now);
+    if (!(await this.alreadyRecorded(subject, event, sent))) await this.log.append([event]);
     if (callback.status === 'completed') await steps.confirm(callback.requestId);
     else await steps.parkRefused(callback.requestId);
     return { status: 'accepted', ...base, eventId: event.event_id, type: event.payload.type, recordedAt: new Date(now).toISOString() };
@@ -53,7 +56,7 @@ export class ProcessorCallbackController {
    * The erasure request, which must name this system among those that act on it, or else the
    * opt-out the worker sent this processor under that id.
    */
-  private async find(requestId: string, system: string, steps: OutstandingSteps): Promise<CallbackSubject> {
+  private async find(requestId: string, system: string, sent: AwaitedStep | undefined): Promise<CallbackSubject> {
     const [row] = await this.db.query(
       `select r.subject_id, r.jurisdiction, s.system as step
          from erasure_requests r left join erasure_steps s on s.request_id = r.request_id and s.system = $2
@@ -63,7 +66,6 @@ export class ProcessorCallbackController {
     if (row && !row.step) throw new NotFoundException('this erasure request does not involve this processor');
     if (row) return { kind: 'erasure', requestId, subjectId: row.subject_id, jurisdiction: row.jurisdiction };
 
-    const sent = await steps.awaited(requestId);
     const cause = sent && (await this.codec.decode(sent.record));
     if (!cause || optOutRequestId(cause.event_id) !== requestId) {
       throw new NotFoundException('no erasure request or opt-out sent to this processor has this subject_request_id');
@@ -72,9 +74,10 @@ export class ProcessorCallbackController {
   }
 
   /** True once this very fact is known; appending it again would only be a duplicate. */
-  private async alreadyRecorded(subject: CallbackSubject, eventId: string, system: string, steps: OutstandingSteps): Promise<boolean> {
-    if (subject.kind === 'opt-out') return Boolean((await steps.awaited(subject.requestId))?.confirmedAt) && eventId === optOutStepCompletedId(subject.cause.event_id, system);
-    const [row] = await this.db.query(`select 1 from erasure_steps where request_id = $1 and system = $2 and event_id = $3`, [subject.requestId, system, eventId]);
+  private async alreadyRecorded(subject: CallbackSubject, event: ConsentEvent, sent: AwaitedStep | undefined): Promise<boolean> {
+    // Opt-outs are not projected: the confirmed step is what remembers the completion.
+    if (subject.kind === 'opt-out') return event.payload.type === 'OptOutStepCompleted' && Boolean(sent?.confirmedAt);
+    const [row] = await this.db.query(`select 1 from erasure_steps where request_id = $1 and event_id = $2`, [subject.requestId, event.event_id]);
     return Boolean(row);
   }
 }
