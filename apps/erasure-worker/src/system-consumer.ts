@@ -3,8 +3,12 @@ import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { ConsentEvent, CONSUMER_GROUPS, ConsentEventCodec, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
 import { sendToDeadLetter } from '@lethe/kafka';
 import type { OutstandingSteps } from '@lethe/persistence';
-import { StepRunner } from './step-runner';
+import { Progress } from './progress';
+import { StepResult, StepRunner } from './step-runner';
 import { Participant, typesOfInterest, workFor } from './work';
+
+/** How often a line of progress is logged, when anything happened. */
+const PROGRESS_EVERY_MS = 10_000;
 
 export interface SystemConsumerDeps {
   participant: Participant;
@@ -32,6 +36,8 @@ export class SystemConsumer {
   private readonly groupId: string;
   private readonly types: string[];
   private retryTimer?: NodeJS.Timeout;
+  private progressTimer?: NodeJS.Timeout;
+  private readonly progress = new Progress();
   private retrying = false;
 
   constructor(private readonly deps: SystemConsumerDeps) {
@@ -50,12 +56,15 @@ export class SystemConsumer {
     });
     await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
     this.retryTimer = setInterval(() => void this.retryDue(), this.deps.retryPollMs);
+    this.progressTimer = setInterval(() => this.reportProgress(), PROGRESS_EVERY_MS);
     this.logger.log(`consuming ${TOPICS.consentLog} as ${this.groupId}`);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.retryTimer);
+    clearInterval(this.progressTimer);
     await this.consumer.disconnect();
+    this.reportProgress();
   }
 
   private async onMessage({ partition, message }: EachMessagePayload): Promise<void> {
@@ -74,7 +83,18 @@ export class SystemConsumer {
     const work = workFor(event, this.deps.participant);
     if (!work) return;
     const result = await this.deps.runner.run(event, work, { number: 1, roundStart: 1, record: message.value as Buffer });
-    this.logger.log(`${work.kind} ${work.requestId}: ${result}`);
+    this.noteStep(`${work.kind} ${work.requestId}`, result);
+  }
+
+  /** Each step at debug level; the default level gets the periodic summary. */
+  private noteStep(what: string, result: StepResult): void {
+    this.progress.add(result);
+    this.logger.debug(`${what}: ${result}`);
+  }
+
+  private reportProgress(): void {
+    const line = this.progress.report();
+    if (line) this.logger.log(line);
   }
 
   /** An operator's retry of this system: the parked step runs again, with a fresh budget. */
@@ -99,7 +119,7 @@ export class SystemConsumer {
         }
         const attempt = { number: due.attempt, roundStart: due.roundStart, record: due.record };
         const result = due.confirmationOverdue ? await this.deps.runner.notConfirmed(event, work, attempt) : await this.deps.runner.run(event, work, attempt);
-        this.logger.log(`${work.kind} ${due.requestId}, attempt ${due.attempt}: ${result}`);
+        this.noteStep(`${work.kind} ${due.requestId}, attempt ${due.attempt}`, result);
       }
       await this.deps.steps.purgeConfirmed();
     } catch (error) {
