@@ -220,3 +220,26 @@ it('parks the undecodable record on consent.dlq with the reason', async () => {
   expect(letters[0].headers?.[HEADERS.dlqReason]?.toString()).toMatch(/wire format/);
   expect(letters[0].headers?.[HEADERS.dlqSourceTopic]?.toString()).toBe(TOPICS.consentLog);
 });
+
+it('refuses to resume when the log ends before the offsets stored with the state', async () => {
+  // As after the broker's data was wiped while PostgreSQL kept the projection.
+  const wiped = await freshDatabase();
+  const group = uniqueName('test.projector-wiped');
+  const ends = await admin.fetchTopicOffsets(TOPICS.consentLog);
+  const beyond = (BigInt(ends[0].high) + 1_000n).toString();
+  await wiped.db.query(`insert into consumer_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4)`, [group, TOPICS.consentLog, ends[0].partition, beyond]);
+
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, 'main.ts')], {
+    cwd: resolve(__dirname, '../../..'),
+    env: { ...process.env, LETHE_DB_SCHEMA: wiped.schema, LETHE_PROJECTOR_GROUP: group },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise((done) => child.once('exit', done));
+  await wiped.drop();
+
+  expect(code).toBe(1);
+  expect(stderr).toContain(`partition ${ends[0].partition} ends at offset ${ends[0].high}, but the projection in PostgreSQL has applied it up to ${beyond}`);
+  expect(stderr).toMatch(/Refusing to resume, as new events would be skipped/);
+}, 60_000);

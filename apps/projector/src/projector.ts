@@ -77,7 +77,9 @@ export class Projector {
 
   private async resumeFromStoredOffsets(partitions: number[]): Promise<void> {
     const stored = await this.store.offsets(this.deps.db.manager, TOPICS.consentLog);
-    const low = new Map((await this.admin.fetchTopicOffsets(TOPICS.consentLog)).map((p) => [p.partition, p.low]));
+    const ends = await this.admin.fetchTopicOffsets(TOPICS.consentLog);
+    const low = new Map(ends.map((p) => [p.partition, p.low]));
+    this.refuseALogThatShrank(stored, new Map(ends.map((p) => [p.partition, p.high])));
     this.expected.clear();
     for (const partition of partitions) {
       const offset = stored.get(partition) ?? low.get(partition) ?? '0';
@@ -85,6 +87,24 @@ export class Projector {
       this.consumer.seek({ topic: TOPICS.consentLog, partition, offset });
     }
     this.logger.log(`resuming ${partitions.length} partition(s) from the offsets stored with the state`);
+  }
+
+  /**
+   * The state was folded from records this log no longer has (the topic was recreated, or the
+   * broker's data wiped, while PostgreSQL kept the projection). Resuming would wait at the old
+   * offsets and silently skip every new event below them, so the projector stops instead.
+   */
+  private refuseALogThatShrank(stored: Map<number, string>, high: Map<number, string>): void {
+    const shrunk = [...stored].find(([partition, offset]) => BigInt(offset) > BigInt(high.get(partition) ?? '0'));
+    if (!shrunk) return;
+    const [partition, offset] = shrunk;
+    const error = new Error(
+      `${TOPICS.consentLog} partition ${partition} ends at offset ${high.get(partition) ?? 0}, but the projection in PostgreSQL has applied it up to ${offset}: ` +
+        `the topic was recreated or its data wiped. Refusing to resume, as new events would be skipped. ` +
+        `Restore the log, or rebuild the projection from this log into an empty database or schema (LETHE_DB_SCHEMA).`,
+    );
+    this.deps.onFatal(error);
+    throw error;
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
