@@ -3,24 +3,20 @@
  * consent.log, then measures in the same run:
  *   1. the broker's own consumer (org.apache.kafka.tools.ConsumerPerformance) reading them, and
  *   2. the projector folding them into PostgreSQL (offsets in the same transactions),
- * and prints both rates and their ratio. Run through bench/projector/run.sh.
+ * and prints both rates and their ratio. Run through bench/run.sh (npm run bench:projector).
  */
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { endpointsFrom } from '@lethe/config';
 import { ConsentEvent, ConsentEventCodec, TOPICS } from '@lethe/contracts';
 import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
 import { loadProjectorConfig } from '../../apps/projector/src/config';
 import { startProjector } from '../../apps/projector/src/runtime';
+import { consumerPerfTest, log, rate } from '../common';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const valueBytes = Number(process.argv[3] ?? 300);
 const partitions = 6;
-const root = resolve(__dirname, '../..');
 const endpoints = endpointsFrom(process.env);
-const log = (line: string) => console.log(`[bench] ${line}`);
-const rate = (count: number, ms: number) => Math.round((count * 1000) / ms);
 
 async function produceEvents(): Promise<number> {
   const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'bench-producer' });
@@ -75,19 +71,6 @@ async function produceEvents(): Promise<number> {
   }
 }
 
-function consumerPerfTest(): number {
-  const run = spawnSync(
-    'bash',
-    [resolve(root, 'deploy/local/stack.sh'), 'kafka-tool', 'org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', endpoints.kafkaBrokers.join(','), '--topic', TOPICS.consentLog, '--messages', String(total), '--group', `perf-${randomUUID()}`, '--hide-header', '--timeout', '60000'],
-    { encoding: 'utf8' },
-  );
-  if (run.status !== 0) throw new Error(`ConsumerPerformance failed: ${run.stderr}`);
-  // start, end, MB, MB/s, messages, messages/s, rebalance ms, fetch ms, fetch MB/s, fetch messages/s
-  const columns = run.stdout.trim().split('\n').pop()?.split(',').map((c) => c.trim()) ?? [];
-  log(`kafka-consumer-perf-test: ${columns[4]} messages, ${columns[5]} msg/s overall, ${columns[9]} msg/s fetching (rebalance ${columns[6]} ms)`);
-  return Number(columns[5]);
-}
-
 async function projectorRun(): Promise<{ overall: number; steady: number }> {
   const schema = `bench_${Date.now()}`;
   const config = { ...loadProjectorConfig(process.env), databaseSchema: schema, groupId: `bench-${randomUUID()}` };
@@ -130,7 +113,7 @@ async function projectorRun(): Promise<{ overall: number; steady: number }> {
 async function main(): Promise<void> {
   log(`${total} events of about ${valueBytes} bytes, ${partitions} partitions, broker ${endpoints.kafkaBrokers.join(',')}`);
   const bytes = await produceEvents();
-  const perf = consumerPerfTest();
+  const perf = consumerPerfTest(endpoints, TOPICS.consentLog, total);
   const projector = await projectorRun();
   console.log('');
   console.log(`| events | value bytes | kafka-consumer-perf-test (msg/s) | projector (events/s) | ratio |`);

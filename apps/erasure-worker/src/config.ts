@@ -21,6 +21,8 @@ export interface WorkerConfig {
   systems: SystemEntry[];
   /** How often each system looks for retries that are due. */
   retryPollMs: number;
+  /** Partitions of consent.log each system works on at once (order is kept within each). */
+  partitionsAtOnce: number;
   masterKey: Buffer;
   developmentMasterKey: boolean;
   databaseSchema?: string;
@@ -39,6 +41,7 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     systemsFile,
     systems: selectSystems(systemsFile, env.LETHE_WORKER_SYSTEMS),
     retryPollMs: integer(env, 'LETHE_WORKER_RETRY_POLL_MS', 1_000, 50, 600_000),
+    partitionsAtOnce: integer(env, 'LETHE_WORKER_PARTITIONS_AT_ONCE', 6, 1, 64),
     masterKey: master.key,
     developmentMasterKey: master.development,
     databaseSchema: databaseSchemaFrom(env),

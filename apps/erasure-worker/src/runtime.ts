@@ -49,6 +49,7 @@ export async function startWorker(
       runner,
       steps,
       retryPollMs: config.retryPollMs,
+      partitionsAtOnce: config.partitionsAtOnce,
       groupId: options.groupIdOf?.(entry.name),
       onFatal,
     });

@@ -19,6 +19,11 @@ export interface SystemConsumerDeps {
   steps: OutstandingSteps;
   /** How often scheduled retries are looked for. */
   retryPollMs: number;
+  /**
+   * Partitions worked on at once. A step waits on its system and on the broker's acknowledgement,
+   * so steps of different partitions overlap; within a partition, records stay in order.
+   */
+  partitionsAtOnce: number;
   /** Consumer group; one per system (CONSUMER_GROUPS.erasureWorker) unless a test names its own. */
   groupId?: string;
   onFatal: (error: Error) => void;
@@ -54,7 +59,15 @@ export class SystemConsumer {
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.deps.onFatal(payload.error);
     });
-    await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+    await this.consumer.run({
+      partitionsConsumedConcurrently: this.deps.partitionsAtOnce,
+      // Offsets are committed as steps finish, not only at the end of a fetched batch (thousands
+      // of records): a restart then repeats seconds of work, not minutes. Repeats are harmless
+      // (every step is idempotent) but cost a third party a duplicate request.
+      autoCommitInterval: 2_000,
+      autoCommitThreshold: 100,
+      eachMessage: (payload) => this.onMessage(payload),
+    });
     this.retryTimer = setInterval(() => void this.retryDue(), this.deps.retryPollMs);
     this.progressTimer = setInterval(() => this.reportProgress(), PROGRESS_EVERY_MS);
     this.logger.log(`consuming ${TOPICS.consentLog} as ${this.groupId}`);
