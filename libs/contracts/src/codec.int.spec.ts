@@ -33,6 +33,15 @@ describe('ConsentEventCodec', () => {
     expect((await codec.decode(await codec.encode(event))).identities).toEqual(identities);
   });
 
+  it('registers from several processes at once on a new subject, as a first start does', async () => {
+    // Separate codecs, as consent-api, the projector and the worker are: each pins the subject's
+    // compatibility and registers, all at the same moment.
+    const subject = uniqueName('test.codec') + '-value';
+    const codecs = Array.from({ length: 6 }, () => ConsentEventCodec.forRegistry(registryUrl, subject));
+    const ids = await Promise.all(codecs.map((each) => each.register()));
+    expect(new Set(ids).size).toBe(1);
+  });
+
   it('registers once for concurrent callers', async () => {
     const fresh = ConsentEventCodec.forRegistry(registryUrl, uniqueName('test.codec') + '-value');
     const ids = await Promise.all([fresh.register(), fresh.register(), fresh.register()]);

@@ -89,17 +89,24 @@ export class ConsentStateCodec extends RegistryCodec<ConsentState> {
 /**
  * Pins a subject's compatibility level. Apicurio's ccompat API reports NONE for subjects that
  * inherit its global rule, which the registry client treats as a mismatch; setting it on the
- * subject makes the level explicit on every Confluent-compatible registry.
+ * subject makes the level explicit on every Confluent-compatible registry. Apicurio answers 409
+ * to the loser when two processes create the same subject's rule at once (as the API, the
+ * projector and the worker do on a fresh registry); the rule then exists, and setting it again
+ * succeeds.
  */
-export async function setSubjectCompatibility(registryUrl: string, subject: string, level: COMPATIBILITY) {
-  const response = await fetch(`${registryUrl}/config/${encodeURIComponent(subject)}`, {
-    method: 'PUT',
-    headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
-    body: JSON.stringify({ compatibility: level }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok) {
-    throw new Error(`schema registry refused compatibility ${level} for ${subject}: HTTP ${response.status}`);
+export async function setSubjectCompatibility(registryUrl: string, subject: string, level: COMPATIBILITY, attempts = 5) {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${registryUrl}/config/${encodeURIComponent(subject)}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility: level }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.ok) return;
+    if (response.status !== 409 || attempt >= attempts) {
+      throw new Error(`schema registry refused compatibility ${level} for ${subject}: HTTP ${response.status}`);
+    }
+    await new Promise((done) => setTimeout(done, 50 * attempt));
   }
 }
 
