@@ -29,7 +29,8 @@ const total = Number(process.argv[2] ?? 20_000);
 const partitions = 6;
 const endpoints = endpointsFrom(process.env);
 const run = randomUUID().slice(0, 8);
-const subjectOf = (n: number) => `bench-${run}-${n}`;
+const subjectPrefix = `bench-${run}-`;
+const subjectOf = (n: number) => `${subjectPrefix}${n}`;
 const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'bench-worker' });
 
 /** N customers with two addresses, two orders and their payments, inserted set-wise. */
@@ -37,7 +38,7 @@ async function seedShop(pool: Pool): Promise<string> {
   const schema = await createShopSchema(pool);
   await pool.query(`
     set search_path to "${schema}";
-    insert into customers (external_id, email, name) select '${subjectOf(0).slice(0, -1)}' || n, 'c' || n || '@example.com', 'Customer ' || n from generate_series(0, ${total - 1}) n;
+    insert into customers (external_id, email, name) select '${subjectPrefix}' || n, 'c' || n || '@example.com', 'Customer ' || n from generate_series(0, ${total - 1}) n;
     insert into addresses (customer_id, street, city) select id, 'Street ' || k, 'Berlin' from customers, generate_series(1, 2) k;
     insert into orders (customer_id, shipping_name, shipping_address, gift_note, amount, ordered_at, delivered_at)
       select id, name, 'Street 1, Berlin', null, 10 * k, '2025-01-01', '2025-01-02' from customers, generate_series(1, 2) k;

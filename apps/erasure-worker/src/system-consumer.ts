@@ -9,6 +9,8 @@ import { Participant, typesOfInterest, workFor } from './work';
 
 /** How often a line of progress is logged, when anything happened. */
 const PROGRESS_EVERY_MS = 10_000;
+/** How often confirmed steps past their keeping time are deleted; they only take space. */
+const PURGE_EVERY_MS = 3_600_000;
 
 export interface SystemConsumerDeps {
   participant: Participant;
@@ -44,6 +46,7 @@ export class SystemConsumer {
   private progressTimer?: NodeJS.Timeout;
   private readonly progress = new Progress();
   private retrying = false;
+  private lastPurge = 0;
 
   constructor(private readonly deps: SystemConsumerDeps) {
     const system = deps.participant.name;
@@ -118,7 +121,7 @@ export class SystemConsumer {
     if (rearmed) void this.retryDue();
   }
 
-  /** Runs the retries that are due and reports lapsed confirmations; one sweep at a time. */
+  /** Runs the retries that are due and reports lapsed confirmations (hourly, also forgets old confirmed steps); one sweep at a time. */
   private async retryDue(): Promise<void> {
     if (this.retrying) return;
     this.retrying = true;
@@ -134,7 +137,10 @@ export class SystemConsumer {
         const result = due.confirmationOverdue ? await this.deps.runner.notConfirmed(event, work, attempt) : await this.deps.runner.run(event, work, attempt);
         this.noteStep(`${work.kind} ${due.requestId}, attempt ${due.attempt}`, result);
       }
-      await this.deps.steps.purgeConfirmed();
+      if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
+        await this.deps.steps.purgeConfirmed();
+        this.lastPurge = Date.now();
+      }
     } catch (error) {
       this.logger.warn(`retry sweep failed, will try again: ${(error as Error).message}`);
     } finally {
