@@ -3,7 +3,12 @@ import type { Identity } from '@lethe/identity-vault';
 
 /** Everything a downstream system needs to find and erase one subject for one request. */
 export interface ErasureTarget {
-  requestId: string;
+  /**
+   * The id this system handles the work under (erasureWorkId / optOutWorkId): its idempotency key.
+   * Unique across subjects, so a request id that two subjects share can never make one subject's
+   * erasure answer "already done" for the other.
+   */
+  workId: string;
   /** Opaque subject id (the consent.log key). */
   subjectId: string;
   /** Direct identifiers, decrypted from the request's `identities`; may be empty. */

@@ -121,7 +121,7 @@ export async function seedCustomer(pool: Pool, schema: string, name = 'Jane Doe'
 
 export function erasureTarget(overrides: Partial<ErasureTarget> = {}): ErasureTarget {
   return {
-    requestId: `req-${randomUUID()}`,
+    workId: `work-${randomUUID()}`,
     subjectId: 'nobody',
     identities: [],
     scope: 'ALL',

@@ -10,8 +10,8 @@ import { ledgerKey, LEDGER_TTL_SECONDS } from './cache-ledger';
 const OURS = 'u-1*';
 const OTHERS = ['u-1*0', 'u-1x'];
 
-function target(subjectId: string, identities: Identity[] = [], requestId = uniqueName('req')): ErasureTarget {
-  return { requestId, subjectId, identities, scope: 'ALL', purposes: [], keepTransactionHistory: false };
+function target(subjectId: string, identities: Identity[] = [], workId = uniqueName('work')): ErasureTarget {
+  return { workId, subjectId, identities, scope: 'ALL', purposes: [], keepTransactionHistory: false };
 }
 
 describe('CacheConnector', () => {
@@ -84,14 +84,14 @@ describe('CacheConnector', () => {
 
     expect(second).toEqual({ ...first, alreadyDone: true });
     expect(await redis.exists(`${prefix}:session:${OURS}`)).toBe(1);
-    const ttl = await redis.ttl(ledgerKey(system, request.requestId));
+    const ttl = await redis.ttl(ledgerKey(system, request.workId));
     expect(ttl).toBeGreaterThan(LEDGER_TTL_SECONDS - 60);
   });
 
   it('records counts by template text, never the filled-in key or the subject id', async () => {
     const request = target(OURS, [{ type: 'email', value: 'ours@example.com' }]);
     await connector.erase(request);
-    const stored = await redis.get(ledgerKey(system, request.requestId));
+    const stored = await redis.get(ledgerKey(system, request.workId));
     expect(stored).toContain('{subjectId}');
     expect(stored).not.toContain(OURS);
     expect(stored).not.toContain('ours@example.com');

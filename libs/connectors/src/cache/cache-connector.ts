@@ -75,7 +75,7 @@ export class CacheConnector implements Connector {
   }
 
   private async carryOut(target: ErasureTarget, commit: boolean): Promise<ErasureOutcome> {
-    const earlier = await this.ledger.find(target.requestId);
+    const earlier = await this.ledger.find(target.workId);
     if (earlier) return { ...earlier, alreadyDone: true };
 
     const counts: Record<string, number> = {};
@@ -83,9 +83,9 @@ export class CacheConnector implements Connector {
     for (const { text, parts } of this.patterns) counts[text] = await this.deleteMatches(fillTemplate(parts, target, escapeGlob), commit);
     const outcome: RecordedOutcome = { action: 'delete', counts, strategies: {}, legalHold: null };
 
-    if (commit && !(await this.ledger.record(target.requestId, outcome))) {
+    if (commit && !(await this.ledger.record(target.workId, outcome))) {
       // A concurrent run of the same request recorded first; its outcome is the one reported.
-      const first = await this.ledger.find(target.requestId);
+      const first = await this.ledger.find(target.workId);
       if (first) return { ...first, alreadyDone: true };
     }
     return { ...outcome, alreadyDone: false };

@@ -56,7 +56,7 @@ export class HttpConnector implements Connector {
       body,
       headers: {
         'content-type': 'application/json',
-        'idempotency-key': target.requestId,
+        'idempotency-key': target.workId,
         [SIGNATURE_HEADERS.timestamp]: String(timestamp),
         [SIGNATURE_HEADERS.signature]: signPayload(this.config.secret, timestamp, body),
       },

@@ -5,7 +5,7 @@ import { ConnectorError, ErasureTarget } from '../connector';
 import { KafkaConnector } from './kafka-connector';
 
 function target(subjectId: string, identities: Identity[] = []): ErasureTarget {
-  return { requestId: uniqueName('req'), subjectId, identities, scope: 'ALL', purposes: [], keepTransactionHistory: false };
+  return { workId: uniqueName('work'), subjectId, identities, scope: 'ALL', purposes: [], keepTransactionHistory: false };
 }
 
 const COMPACTED = { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] };

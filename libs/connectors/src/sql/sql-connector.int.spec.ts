@@ -159,7 +159,7 @@ describe('SqlConnector.dryRun', () => {
 
     expect(rehearsal).toMatchObject({ counts: fullCounts, alreadyDone: false, legalHold: `invoices: ${RETENTION_BASIS}` });
     expect(await snapshot(jane)).toEqual(before);
-    const ledger = await pool.query(`select 1 from "${schema}".lethe_erasure_ledger where request_id = $1`, [target.requestId]);
+    const ledger = await pool.query(`select 1 from "${schema}".lethe_erasure_ledger where work_id = $1`, [target.workId]);
     expect(ledger.rowCount).toBe(0);
     expect(await connector.erase(target)).toEqual(rehearsal);
   });

@@ -71,14 +71,14 @@ export class SqlConnector implements Connector {
         // Year coarsening of timestamptz columns truncates in the session's zone: fix it.
         await client.query(`set local time zone 'UTC'`);
         const earlier = commit
-          ? await this.ledger.claim(client, target.requestId)
-          : await this.ledger.find(client, target.requestId);
+          ? await this.ledger.claim(client, target.workId)
+          : await this.ledger.find(client, target.workId);
         if (earlier) {
           await client.query('rollback');
           return { ...earlier, alreadyDone: true };
         }
         const outcome = await this.apply(client, target, schema);
-        if (commit) await this.ledger.record(client, target.requestId, outcome);
+        if (commit) await this.ledger.record(client, target.workId, outcome);
         await client.query(commit ? 'commit' : 'rollback');
         return { ...outcome, alreadyDone: false };
       } catch (error) {
