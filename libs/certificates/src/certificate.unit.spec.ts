@@ -1,11 +1,11 @@
 import { fold, isDomainError } from '@lethe/consent-domain';
 import { buildCertificate, CERTIFICATE_FORMAT } from './certificate';
-import { completedRequest } from './spec-fixtures';
+import { certifiableRequest } from '@lethe/testing';
 
 const issuedAt = Date.UTC(2026, 0, 6);
 
 it('names every system with what it did and the first event that completed it', () => {
-  const { subjectId, request, log, events } = completedRequest();
+  const { subjectId, request, log, events } = certifiableRequest();
   const certificate = buildCertificate({ subjectId, request, events: [...events].reverse(), issuedAt });
   expect(certificate).toMatchObject({
     format: CERTIFICATE_FORMAT,
@@ -32,14 +32,14 @@ it('names every system with what it did and the first event that completed it', 
 });
 
 it('refuses a request that is still open, with a reason clients can branch on', () => {
-  const { subjectId, log, events } = completedRequest();
+  const { subjectId, log, events } = certifiableRequest();
   const open = fold(log.slice(0, 3), subjectId).erasureRequests['dsr-1'];
   const attempt = () => buildCertificate({ subjectId, request: open, events, issuedAt });
   expect(attempt).toThrow(expect.objectContaining({ code: 'illegal_state', reason: 'request_not_complete' }));
 });
 
 it('refuses to certify without the log position of every cited event', () => {
-  const { subjectId, request, events } = completedRequest();
+  const { subjectId, request, events } = certifiableRequest();
   for (const missing of [[0], [1], [3], [5, 6]]) {
     try {
       buildCertificate({ subjectId, request, events: events.filter((_, i) => !missing.includes(i)), issuedAt });

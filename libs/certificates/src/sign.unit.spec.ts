@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { buildCertificate, type ErasureCertificate } from './certificate';
-import { completedRequest } from './spec-fixtures';
+import { certifiableRequest } from '@lethe/testing';
 import { keyIdOf, privateKeyFromSeed, publicKeyPem } from './keys';
 import { signCertificate, signedBytes, verifyCertificate, type SignedCertificate } from './sign';
 
@@ -8,7 +8,7 @@ const key = privateKeyFromSeed(Buffer.alloc(32, 7));
 const other = generateKeyPairSync('ed25519').privateKey;
 
 function certificate(): ErasureCertificate {
-  const { subjectId, request, events } = completedRequest();
+  const { subjectId, request, events } = certifiableRequest();
   return buildCertificate({ subjectId, request, events, issuedAt: Date.UTC(2026, 0, 6) });
 }
 
