@@ -28,7 +28,15 @@ it('names every system with what it did and the first event that completed it', 
     ['b', 'completed', 'anonymize', '102', log[2].event_id],
   ]);
   expect(certificate.systems[0]).toMatchObject({ counts: { rows: 2 }, strategies: {}, legalHold: null, at: '2026-01-05T09:00:03.000Z', evidenceHash: 'a'.repeat(64) });
-  expect(certificate.systems[1].strategies).toEqual({ 'customers.email': 'hmac' });
+  expect(certificate.systems[1].strategies).toEqual({ 'customers.email': 'hmac', 'customers.name': 'redact', 'orders.placed_at': 'year', 'payments.card_holder': 'sha256' });
+});
+
+it('states per system which fields were pseudonymized (still linkable) and which anonymized', () => {
+  const { subjectId, request, events } = certifiableRequest();
+  const [deleted, anonymized] = buildCertificate({ subjectId, request, events, issuedAt }).systems;
+  expect(deleted).toMatchObject({ pseudonymized: [], anonymized: [] });
+  // A keyed hash, and the unkeyed sha256 an older step may name, are pseudonyms, not anonymization.
+  expect(anonymized).toMatchObject({ pseudonymized: ['customers.email', 'payments.card_holder'], anonymized: ['customers.name', 'orders.placed_at'] });
 });
 
 it('refuses a request that is still open, with a reason clients can branch on', () => {

@@ -30,7 +30,7 @@ export interface ErasureOutcome {
   action: string;
   /** Rows, keys or records affected, by table, key pattern or topic. */
   counts: Record<string, number>;
-  /** For anonymized fields: `table.column` → strategy (null, redact, random, sha256, hmac, year). */
+  /** For fields of kept rows: `table.column` → strategy (null, redact, random, year, hmac). */
   strategies: Record<string, string>;
   /** Retention obligations that kept something, with their legal basis; null when none. */
   legalHold: string | null;

@@ -28,8 +28,11 @@ function event(payload: ConsentEvent['payload'], offsetMs: number): ConsentEvent
   };
 }
 
+/** One field of each kind, and an unkeyed hash as steps recorded before it was refused may name. */
+const ANONYMIZED = { 'customers.email': 'hmac', 'customers.name': 'redact', 'orders.placed_at': 'year', 'payments.card_holder': 'sha256' };
+
 const ack = (system: string, action: string, ms: number) =>
-  event({ type: 'ErasureStepCompleted', request_id: 'dsr-1', system, action, counts: { rows: 2 }, evidence_hash: system.repeat(64).slice(0, 64), legal_hold: null, strategies: action === 'anonymize' ? { 'customers.email': 'hmac' } : {} }, ms);
+  event({ type: 'ErasureStepCompleted', request_id: 'dsr-1', system, action, counts: { rows: 2 }, evidence_hash: system.repeat(64).slice(0, 64), legal_hold: null, strategies: action === 'anonymize' ? ANONYMIZED : {} }, ms);
 
 export function certifiableRequest(): { subjectId: string; request: ErasureRequestState; log: ConsentEvent[]; events: LoggedEvent[] } {
   n = 0;
