@@ -74,8 +74,9 @@ const badBodies: [string, object, string][] = [
   ['opt-outs', { kinds: ['SALE'], identities: [{ type: 'email', value: 'x'.repeat(321) }] }, 'identities[0].value'],
   ['consents/grant', { ...GRANT, identities: [{ type: 'email', value: 'ada@example.com' }] }, 'identities'],
   ['erasure-requests', { scope: 'ALL', identities: [{ type: 'email', value: 'a@example.com', extra: 1 }] }, 'identities[0].extra'],
-  ['erasure-requests', { scope: 'PURPOSES' }, 'purposes'],
-  ['erasure-requests', { scope: 'ALL', purposes: ['marketing'] }, 'purposes'],
+  ['erasure-requests', { scope: 'PURPOSES', systems: ['crm'] }, 'purposes'],
+  ['erasure-requests', { scope: 'ALL', purposes: ['marketing'], systems: ['crm'] }, 'purposes'],
+  ['erasure-requests', { scope: 'ALL', systems: [] }, 'systems'],
   ['gpc', { colour: 'red' }, 'colour'],
 ];
 

@@ -38,11 +38,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
-      const response = exception.getResponse() as string | { message?: string | string[]; error?: string; field?: string };
+      const response = exception.getResponse() as string | { message?: string | string[]; error?: string; reason?: string; field?: string };
       const raw = typeof response === 'string' ? response : response.message ?? exception.message;
       const message = Array.isArray(raw) ? raw.join('; ') : raw;
       const error = typeof response === 'object' && response.error === 'validation' ? 'validation' : statusName(statusCode);
-      return { statusCode, error, message, ...field(typeof response === 'object' ? response.field : undefined) };
+      const details = typeof response === 'object' ? response : {};
+      return { statusCode, error, message, ...(details.reason ? { reason: details.reason } : {}), ...field(details.field) };
     }
     const status = (exception as { statusCode?: number })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {

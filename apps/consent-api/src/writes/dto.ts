@@ -154,7 +154,11 @@ export class ErasureDto extends WriteEnvelopeDto {
   @IsBoolean()
   keepTransactionHistory?: boolean;
 
-  @ApiPropertyOptional({ type: [String], description: 'Downstream systems that must acknowledge.' })
+  @ApiPropertyOptional({
+    type: [String],
+    minItems: 1,
+    description: 'Downstream systems that must acknowledge; defaults to every system the systems file declares. None at all is refused (reason no_systems).',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
