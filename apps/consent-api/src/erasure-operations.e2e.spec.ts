@@ -158,15 +158,15 @@ describe('a request that partly succeeded', () => {
   it('extends the deadline once, to extendableTo, showing the reason', async () => {
     const before = await requestWhen(requestId, () => true);
     expect(before.extendableTo).not.toBeNull();
-    const extended = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex request across many systems' });
+    const extended = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex_request.many_systems' });
     expect(extended.statusCode).toBe(202);
     expect(extended.json()).toMatchObject({ status: 'accepted', type: 'ErasureDeadlineExtended', requestId, dueAt: before.extendableTo });
 
     const after = await requestWhen(requestId, (r) => r.extension !== null);
     expect(after.dueAt).toBe(before.extendableTo);
-    expect(after.extension).toEqual({ reason: 'complex request across many systems', at: expect.any(String) });
+    expect(after.extension).toEqual({ reason: 'complex_request.many_systems', at: expect.any(String) });
 
-    const twice = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'still complex' });
+    const twice = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'still_complex' });
     expect(twice.statusCode).toBe(409);
     expect(twice.json()).toMatchObject({ error: 'illegal_state', reason: 'already_extended' });
   });
@@ -176,13 +176,13 @@ describe('refusals', () => {
   it('refuses to extend an LGPD request: that law allows no extension', async () => {
     const requestId = uniqueName('dsr');
     await requestErasure(uniqueName('subj'), requestId, 'LGPD', ['crm']);
-    const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex request' });
+    const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex_request' });
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ error: 'illegal_state', reason: 'extension_not_allowed' });
   });
 
   it('answers 404 for a request nobody made, and 400 without a reason, never echoing it', async () => {
-    const missing = await api.post(`/v1/erasure-requests/${uniqueName('dsr')}/deadline-extension`, { reason: 'complex request' });
+    const missing = await api.post(`/v1/erasure-requests/${uniqueName('dsr')}/deadline-extension`, { reason: 'complex_request' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: 'not_found', reason: 'request_not_found' });
     expect((await api.post(`/v1/erasure-requests/${uniqueName('dsr')}/systems/crm/retry`)).statusCode).toBe(404);
@@ -334,7 +334,7 @@ it('takes the event id the caller chose for an operation', async () => {
   const requestId = uniqueName('dsr');
   await requestErasure(subject, requestId, 'UK_GDPR', ['crm']);
   const eventId = randomUUID();
-  const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex request', eventId });
+  const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex_request', eventId });
   expect(response.json()).toMatchObject({ eventId });
-  expect((await tail.eventWithId(subject, eventId)).payload).toMatchObject({ type: 'ErasureDeadlineExtended', reason: 'complex request' });
+  expect((await tail.eventWithId(subject, eventId)).payload).toMatchObject({ type: 'ErasureDeadlineExtended', reason: 'complex_request' });
 });

@@ -7,6 +7,7 @@ import type { ErasureRequestState } from '@lethe/consent-domain';
 import { RequireAction } from '../auth/api-key.guard';
 import type { ApiConfig } from '../config';
 import { API_CONFIG, DATABASE } from '../platform/tokens';
+import { CodeParamPipe } from '../writes/subject-id.pipe';
 
 /**
  * Erasure certificates: what every system did for a completed request, where the events that
@@ -29,7 +30,7 @@ export class CertificateController {
   @Get('erasure-requests/:requestId/certificate')
   @RequireAction('read')
   @ApiOperation({ summary: 'A signed certificate of a completed erasure request (409 request_not_complete while it is open)' })
-  async certificate(@Param('requestId') requestId: string) {
+  async certificate(@Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
     // The fold's own view of the request carries the event ids of each fact it applied.
     const [row] = await this.db.query(
       `select r.subject_id, s.state->'erasureRequests'->r.request_id as request

@@ -6,7 +6,7 @@ import { RequireAction } from '../auth/api-key.guard';
 import type { ApiConfig } from '../config';
 import { overdueReasons, progressOf } from '../operations/erasure-overdue';
 import { API_CONFIG, DATABASE } from '../platform/tokens';
-import { SubjectIdPipe } from '../writes/subject-id.pipe';
+import { CodeParamPipe, SubjectIdPipe } from '../writes/subject-id.pipe';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 const isoColumn = (value: Date | null) => (value ? value.toISOString() : null);
@@ -46,7 +46,7 @@ export class ReadsController {
   @Get('erasure-requests/:requestId')
   @RequireAction('read')
   @ApiOperation({ summary: 'An erasure request with the status of every downstream system' })
-  async erasureRequest(@Param('requestId') requestId: string) {
+  async erasureRequest(@Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
     const [request] = await this.db.query(`select * from erasure_requests where request_id = $1`, [requestId]);
     if (!request) throw new NotFoundException('no erasure request has this id');
     const steps = await this.db.query(`select * from erasure_steps where request_id = $1 order by system`, [requestId]);
