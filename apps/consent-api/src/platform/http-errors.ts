@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { isDomainError } from '@lethe/consent-domain';
+import { RateLimitedException } from '../auth/rate-limits';
 import { BrokerUnavailableError } from './event-log';
 
 const domainStatus = { validation: 400, not_found: 404, illegal_state: 409, concurrency: 412 } as const;
@@ -25,6 +26,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
     if (exception instanceof BrokerUnavailableError) reply.header('Retry-After', '5');
+    if (exception instanceof RateLimitedException) reply.header('Retry-After', String(exception.retryAfterSeconds));
     reply.status(body.statusCode).send(body);
   }
 
