@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { isDomainError } from '@lethe/consent-domain';
 import { RateLimitedException } from '../auth/rate-limits';
 import { BrokerUnavailableError } from './event-log';
+import { safeErrorSummary } from '@lethe/config';
 
 const domainStatus = { validation: 400, not_found: 404, illegal_state: 409, concurrency: 412 } as const;
 
@@ -53,7 +54,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       const details = typeof response === 'object' ? response : {};
       return { statusCode, error, message, ...(details.reason ? { reason: details.reason } : {}), ...field(details.field) };
     }
-    this.logger.error(`unhandled ${(exception as Error)?.name ?? 'error'}: ${(exception as Error)?.message ?? ''}`);
+    this.logger.error(`unhandled ${safeErrorSummary(exception)}`);
     return { statusCode: 500, error: 'internal', message: 'internal error' };
   }
 }
