@@ -41,6 +41,9 @@ it('counts a key by its id, however it is sent (Bearer, X-Api-Key, other spacing
 
 it('limits failed authentications per client address, so random bearer values neither bypass the limit nor cost a query each', async () => {
   const flooder = '198.51.100.7';
+  // A service behind the same address, whose key was looked up before the flood began.
+  const neighbour = await api.createKey('behind-the-same-address', ['read']);
+  expect((await read(neighbour, { remoteAddress: flooder })).statusCode).toBe(404);
   const queries = jest.spyOn(api.runtime.db, 'query');
   const statuses = [];
   for (let i = 0; i < 2; i++) statuses.push((await read(randomBearer(), { remoteAddress: flooder })).statusCode);
@@ -57,6 +60,8 @@ it('limits failed authentications per client address, so random bearer values ne
   expect(over[0].json().message).toContain('failed authentications');
   expect(lookupsAfter).toBe(lookupsBefore);
 
+  // A key already known to be valid costs no query either, so it is not held back.
+  expect((await read(neighbour, { remoteAddress: flooder })).statusCode).toBe(404);
   // Another address is not held back by this one's failures.
   expect((await read(randomBearer(), { remoteAddress: '203.0.113.9' })).statusCode).toBe(401);
 });
