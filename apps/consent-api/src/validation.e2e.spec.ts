@@ -207,6 +207,18 @@ describe('text that is not a code, or holds control characters', () => {
     expect(response.body).not.toMatch(/ada@example\.com|Lovelace/);
   });
 
+  it.each([
+    ['GET', '/v1/erasure-requests/dsr%00secret', 'requestId'],
+    ['GET', '/v1/erasure-requests/dsr%C2%85secret/certificate', 'requestId'],
+    ['POST', '/v1/erasure-requests/dsr%1Bsecret/deadline-extension', 'requestId'],
+    ['POST', '/v1/erasure-requests/dsr-1/systems/crm%7Fsecret/retry', 'system'],
+    ['GET', '/v1/erasure-requests?cursor=secret%00', 'cursor'],
+  ] as const)('refuses %s %s with a control character: 400 naming %s, without echoing it', async (method, url, field) => {
+    const response = await api.call({ method, url, payload: method === 'POST' ? { reason: 'complex_request' } : undefined });
+    expect(expectErrorBody(response, 400)).toMatchObject({ error: 'validation', field });
+    expect(response.body).not.toContain('secret');
+  });
+
   it('accepts a correlationId in the code shape', async () => {
     const response = await api.post(`/v1/subjects/${uniqueName('subj')}/consents/grant`, { ...GRANT, correlationId: 'order-service:checkout.42_b' });
     expect(response.statusCode).toBe(202);

@@ -13,6 +13,8 @@ it.each([
   ['JSON of the wrong shape', Buffer.from('{"a":1}').toString('base64url')],
   ['a date that is not one', Buffer.from('["soon","dsr-1"]').toString('base64url')],
   ['an empty request id', Buffer.from('["2026-04-01T10:00:00.000Z",""]').toString('base64url')],
+  ['a request id with a control character', Buffer.from('["2026-04-01T10:00:00.000Z","dsr\\u0000"]').toString('base64url')],
+  ['characters outside base64url around a valid cursor', `${encodeCursor({ dueAt: '2026-04-01T10:00:00.000Z', requestId: 'dsr-1' })}\u0000`],
 ])('refuses %s, naming the field', (_, cursor) => {
   expect(() => decodeCursor(cursor)).toThrow(BadRequestException);
   try {
