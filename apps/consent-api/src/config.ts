@@ -24,6 +24,11 @@ export interface ApiConfig {
   bodyLimitBytes: number;
   /** Requests per minute per API key (per client address without one). */
   rateLimitPerMinute: number;
+  /**
+   * Failed authentications per minute per client address (LETHE_API_AUTH_FAILURE_LIMIT); past it
+   * the address gets 429 before any key it sends is looked up.
+   */
+  authFailuresPerMinute: number;
   logLevels: LogLevel[];
   masterKey: Buffer;
   developmentMasterKey: boolean;
@@ -56,6 +61,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     brokerTimeoutMs: integer(env, 'LETHE_BROKER_TIMEOUT_MS', 10_000, 100, 120_000),
     bodyLimitBytes: integer(env, 'LETHE_API_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
     rateLimitPerMinute: integer(env, 'LETHE_API_RATE_LIMIT', 6_000, 1, 10_000_000),
+    authFailuresPerMinute: integer(env, 'LETHE_API_AUTH_FAILURE_LIMIT', 30, 1, 100_000),
     logLevels: logLevelsFrom(env),
     masterKey: master.key,
     developmentMasterKey: master.development,

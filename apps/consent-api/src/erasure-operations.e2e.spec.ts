@@ -85,6 +85,11 @@ async function appendAck(subject: string, requestId: string, payload: ConsentEve
   });
 }
 
+/** What a worker appends when its system deleted the subject's data. */
+function stepCompleted(requestId: string, system: string, counts: Record<string, number>): ConsentEventPayload {
+  return { type: 'ErasureStepCompleted', request_id: requestId, system, action: 'delete', counts, evidence_hash: 'c'.repeat(64), legal_hold: null, strategies: {} };
+}
+
 /** The value of one sample of a Prometheus text exposition, or undefined when absent. */
 function sample(metrics: string, series: string): number | undefined {
   const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
@@ -98,16 +103,7 @@ describe('a request that partly succeeded', () => {
   beforeAll(async () => {
     await requestErasure(subject, requestId, 'GDPR', ['crm', 'cache']);
     await appendAck(subject, requestId, { type: 'ErasureStepFailed', request_id: requestId, system: 'crm', retryable: false, attempt: 3, reason: 'crm_rejected_delete' });
-    await appendAck(subject, requestId, {
-      type: 'ErasureStepCompleted',
-      request_id: requestId,
-      system: 'cache',
-      action: 'delete',
-      counts: { keys: 2 },
-      evidence_hash: 'c'.repeat(64),
-      legal_hold: null,
-      strategies: {},
-    });
+    await appendAck(subject, requestId, stepCompleted(requestId, 'cache', { keys: 2 }));
   });
 
   it('shows which system finished and which failed, with counts', async () => {
@@ -162,15 +158,15 @@ describe('a request that partly succeeded', () => {
   it('extends the deadline once, to extendableTo, showing the reason', async () => {
     const before = await requestWhen(requestId, () => true);
     expect(before.extendableTo).not.toBeNull();
-    const extended = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex request across many systems' });
+    const extended = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex_request.many_systems' });
     expect(extended.statusCode).toBe(202);
     expect(extended.json()).toMatchObject({ status: 'accepted', type: 'ErasureDeadlineExtended', requestId, dueAt: before.extendableTo });
 
     const after = await requestWhen(requestId, (r) => r.extension !== null);
     expect(after.dueAt).toBe(before.extendableTo);
-    expect(after.extension).toEqual({ reason: 'complex request across many systems', at: expect.any(String) });
+    expect(after.extension).toEqual({ reason: 'complex_request.many_systems', at: expect.any(String) });
 
-    const twice = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'still complex' });
+    const twice = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'still_complex' });
     expect(twice.statusCode).toBe(409);
     expect(twice.json()).toMatchObject({ error: 'illegal_state', reason: 'already_extended' });
   });
@@ -180,13 +176,13 @@ describe('refusals', () => {
   it('refuses to extend an LGPD request: that law allows no extension', async () => {
     const requestId = uniqueName('dsr');
     await requestErasure(uniqueName('subj'), requestId, 'LGPD', ['crm']);
-    const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex request' });
+    const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex_request' });
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ error: 'illegal_state', reason: 'extension_not_allowed' });
   });
 
   it('answers 404 for a request nobody made, and 400 without a reason, never echoing it', async () => {
-    const missing = await api.post(`/v1/erasure-requests/${uniqueName('dsr')}/deadline-extension`, { reason: 'complex request' });
+    const missing = await api.post(`/v1/erasure-requests/${uniqueName('dsr')}/deadline-extension`, { reason: 'complex_request' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: 'not_found', reason: 'request_not_found' });
     expect((await api.post(`/v1/erasure-requests/${uniqueName('dsr')}/systems/crm/retry`)).statusCode).toBe(404);
@@ -263,8 +259,9 @@ describe('overdue requests', () => {
     await requestErasure(uniqueName('subj'), pastDeadline, 'GDPR', ['crm']);
     await requestErasure(uniqueName('subj'), pastSla, 'CCPA', ['crm']);
     await requestErasure(uniqueName('subj'), fresh, 'GDPR', ['crm']);
-    const completed = await api.post(`/v1/subjects/${uniqueName('subj')}/erasure-requests`, { requestId: done, scope: 'ALL', systems: [] });
-    expect(completed.statusCode).toBe(202);
+    const doneSubject = uniqueName('subj');
+    await requestErasure(doneSubject, done, 'GDPR', ['crm']);
+    await appendAck(doneSubject, done, stepCompleted(done, 'crm', { rows: 1 }));
     await requestWhen(done, (r) => r.status === 'completed');
     // Deadlines and the SLA run from recorded_at, Lethe's own clock when it appended the request,
     // so no API call can make a request that is already late. Moving the projected times is the
@@ -292,7 +289,7 @@ describe('overdue requests', () => {
 
   it('lists completed requests apart from open ones', async () => {
     const completed = await listAll('completed', 1000);
-    expect(completed.find((r) => r.requestId === done)).toMatchObject({ status: 'completed', overdue: [], progress: { total: 0 } });
+    expect(completed.find((r) => r.requestId === done)).toMatchObject({ status: 'completed', overdue: [], progress: { completed: 1, total: 1 } });
     expect(completed.every((r) => r.status === 'completed')).toBe(true);
     const open = await listAll('open', 1000);
     expect(open.map((r) => r.requestId)).toEqual(expect.arrayContaining([pastDeadline, pastSla, fresh]));
@@ -337,7 +334,7 @@ it('takes the event id the caller chose for an operation', async () => {
   const requestId = uniqueName('dsr');
   await requestErasure(subject, requestId, 'UK_GDPR', ['crm']);
   const eventId = randomUUID();
-  const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex request', eventId });
+  const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex_request', eventId });
   expect(response.json()).toMatchObject({ eventId });
-  expect((await tail.eventWithId(subject, eventId)).payload).toMatchObject({ type: 'ErasureDeadlineExtended', reason: 'complex request' });
+  expect((await tail.eventWithId(subject, eventId)).payload).toMatchObject({ type: 'ErasureDeadlineExtended', reason: 'complex_request' });
 });

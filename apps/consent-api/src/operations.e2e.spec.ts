@@ -95,7 +95,7 @@ describe('when the event log does not acknowledge', () => {
     ['consents/withdraw', { purposes: ['marketing'] }],
     ['objections', {}],
     ['opt-outs', { kinds: ['SALE'] }],
-    ['erasure-requests', { scope: 'ALL', identities: [{ type: 'email', value: 'frank@example.com' }] }],
+    ['erasure-requests', { scope: 'ALL', systems: ['crm'], identities: [{ type: 'email', value: 'frank@example.com' }] }],
     ['gpc', {}],
   ];
   const unavailableSubjects: string[] = [];

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { reach } from '@lethe/config';
+import { reach, safeErrorSummary } from '@lethe/config';
 import type { Connector } from '@lethe/connectors';
 import { ConsentEventCodec } from '@lethe/contracts';
 import { PostgresKeyStore } from '@lethe/identity-vault';
@@ -75,6 +75,6 @@ async function checkSystem(connector: Connector, logger: Logger): Promise<void> 
   try {
     await connector.testConnection();
   } catch (error) {
-    logger.warn(`system ${connector.system} does not answer or does not match its configuration: ${(error as Error).message}`);
+    logger.warn(`system ${connector.system} does not answer or does not match its configuration: ${safeErrorSummary(error)}`);
   }
 }

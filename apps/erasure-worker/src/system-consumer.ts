@@ -6,6 +6,7 @@ import type { OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
 import { StepResult, StepRunner } from './step-runner';
 import { Participant, typesOfInterest, workFor } from './work';
+import { safeErrorSummary } from '@lethe/config';
 
 /** How often a line of progress is logged, when anything happened. */
 const PROGRESS_EVERY_MS = 10_000;
@@ -143,7 +144,7 @@ export class SystemConsumer {
         this.lastPurge = Date.now();
       }
     } catch (error) {
-      this.logger.warn(`retry sweep failed, will try again: ${(error as Error).message}`);
+      this.logger.warn(`retry sweep failed, will try again: ${safeErrorSummary(error)}`);
     } finally {
       this.retrying = false;
     }

@@ -43,7 +43,10 @@ export interface RequestErasure {
   /** Required, non-empty, when scope is PURPOSES; must be empty or absent for ALL. */
   purposes?: readonly string[];
   keepTransactionHistory: boolean;
-  /** Downstream systems that must acknowledge; none means complete once requested. */
+  /**
+   * Downstream systems that must acknowledge; at least one. (Requests of old with none were
+   * complete once requested; the fold still reads them so.)
+   */
   systems: readonly string[];
 }
 

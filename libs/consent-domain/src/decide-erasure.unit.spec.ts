@@ -80,8 +80,8 @@ describe('decide: RequestErasure', () => {
       .thenRejected('validation', 'keep_transaction_history_invalid');
   });
 
-  it('is accepted with no systems at all', () => {
+  it('is refused when it names no system: nothing would acknowledge it, so it would be certified at once', () => {
     const { decision } = given([]).when(request({ systems: [] }));
-    expect(decision).toMatchObject({ kind: 'append', events: [{ payload: { systems: [] } }] });
+    expect(decision).toMatchObject({ kind: 'reject', error: { code: 'validation', reason: 'no_systems', field: 'systems' } });
   });
 });

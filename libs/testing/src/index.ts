@@ -5,3 +5,4 @@ export * from './database';
 export * from './shop';
 export * from './fake-processor';
 export * from './certificates';
+export * from './ports';

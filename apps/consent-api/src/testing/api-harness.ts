@@ -28,6 +28,8 @@ export interface Call {
   headers?: Record<string, string>;
   /** The API key; null sends none; undefined uses the harness' default key. */
   key?: string | null;
+  /** The client address the request comes from (127.0.0.1 unless named). */
+  remoteAddress?: string;
 }
 
 /** The only keys an error body may have (platform/http-errors.ts). */
@@ -78,14 +80,14 @@ export class ApiHarness {
     return key;
   }
 
-  call({ method, url, payload, headers = {}, key }: Call, app: NestFastifyApplication = this.app): Promise<LightMyRequestResponse> {
+  call({ method, url, payload, headers = {}, key, remoteAddress }: Call, app: NestFastifyApplication = this.app): Promise<LightMyRequestResponse> {
     const token = key === undefined ? this.defaultKey : key;
     const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
     const contentType: Record<string, string> = typeof payload === 'string' ? { 'content-type': 'application/json' } : {};
     return app
       .getHttpAdapter()
       .getInstance()
-      .inject({ method, url, payload, headers: { ...contentType, ...auth, ...headers } });
+      .inject({ method, url, payload, headers: { ...contentType, ...auth, ...headers }, remoteAddress });
   }
 
   post(url: string, payload?: object | string, options: Omit<Call, 'method' | 'url' | 'payload'> = {}) {
