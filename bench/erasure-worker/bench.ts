@@ -112,7 +112,7 @@ async function writeRequests(schema: string, systems: string[]): Promise<void> {
       correlation_id: null,
       causation_id: null,
       identities: encryptIdentities([{ type: 'email', value: `c${n}@example.com` }], subject, await keys.keyFor(subject)),
-      payload: { type: 'ErasureRequested', request_id: `bench-${run}-${n}`, scope: 'ALL', keep_transaction_history: true, systems },
+      payload: { type: 'ErasureRequested', request_id: `bench-${run}-${n}`, scope: 'ALL', keep_transaction_history: true, systems, all_systems: false },
     };
   }
 }

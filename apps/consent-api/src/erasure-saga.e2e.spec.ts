@@ -452,7 +452,7 @@ it('refuses a request id already used for another subject, and erases both subje
     const rows = await api.runtime.db.query(`select subject_id, status from erasure_requests where request_id = $1 order by subject_id`, [requestId]);
     return rows.length === 2 && rows.every((row: { status: string }) => row.status === 'completed') && rows;
   };
-  expect(await waitFor(bothDone, { description: 'both subjects’ requests to complete' })).toEqual(
+  expect(await waitFor(bothDone, { description: 'both subjects’ requests to complete', timeoutMs: 90_000 })).toEqual(
     [first.externalId, second.externalId].sort().map((subject_id) => ({ subject_id, status: 'completed' })),
   );
   for (const customer of [first, second]) {

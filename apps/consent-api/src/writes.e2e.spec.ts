@@ -121,7 +121,7 @@ describe('POST /v1/subjects/:subjectId/erasure-requests', () => {
     });
     expect(response.json().requestId).toBe(requestId);
     const event = await accepted(response, subject, 'ErasureRequested');
-    expect(event.payload).toEqual({ type: 'ErasureRequested', request_id: requestId, scope: 'ALL', keep_transaction_history: true, systems: ['shop-db', 'crm'] });
+    expect(event.payload).toEqual({ type: 'ErasureRequested', request_id: requestId, scope: 'ALL', keep_transaction_history: true, systems: ['shop-db', 'crm'], all_systems: false });
     expect(event.purposes).toEqual([]);
 
     expect(event.identities).not.toBeNull();

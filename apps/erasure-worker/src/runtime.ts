@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { reach, safeErrorSummary } from '@lethe/config';
 import type { Connector } from '@lethe/connectors';
+import type { SubjectState } from '@lethe/consent-domain';
 import { ConsentEventCodec } from '@lethe/contracts';
 import { PostgresKeyStore } from '@lethe/identity-vault';
 import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, letheTopics } from '@lethe/kafka';
@@ -48,6 +49,7 @@ export async function startWorker(
       codec,
       runner,
       steps,
+      projectedState: async (subjectId) => ((await db.query(`select state from subject_state where subject_id = $1`, [subjectId]))[0]?.state as SubjectState | undefined) ?? null,
       retryPollMs: config.retryPollMs,
       partitionsAtOnce: config.partitionsAtOnce,
       groupId: options.groupIdOf?.(entry.name),

@@ -2,10 +2,11 @@ import { Logger } from '@nestjs/common';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { ConsentEvent, CONSUMER_GROUPS, ConsentEventCodec, erasureWorkId, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
 import { sendToDeadLetter } from '@lethe/kafka';
+import { reactionInForce, SubjectState } from '@lethe/consent-domain';
 import type { OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
 import { StepResult, StepRunner } from './step-runner';
-import { Participant, typesOfInterest, workFor } from './work';
+import { Participant, typesOfInterest, Work, workFor } from './work';
 import { safeErrorSummary } from '@lethe/config';
 
 /** How often a line of progress is logged, when anything happened. */
@@ -20,6 +21,8 @@ export interface SystemConsumerDeps {
   codec: ConsentEventCodec;
   runner: StepRunner;
   steps: OutstandingSteps;
+  /** The subject's state as the projector folded it (null when it has none), to tell what is still in force. */
+  projectedState: (subjectId: string) => Promise<SubjectState | null>;
   /** How often scheduled retries are looked for. */
   retryPollMs: number;
   /**
@@ -97,10 +100,27 @@ export class SystemConsumer {
       return;
     }
     if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.subject_id, event.payload);
-    const work = workFor(event, this.deps.participant);
+    const work = await this.workOf(event);
     if (!work) return;
     const result = await this.deps.runner.run(event, work, { number: 1, roundStart: 1, record: message.value as Buffer });
     this.noteStep(`${work.kind} ${work.workId}`, result);
+  }
+
+  /**
+   * The work `event` gives this system now. A withdrawal is checked against the subject's current
+   * state, so a system catching up on history does not act on (nor send a processor the
+   * identities of) a withdrawal the subject has since reversed by granting the purpose again.
+   */
+  private async workOf(event: ConsentEvent): Promise<Work | null> {
+    const state = event.payload.type === 'ConsentWithdrawn' ? await this.deps.projectedState(event.subject_id) : null;
+    const work = workFor(event, this.deps.participant, (cause) => reactionInForce(state, event, cause));
+    if (!work && state && workFor(event, this.deps.participant)) this.noteSkipped(event);
+    return work;
+  }
+
+  private noteSkipped(event: ConsentEvent): void {
+    this.progress.add('superseded');
+    this.logger.debug(`event ${event.event_id}: superseded by a later grant, not acted on`);
   }
 
   /** Each step at debug level; the default level gets the periodic summary. */
@@ -130,7 +150,7 @@ export class SystemConsumer {
     try {
       for (const due of await this.deps.steps.claimDue(20)) {
         const event = await this.deps.codec.decode(due.record);
-        const work = workFor(event, this.deps.participant);
+        const work = await this.workOf(event);
         // The system no longer maps this cause, or the row predates work ids (the step runs again
         // under its work id, idempotently): either way this row has nothing more to do.
         if (!work || work.workId !== due.workId) await this.deps.steps.clear(due.workId);

@@ -40,7 +40,7 @@ function randomEvents(count: number): ConsentEvent[] {
       i % 7 === 0
         ? { type: 'OptOutRecorded', kinds: ['SALE'] }
         : i % 11 === 0
-          ? { type: 'ErasureRequested', request_id: `req-${subject_id}`, scope: 'ALL', keep_transaction_history: false, systems: ['crm'] }
+          ? { type: 'ErasureRequested', request_id: `req-${subject_id}`, scope: 'ALL', keep_transaction_history: false, systems: ['crm'], all_systems: false }
           : i % 13 === 0
             ? { type: 'ErasureStepCompleted', request_id: `req-${subject_id}`, system: 'crm', action: 'delete', counts: { rows: 1 }, evidence_hash: 'e'.repeat(64), legal_hold: null, strategies: {} }
             : { type: i % 2 ? 'ConsentGranted' : 'ConsentWithdrawn' };

@@ -48,6 +48,11 @@ export interface RequestErasure {
    * complete once requested; the fold still reads them so.)
    */
   systems: readonly string[];
+  /**
+   * The caller named no systems, so the request reaches every system: those above, and any
+   * declared later, which apply it when they catch up on the log (docs/adr/0011).
+   */
+  allSystems: boolean;
 }
 
 /** Take the extra time the law allows for a request (once), saying why. */

@@ -8,6 +8,7 @@ const request = (fields: Partial<RequestErasure> = {}): RequestErasure => ({
   scope: 'ALL',
   keepTransactionHistory: true,
   systems: ['sql', 'cache'],
+  allSystems: false,
   ...fields,
 });
 
@@ -25,6 +26,7 @@ describe('decide: RequestErasure', () => {
             scope: 'ALL',
             keep_transaction_history: true,
             systems: ['sql', 'cache'],
+            all_systems: false,
           },
           {
             event_id: 'evt-new',

@@ -37,7 +37,7 @@ const ack = (system: string, action: string, ms: number) =>
 export function certifiableRequest(): { subjectId: string; request: ErasureRequestState; log: ConsentEvent[]; events: LoggedEvent[] } {
   n = 0;
   const log = [
-    event({ type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['b', 'a'] }, 0),
+    event({ type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['b', 'a'], all_systems: false }, 0),
     event({ type: 'ErasureDeadlineExtended', request_id: 'dsr-1', reason: 'complex request' }, 1_000),
     ack('b', 'anonymize', 2_000),
     ack('a', 'delete', 3_000),
