@@ -3,7 +3,7 @@ import { reach } from '@lethe/config';
 import type { Connector } from '@lethe/connectors';
 import { ConsentEventCodec } from '@lethe/contracts';
 import { PostgresKeyStore } from '@lethe/identity-vault';
-import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, letheTopics } from '@lethe/kafka';
+import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, letheTopics } from '@lethe/kafka';
 import { openDatabase, OutstandingSteps } from '@lethe/persistence';
 import type { WorkerConfig } from './config';
 import { buildConnector } from './connectors';
@@ -29,11 +29,12 @@ export async function startWorker(
   const connectors = config.systems.map((entry) => buildConnector(entry, config.endpoints.kafkaBrokers));
   const db = await reach('PostgreSQL (DATABASE_URL)', () => openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }));
   const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId: options.clientId ?? 'lethe-erasure-worker' });
-  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, letheTopics(config.topics)));
+  const patience = kafkaPatience(config.startupTimeoutMs);
+  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, letheTopics(config.topics)), patience);
   const codec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => codec.register());
   const producer = createSafeProducer(kafka);
-  await reach('Kafka producer', () => producer.connect());
+  await reach('Kafka producer', () => producer.connect(), patience);
   await Promise.all(connectors.map((connector) => checkSystem(connector, logger)));
 
   const keyStore = new PostgresKeyStore(db, config.masterKey);

@@ -1,9 +1,11 @@
-import { databaseSchemaFrom, Endpoints, endpointsFrom, Env, integer, TopicSettings, topicSettingsFrom } from '@lethe/config';
+import { databaseSchemaFrom, Endpoints, endpointsFrom, Env, integer, startupTimeoutMsFrom, TopicSettings, topicSettingsFrom } from '@lethe/config';
 import { CONSUMER_GROUPS } from '@lethe/contracts';
 
 export interface ProjectorConfig {
   endpoints: Endpoints;
   topics: TopicSettings;
+  /** How long start-up waits for a broker that is still starting (LETHE_STACK_TIMEOUT). */
+  startupTimeoutMs: number;
   groupId: string;
   databaseSchema?: string;
   /** Upper bound of records folded per PostgreSQL transaction. */
@@ -16,6 +18,7 @@ export function loadProjectorConfig(env: Env): ProjectorConfig {
   return {
     endpoints: endpointsFrom(env),
     topics: topicSettingsFrom(env),
+    startupTimeoutMs: startupTimeoutMsFrom(env),
     groupId: env.LETHE_PROJECTOR_GROUP ?? CONSUMER_GROUPS.projector,
     databaseSchema: databaseSchemaFrom(env),
     maxBatchRecords: integer(env, 'LETHE_PROJECTOR_MAX_BATCH', 10_000, 1, 100_000),

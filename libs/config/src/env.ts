@@ -61,13 +61,38 @@ export function databaseSchemaFrom(env: Env): string | undefined {
   return schema;
 }
 
-/** Runs one start-up connection step; a failure says which service did not answer. */
-export async function reach<T>(what: string, connect: () => Promise<T>): Promise<T> {
-  try {
-    return await connect();
-  } catch (error) {
-    throw new Error(`could not reach ${what}: ${(error as Error).message}`);
+/** How long a start-up step keeps retrying a service that is still starting, and which errors say so. */
+export interface Patience {
+  deadlineMs: number;
+  stillStarting: (error: unknown) => boolean;
+}
+
+/**
+ * Runs one start-up connection step; a failure says which service did not answer. With
+ * `patience`, errors of a service that is up but still starting (a broker loading its group
+ * coordinator) are retried until the deadline; any other error fails at once.
+ */
+export async function reach<T>(what: string, connect: () => Promise<T>, patience?: Patience): Promise<T> {
+  const deadline = Date.now() + (patience?.deadlineMs ?? 0);
+  for (;;) {
+    try {
+      return await connect();
+    } catch (error) {
+      if (!patience?.stillStarting(error) || Date.now() >= deadline) {
+        const waited = patience?.stillStarting(error) ? ` (still starting after ${patience.deadlineMs / 1000} s)` : '';
+        throw new Error(`could not reach ${what}${waited}: ${(error as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, Math.max(0, deadline - Date.now()))));
+    }
   }
+}
+
+/**
+ * LETHE_STACK_TIMEOUT (seconds, default 120): how long start-up waits for services that are up
+ * but still starting; the same setting bounds `stack.sh up`'s own waits.
+ */
+export function startupTimeoutMsFrom(env: Env): number {
+  return integer(env, 'LETHE_STACK_TIMEOUT', 120, 1, 3_600) * 1_000;
 }
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug';
