@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { Admin, Consumer, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { verifyCertificate } from '@lethe/certificates';
-import { ConsentEventCodec, optOutRequestId, optOutStepCompletedId } from '@lethe/contracts';
+import { optOutRequestId, optOutStepCompletedId } from '@lethe/contracts';
 import { appendToConsentLog } from '@lethe/kafka';
 import {
   collectMessages,
@@ -168,7 +168,7 @@ beforeAll(async () => {
   api = await ApiHarness.start('erasure-saga-e2e', { LETHE_SYSTEMS_FILE: systemsFile });
   await api.app.listen(apiPort, '127.0.0.1');
   const consumer = kafka.consumer({ groupId: uniqueName('test.erasure-saga') });
-  tail = new LogTail(consumer, admin, ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
   start('../../projector/src/main.ts', { ...api.env, LETHE_PROJECTOR_GROUP: uniqueName('test.saga-projector') });
   start('../../erasure-worker/src/main.ts', { ...api.env, LETHE_SYSTEMS_FILE: systemsFile, LETHE_WORKER_RETRY_POLL_MS: '100' });
@@ -279,7 +279,7 @@ it('acts once and completes once when the same request arrives twice', async () 
   expect(first.statusCode).toBe(202);
   expect([200, 202]).toContain(second.statusCode);
   const requested = await tail.eventWithId(subject, (first.json() as { eventId: string }).eventId);
-  await appendToConsentLog(api.runtime.producer, api.runtime.codec, [requested]);
+  await appendToConsentLog(api.runtime.producer, api.runtime.codec, api.topics.consentLog, [requested]);
   await requestWhen(requestId, (view) => view.status === 'completed');
   // Once folded, a third is recognised and writes nothing.
   expect((await requestErasure(subject, requestId, systems)).json()).toMatchObject({ status: 'unchanged', reason: 'already_requested' });

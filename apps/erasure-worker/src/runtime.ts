@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { reach } from '@lethe/config';
 import type { Connector } from '@lethe/connectors';
-import { ConsentEventCodec } from '@lethe/contracts';
+import { ConsentEventCodec, consumerGroupsFor, subjectsFor } from '@lethe/contracts';
 import { PostgresKeyStore } from '@lethe/identity-vault';
-import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, letheTopics } from '@lethe/kafka';
+import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience } from '@lethe/kafka';
 import { openDatabase, OutstandingSteps } from '@lethe/persistence';
 import type { WorkerConfig } from './config';
 import { buildConnector } from './connectors';
@@ -30,15 +30,16 @@ export async function startWorker(
   const db = await reach('PostgreSQL (DATABASE_URL)', () => openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }));
   const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId: options.clientId ?? 'lethe-erasure-worker' });
   const patience = kafkaPatience(config.startupTimeoutMs);
-  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, letheTopics(config.topics)), patience);
-  const codec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
+  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, config.topics), patience);
+  const codec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl, subjectsFor(config.topics.names).consentLogValue);
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => codec.register());
   const producer = createSafeProducer(kafka);
   await reach('Kafka producer', () => producer.connect(), patience);
   await Promise.all(connectors.map((connector) => checkSystem(connector, logger)));
 
   const keyStore = new PostgresKeyStore(db, config.masterKey);
-  const append = (events: Parameters<typeof appendToConsentLog>[2]) => appendToConsentLog(producer, codec, events);
+  const append = (events: Parameters<typeof appendToConsentLog>[3]) => appendToConsentLog(producer, codec, config.topics.names.consentLog, events);
+  const groups = consumerGroupsFor(config.topics.prefix);
   const consumers = config.systems.map((entry, i) => {
     const steps = new OutstandingSteps(db, entry.name);
     const runner = new StepRunner({ system: entry.name, connector: connectors[i], keyStore, steps, backoff: config.systemsFile.retry, append });
@@ -47,11 +48,12 @@ export async function startWorker(
       kafka,
       producer,
       codec,
+      topics: config.topics.names,
       runner,
       steps,
       retryPollMs: config.retryPollMs,
       partitionsAtOnce: config.partitionsAtOnce,
-      groupId: options.groupIdOf?.(entry.name),
+      groupId: options.groupIdOf?.(entry.name) ?? groups.erasureWorker(entry.name),
       onFatal,
     });
   });

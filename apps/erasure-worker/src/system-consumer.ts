@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
-import { ConsentEvent, CONSUMER_GROUPS, ConsentEventCodec, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, HEADERS, TopicNames, UndecodableRecordError } from '@lethe/contracts';
 import { sendToDeadLetter } from '@lethe/kafka';
 import type { OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
@@ -17,6 +17,8 @@ export interface SystemConsumerDeps {
   kafka: Kafka;
   producer: Producer;
   codec: ConsentEventCodec;
+  /** Lethe's topics under the configured prefix. */
+  topics: TopicNames;
   runner: StepRunner;
   steps: OutstandingSteps;
   /** How often scheduled retries are looked for. */
@@ -26,8 +28,8 @@ export interface SystemConsumerDeps {
    * so steps of different partitions overlap; within a partition, records stay in order.
    */
   partitionsAtOnce: number;
-  /** Consumer group; one per system (CONSUMER_GROUPS.erasureWorker) unless a test names its own. */
-  groupId?: string;
+  /** Consumer group; one per system (consumerGroupsFor(prefix).erasureWorker) unless a test names its own. */
+  groupId: string;
   onFatal: (error: Error) => void;
 }
 
@@ -51,14 +53,14 @@ export class SystemConsumer {
   constructor(private readonly deps: SystemConsumerDeps) {
     const system = deps.participant.name;
     this.logger = new Logger(`erasure:${system}`);
-    this.groupId = deps.groupId ?? CONSUMER_GROUPS.erasureWorker(system);
+    this.groupId = deps.groupId;
     this.types = typesOfInterest(deps.participant);
     this.consumer = deps.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
   }
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.deps.onFatal(payload.error);
     });
@@ -73,7 +75,7 @@ export class SystemConsumer {
     });
     this.retryTimer = setInterval(() => void this.retryDue(), this.deps.retryPollMs);
     this.progressTimer = setInterval(() => this.reportProgress(), PROGRESS_EVERY_MS);
-    this.logger.log(`consuming ${TOPICS.consentLog} as ${this.groupId}`);
+    this.logger.log(`consuming ${this.deps.topics.consentLog} as ${this.groupId}`);
   }
 
   async stop(): Promise<void> {
@@ -91,8 +93,8 @@ export class SystemConsumer {
       event = await this.deps.codec.decode(message.value);
     } catch (error) {
       if (!(error instanceof UndecodableRecordError)) throw error; // registry down: retried
-      await sendToDeadLetter(this.deps.producer, [{ topic: TOPICS.consentLog, partition, message, groupId: this.groupId, reason: error.message }]);
-      this.logger.warn(`an undecodable record went to ${TOPICS.consentDlq}`);
+      await sendToDeadLetter(this.deps.producer, this.deps.topics.consentDlq, [{ topic: this.deps.topics.consentLog, partition, message, groupId: this.groupId, reason: error.message }]);
+      this.logger.warn(`an undecodable record went to ${this.deps.topics.consentDlq}`);
       return;
     }
     if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.payload);

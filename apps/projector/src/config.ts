@@ -1,5 +1,5 @@
 import { databaseSchemaFrom, Endpoints, endpointsFrom, Env, integer, startupTimeoutMsFrom, TopicSettings, topicSettingsFrom } from '@lethe/config';
-import { CONSUMER_GROUPS } from '@lethe/contracts';
+import { consumerGroupsFor } from '@lethe/contracts';
 
 export interface ProjectorConfig {
   endpoints: Endpoints;
@@ -15,11 +15,12 @@ export interface ProjectorConfig {
 }
 
 export function loadProjectorConfig(env: Env): ProjectorConfig {
+  const topics = topicSettingsFrom(env);
   return {
     endpoints: endpointsFrom(env),
-    topics: topicSettingsFrom(env),
+    topics,
     startupTimeoutMs: startupTimeoutMsFrom(env),
-    groupId: env.LETHE_PROJECTOR_GROUP ?? CONSUMER_GROUPS.projector,
+    groupId: env.LETHE_PROJECTOR_GROUP ?? consumerGroupsFor(topics.prefix).projector,
     databaseSchema: databaseSchemaFrom(env),
     maxBatchRecords: integer(env, 'LETHE_PROJECTOR_MAX_BATCH', 10_000, 1, 100_000),
     concurrency: integer(env, 'LETHE_PROJECTOR_CONCURRENCY', 3, 1, 64),

@@ -1,3 +1,4 @@
+import { TopicNames, topicsFor } from '@lethe/contracts';
 import type { Env } from './endpoints';
 
 /** A configuration value that cannot be used; the process refuses to start and says which. */
@@ -16,21 +17,47 @@ export function integer(env: Env, name: string, fallback: number, min: number, m
 }
 
 export interface TopicSettings {
-  partitions: number;
-  replicationFactor: number;
-  minInsyncReplicas: number;
+  /** LETHE_TOPIC_PREFIX: put before every topic, registry subject and consumer group name. */
+  prefix: string;
+  names: TopicNames;
+  /** Each unset value is chosen when the topics are created (libs/kafka topic-plan.ts). */
+  partitions?: number;
+  replicationFactor?: number;
+  minInsyncReplicas?: number;
 }
 
-/** How Lethe's topics are created: the same for every app that may create them first. */
+/** How Lethe's topics are named and created: the same for every app that may create them first. */
 export function topicSettingsFrom(env: Env): TopicSettings {
-  const replicationFactor = integer(env, 'LETHE_REPLICATION_FACTOR', 1, 1, 16);
-  const minInsyncReplicas = integer(env, 'LETHE_MIN_INSYNC_REPLICAS', Math.min(2, replicationFactor), 1, 16);
-  if (minInsyncReplicas > replicationFactor) {
+  const replicationFactor = optionalInteger(env, 'LETHE_REPLICATION_FACTOR', 1, 16);
+  const minInsyncReplicas = optionalInteger(env, 'LETHE_MIN_INSYNC_REPLICAS', 1, 16);
+  if (minInsyncReplicas !== undefined && replicationFactor !== undefined && minInsyncReplicas > replicationFactor) {
     throw new ConfigError(
       `LETHE_MIN_INSYNC_REPLICAS (${minInsyncReplicas}) cannot exceed LETHE_REPLICATION_FACTOR (${replicationFactor})`,
     );
   }
-  return { partitions: integer(env, 'LETHE_TOPIC_PARTITIONS', 6, 1, 1_000), replicationFactor, minInsyncReplicas };
+  const prefix = topicPrefixFrom(env);
+  const partitions = optionalInteger(env, 'LETHE_TOPIC_PARTITIONS', 1, 1_000);
+  return { prefix, names: topicsFor(prefix), partitions, replicationFactor, minInsyncReplicas };
+}
+
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : integer(env, name, 0, min, max);
+}
+
+/** Kafka's rule for topic names: these characters, at most 249 of them. */
+const TOPIC_CHARACTERS = /^[A-Za-z0-9._-]*$/;
+const MAX_TOPIC_LENGTH = 249;
+
+function topicPrefixFrom(env: Env): string {
+  const prefix = env.LETHE_TOPIC_PREFIX ?? '';
+  if (!TOPIC_CHARACTERS.test(prefix)) {
+    throw new ConfigError('LETHE_TOPIC_PREFIX may hold only ASCII letters, digits, ".", "_" and "-" (Kafka topic names)');
+  }
+  const longest = Math.max(...Object.values(topicsFor(prefix)).map((topic) => topic.length));
+  if (longest > MAX_TOPIC_LENGTH) {
+    throw new ConfigError(`LETHE_TOPIC_PREFIX is too long: topic names would have ${longest} characters, Kafka allows ${MAX_TOPIC_LENGTH}`);
+  }
+  return prefix;
 }
 
 /**

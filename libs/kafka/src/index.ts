@@ -4,3 +4,4 @@ export * from './dead-letter';
 export * from './send-in-chunks';
 export * from './topics';
 export * from './startup';
+export * from './topic-plan';

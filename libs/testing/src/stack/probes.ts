@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- Jest loads globalSetup without moduleNameMapper
-import type { Endpoints } from '../../../config/src';
+import type { Endpoints } from '../../../config/src/endpoints';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- Jest loads globalSetup without moduleNameMapper
 import { servesProducersAndGroups } from '../../../kafka/src/startup';
 
