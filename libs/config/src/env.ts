@@ -105,6 +105,7 @@ export async function reach<T>(what: string, connect: () => Promise<T>, patience
     try {
       return await connect();
     } catch (error) {
+      if (error instanceof ConfigError) throw error; // the service answered: its settings are wrong
       if (!patience?.stillStarting(error) || Date.now() >= deadline) {
         const waited = patience?.stillStarting(error) ? ` (still starting after ${patience.deadlineMs / 1000} s)` : '';
         throw new Error(`could not reach ${what}${waited}: ${(error as Error).message}`);

@@ -1,4 +1,4 @@
-import { reach } from './env';
+import { ConfigError, reach } from './env';
 
 const starting = new Error('the coordinator is loading');
 const patience = (deadlineMs: number) => ({ deadlineMs, stillStarting: (error: unknown) => error === starting });
@@ -35,6 +35,11 @@ describe('reach', () => {
       'could not reach Kafka producer (still starting after 1.5 s): the coordinator is loading',
     );
     expect(step.calls()).toBeGreaterThan(1);
+  });
+
+  it('passes a refusal of the settings it found on unchanged: the service answered', async () => {
+    const step = failingThen([new ConfigError('consent.log: retention.ms is 604800000, expected -1')], 'connected');
+    await expect(reach('Kafka (KAFKA_BROKERS)', step.connect, patience(10_000))).rejects.toThrow(/^consent\.log: retention\.ms/);
   });
 
   it('without patience, tries once', async () => {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Admin, Kafka } from 'kafkajs';
+import { ConfigError } from '@lethe/config';
 import { ClusterView, ExistingTopic, planTopics, TopicRequest } from './topic-plan';
 
 const TOPIC_RESOURCE = 2;
@@ -43,7 +44,7 @@ export async function ensureTopicsWith(kafka: Kafka, request: TopicRequest): Pro
 
 function refuse(refusals: string[]): void {
   if (refusals.length > 0) {
-    throw new Error(`Lethe's topics have settings it refuses to run on (they would lose records):\n  ${refusals.join('\n  ')}`);
+    throw new ConfigError(`Lethe's topics have settings it refuses to run on (they would lose records):\n  ${refusals.join('\n  ')}`);
   }
 }
 
