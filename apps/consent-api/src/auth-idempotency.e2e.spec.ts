@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiKeyStore } from './auth/api-keys';
+import { requestHash } from './idempotency/idempotency-store';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
 
 // Who may write what (API keys, actions, purpose scopes, the recorded actor), and retries that
@@ -208,6 +209,42 @@ describe('Idempotency-Key', () => {
     const accepted = responses.filter((response) => response.statusCode === 202).map((response) => response.json().eventId);
     expect(new Set(accepted).size).toBe(1);
     expect((await tail.settledEventsOf(subject)).map((event) => event.event_id)).toEqual([accepted[0]]);
+  });
+});
+
+describe('Idempotency-Key after a crash or a lost answer', () => {
+  it('lets a retry take over a key whose first request died between claim and completion, once its lease ran out', async () => {
+    const subject = uniqueName('subj');
+    const key = uniqueName('idem');
+    const body = { kinds: ['SALE'] };
+    const claim = (age: string) =>
+      api.runtime.db.query(
+        `insert into idempotency_keys (actor, key, request_hash, status_code, response, created_at) values ($1, $2, $3, 0, 'null', now() - $4::interval)
+         on conflict (actor, key) do update set created_at = excluded.created_at`,
+        ['auth-e2e', key, requestHash('opt-out', subject, body), age],
+      );
+    await claim('1 second');
+    expectRefused(await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } }), 409, 'conflict');
+    await claim('1 hour');
+    const retried = await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } });
+    expect(retried.statusCode).toBe(202);
+    expect((await tail.settledEventsOf(subject)).map((event) => event.event_id)).toEqual([retried.json().eventId]);
+  });
+
+  it('names an erasure sent without requestId after its key, so a retry after a lost answer is the same request', async () => {
+    const subject = uniqueName('subj');
+    const headers = { 'idempotency-key': uniqueName('idem') };
+    const body = { scope: 'ALL', systems: ['crm'] };
+    const first = await api.post(`/v1/subjects/${subject}/erasure-requests`, body, { headers });
+    expect(first.statusCode).toBe(202);
+    expect(first.json().requestId).toBe(`er-${first.json().eventId}`);
+    // The answer was lost and the key released, as after a 503: the retry decides again.
+    await api.runtime.db.query(`delete from idempotency_keys where actor = 'auth-e2e' and key = $1`, [headers['idempotency-key']]);
+    const retried = await api.post(`/v1/subjects/${subject}/erasure-requests`, body, { headers });
+    expect([200, 202]).toContain(retried.statusCode);
+    expect(retried.json().requestId ?? first.json().requestId).toBe(first.json().requestId);
+    const requested = (await tail.settledEventsOf(subject)).filter((event) => event.payload.type === 'ErasureRequested');
+    expect(new Set(requested.map((event) => (event.payload as { request_id: string }).request_id))).toEqual(new Set([first.json().requestId]));
   });
 });
 

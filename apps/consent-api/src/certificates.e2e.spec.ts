@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LogCoordinates, type SignedCertificate, verifyCertificate } from '@lethe/certificates';
-import { ConsentEvent, deterministicUuid, erasureStepCompletedId } from '@lethe/contracts';
+import { ConsentEvent, erasureCompletedId, erasureStepCompletedId, erasureWorkId } from '@lethe/contracts';
 import { appendToConsentLog } from '@lethe/kafka';
 import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { ApiHarness, ERROR_KEYS } from './testing/api-harness';
@@ -39,7 +39,7 @@ const get = (url: string) => api.call({ method: 'GET', url });
 function ack(subjectId: string, requestId: string, system: string, cause: string): ConsentEvent {
   const now = Date.now();
   return {
-    event_id: erasureStepCompletedId(requestId, system),
+    event_id: erasureStepCompletedId(erasureWorkId(subjectId, requestId), system),
     subject_id: subjectId,
     occurred_at: now,
     recorded_at: now,
@@ -111,7 +111,7 @@ it('certifies a completed request with log positions that hold its events, verif
     ['b', 'completed', 'delete', acks[1].event_id],
   ]);
   expect(certificate.events.requested.eventId).toBe(requestedId);
-  expect(certificate.events.completed.eventId).toBe(deterministicUuid('erasure-completed', requestId));
+  expect(certificate.events.completed.eventId).toBe(erasureCompletedId(subject, requestId));
 
   const cited = [certificate.events.requested, ...certificate.systems.map((s) => s.event), certificate.events.completed];
   const onLog = await eventIdsAt(cited);
@@ -136,8 +136,8 @@ it('certifies a completed request with log positions that hold its events, verif
   expect(pinned.stdout).toMatch(new RegExp(`^valid: erasure request ${requestId} completed .*2 system\\(s\\) \\(a, b\\).*the pinned key`));
 
   const unpinned = verifyWithCli(['-'], response.body);
-  expect(unpinned.status).toBe(0);
-  expect(unpinned.stderr).toMatch(/^warning: checked against the public key inside the certificate only/);
+  expect(unpinned.status).toBe(3);
+  expect(unpinned.stderr).toMatch(/^issuer unverified: the signature is self-consistent/);
 
   const tampered = join(dir, 'tampered.json');
   writeFileSync(tampered, JSON.stringify({ ...certificate, systems: [{ ...certificate.systems[0], action: 'anonymize' }, certificate.systems[1]] }));

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
-import { ConsentEvent, ConsentEventCodec, HEADERS, TopicNames, UndecodableRecordError } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, erasureWorkId, HEADERS, TopicNames, UndecodableRecordError } from '@lethe/contracts';
 import { sendToDeadLetter } from '@lethe/kafka';
 import type { OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
@@ -97,11 +97,11 @@ export class SystemConsumer {
       this.logger.warn(`an undecodable record went to ${this.deps.topics.consentDlq}`);
       return;
     }
-    if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.payload);
+    if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.subject_id, event.payload);
     const work = workFor(event, this.deps.participant);
     if (!work) return;
     const result = await this.deps.runner.run(event, work, { number: 1, roundStart: 1, record: message.value as Buffer });
-    this.noteStep(`${work.kind} ${work.requestId}`, result);
+    this.noteStep(`${work.kind} ${work.workId}`, result);
   }
 
   /** Each step at debug level; the default level gets the periodic summary. */
@@ -116,10 +116,11 @@ export class SystemConsumer {
   }
 
   /** An operator's retry of this system: the parked step runs again, with a fresh budget. */
-  private async onRetryRequested(retry: { request_id: string; system: string }): Promise<void> {
+  private async onRetryRequested(subjectId: string, retry: { request_id: string; system: string }): Promise<void> {
     if (retry.system !== this.deps.participant.name) return;
-    const rearmed = await this.deps.steps.rearm(retry.request_id);
-    this.logger.log(`request ${retry.request_id}: ${rearmed ? 'retry requested, due now' : 'retry requested, but no failed step is parked here'}`);
+    const workId = erasureWorkId(subjectId, retry.request_id);
+    const rearmed = await this.deps.steps.rearm(workId);
+    this.logger.log(`${workId}: ${rearmed ? 'retry requested, due now' : 'retry requested, but no failed step is parked here'}`);
     if (rearmed) void this.retryDue();
   }
 
@@ -131,13 +132,13 @@ export class SystemConsumer {
       for (const due of await this.deps.steps.claimDue(20)) {
         const event = await this.deps.codec.decode(due.record);
         const work = workFor(event, this.deps.participant);
-        if (!work) {
-          await this.deps.steps.clear(due.requestId); // the system no longer maps this cause
-          continue;
-        }
+        // The system no longer maps this cause, or the row predates work ids (the step runs again
+        // under its work id, idempotently): either way this row has nothing more to do.
+        if (!work || work.workId !== due.workId) await this.deps.steps.clear(due.workId);
+        if (!work) continue;
         const attempt = { number: due.attempt, roundStart: due.roundStart, record: due.record };
         const result = due.confirmationOverdue ? await this.deps.runner.notConfirmed(event, work, attempt) : await this.deps.runner.run(event, work, attempt);
-        this.noteStep(`${work.kind} ${due.requestId}, attempt ${due.attempt}`, result);
+        this.noteStep(`${work.kind} ${work.workId}, attempt ${due.attempt}`, result);
       }
       if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
         await this.deps.steps.purgeConfirmed();

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { completionsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, deterministicUuid, TopicNames, UndecodableRecordError } from '@lethe/contracts';
+import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, TopicNames, UndecodableRecordError } from '@lethe/contracts';
 import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { erasureEventRows, saveErasureEvents } from './erasure-events';
@@ -168,7 +168,7 @@ export class Projector {
    * fact, which the fold applies once.
    */
   private async appendCompletions(changed: SubjectState[]): Promise<void> {
-    const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: (id: string) => deterministicUuid('erasure-completed', id) };
+    const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId };
     const events = changed.flatMap((state) => completionsDue(state, metadata));
     await appendToConsentLog(this.deps.producer, this.deps.eventCodec, this.deps.topics.consentLog, events);
   }

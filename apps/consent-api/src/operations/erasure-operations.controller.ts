@@ -2,10 +2,11 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, R
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
-import { ConsentCommand, DomainError } from '@lethe/consent-domain';
+import { ConsentCommand } from '@lethe/consent-domain';
 import { AuthenticatedRequest, RequireAction } from '../auth/api-key.guard';
 import type { ApiConfig } from '../config';
 import { API_CONFIG, DATABASE } from '../platform/tokens';
+import { erasureRequestRow } from '../reads/erasure-request-row';
 import { ConsentController } from '../writes/consent.controller';
 import { ExtensionDto, ListQueryDto, OperationEnvelopeDto } from './dto';
 import { listErasureRequests } from './erasure-request-list';
@@ -96,9 +97,7 @@ export class ErasureOperationsController {
   }
 
   /** Commands are decided on the subject's state, so the request's subject is looked up first. */
-  private async known(requestId: string): Promise<KnownRequest> {
-    const [row] = await this.db.query(`select subject_id, extendable_to from erasure_requests where request_id = $1`, [requestId]);
-    if (!row) throw new DomainError('not_found', 'request_not_found', 'no erasure request has this id');
-    return row as KnownRequest;
+  private known(requestId: string): Promise<KnownRequest> {
+    return erasureRequestRow<KnownRequest>(this.db, requestId);
   }
 }

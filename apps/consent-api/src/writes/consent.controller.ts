@@ -1,6 +1,5 @@
 import { BadRequestException, Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { ConsentCommand } from '@lethe/consent-domain';
 import type { Source } from '@lethe/contracts';
@@ -9,7 +8,7 @@ import { AuthenticatedRequest, RequireAction } from '../auth/api-key.guard';
 import { StoredResponse } from '../idempotency/idempotency-store';
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../platform/tokens';
-import { ConsentWriter } from './consent-writer';
+import { ConsentWriter, WriteRequest } from './consent-writer';
 import { ErasureDto, GrantDto, IdentityDto, ObjectionDto, OptOutDto, WithdrawDto, WriteEnvelopeDto } from './dto';
 import { SubjectIdPipe } from './subject-id.pipe';
 
@@ -82,14 +81,17 @@ export class ConsentController {
   @RequireAction('erasure:write')
   @ApiOperation({ summary: 'Request erasure of the subject in every downstream system' })
   erase(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: ErasureDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
-    const command: ConsentCommand = {
+    const systems = this.systemsFor(body.systems);
+    // Without a requestId, the request is named after its event id, which an Idempotency-Key (or an
+    // eventId) fixes: a retry after a 503 names the same request, never a second one.
+    const command = (eventId: string): ConsentCommand => ({
       type: 'RequestErasure',
-      requestId: body.requestId ?? `er-${randomUUID()}`,
+      requestId: body.requestId ?? `er-${eventId}`,
       scope: body.scope,
       purposes: body.purposes ?? [],
       keepTransactionHistory: body.keepTransactionHistory ?? false,
-      systems: this.systemsFor(body.systems),
-    };
+      systems,
+    });
     return this.run('erasure:write', 'erasure', subjectId, command, body, req, reply, key, body.identities);
   }
 
@@ -112,7 +114,7 @@ export class ConsentController {
     action: Action,
     route: string,
     subjectId: string,
-    command: ConsentCommand,
+    command: WriteRequest['command'],
     body: WriteEnvelopeDto,
     req: AuthenticatedRequest,
     reply: FastifyReply,

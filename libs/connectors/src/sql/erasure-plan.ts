@@ -91,7 +91,7 @@ export function strategiesOf(steps: readonly PlannedStep[]): Record<string, stri
 
 /**
  * The values compared with the subject column: the subject id, or every identity of the
- * configured type (a person may have given two email addresses). None means nothing to erase.
+ * configured type (a person may have given two email addresses). None means the subject cannot be looked for.
  */
 export function subjectValues(match: SubjectKey, target: Pick<ErasureTarget, 'subjectId' | 'identities'>): string[] {
   if (match === 'subject_id') return target.subjectId ? [target.subjectId] : [];

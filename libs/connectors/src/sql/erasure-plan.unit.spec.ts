@@ -8,7 +8,7 @@ const tables: SqlTableConfig[] = [
   { name: 'customers', root: true, action: 'delete' },
   { name: 'orders', via: via('customers.id'), action: 'delete', whenKeepingHistory: 'anonymize', fields: { name: 'null' } },
   { name: 'addresses', via: via('customers.id'), action: 'delete' },
-  { name: 'invoices', via: via('orders.id'), legalHold: { basis: 'HGB §257', fields: { email: 'sha256' } } },
+  { name: 'invoices', via: via('orders.id'), legalHold: { basis: 'HGB §257', fields: { email: 'hmac' } } },
 ];
 
 const config: SqlConnectorConfig = {
@@ -48,7 +48,7 @@ describe('planErasure', () => {
     const steps = planErasure(config, false);
     expect(steps).toEqual([
       { table: 'payments', kind: 'anonymize', fields: { card_holder: 'redact' }, legalHoldBasis: null },
-      { table: 'invoices', kind: 'anonymize', fields: { email: 'sha256' }, legalHoldBasis: 'HGB §257' },
+      { table: 'invoices', kind: 'anonymize', fields: { email: 'hmac' }, legalHoldBasis: 'HGB §257' },
       { table: 'orders', kind: 'delete' },
       { table: 'addresses', kind: 'delete' },
       { table: 'customers', kind: 'delete' },
@@ -65,7 +65,7 @@ describe('planErasure', () => {
   it('reports strategies as table.column, and a single action when all steps agree', () => {
     expect(strategiesOf(planErasure(config, true))).toEqual({
       'payments.card_holder': 'redact',
-      'invoices.email': 'sha256',
+      'invoices.email': 'hmac',
       'orders.name': 'null',
     });
     expect(overallAction([{ table: 'a', kind: 'delete' }])).toBe('delete');
