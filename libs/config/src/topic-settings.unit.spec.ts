@@ -2,8 +2,16 @@ import { consumerGroupsFor, subjectsFor } from '@lethe/contracts';
 import { topicSettingsFrom } from './env';
 
 describe('topicSettingsFrom', () => {
-  it('names the plain topics without LETHE_TOPIC_PREFIX', () => {
-    expect(topicSettingsFrom({}).names).toEqual({ consentLog: 'consent.log', consentState: 'consent.state', consentDlq: 'consent.dlq' });
+  it('names the plain topics without LETHE_TOPIC_PREFIX, and leaves unset durability to the cluster', () => {
+    expect(topicSettingsFrom({})).toEqual({
+      prefix: '',
+      names: { consentLog: 'consent.log', consentState: 'consent.state', consentDlq: 'consent.dlq' },
+      partitions: undefined,
+      replicationFactor: undefined,
+      minInsyncReplicas: undefined,
+    });
+    expect(topicSettingsFrom({ LETHE_REPLICATION_FACTOR: '3', LETHE_MIN_INSYNC_REPLICAS: '2' })).toMatchObject({ replicationFactor: 3, minInsyncReplicas: 2 });
+    expect(() => topicSettingsFrom({ LETHE_REPLICATION_FACTOR: '1', LETHE_MIN_INSYNC_REPLICAS: '2' })).toThrow('LETHE_MIN_INSYNC_REPLICAS (2) cannot exceed LETHE_REPLICATION_FACTOR (1)');
   });
 
   it('puts LETHE_TOPIC_PREFIX before every topic, registry subject and consumer group', () => {
