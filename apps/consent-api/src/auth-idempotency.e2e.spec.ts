@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConsentEventCodec } from '@lethe/contracts';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiKeyStore } from './auth/api-keys';
 import { requestHash } from './idempotency/idempotency-store';
@@ -15,7 +14,7 @@ let tail: LogTail;
 beforeAll(async () => {
   api = await ApiHarness.start('auth-e2e');
   const consumer = testKafka('consent-api-auth').consumer({ groupId: uniqueName('test.api-auth') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 

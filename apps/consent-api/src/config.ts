@@ -8,6 +8,7 @@ import {
   logLevelsFrom,
   masterKeyFrom,
   signingKeyFrom,
+  startupTimeoutMsFrom,
   TopicSettings,
   topicSettingsFrom,
 } from '@lethe/config';
@@ -16,6 +17,8 @@ import { readSystemsFile, SystemsFile } from '@lethe/connectors';
 export interface ApiConfig {
   endpoints: Endpoints;
   topics: TopicSettings;
+  /** How long start-up waits for a broker that is still starting (LETHE_STACK_TIMEOUT). */
+  startupTimeoutMs: number;
   host: string;
   port: number;
   /** How long a write may wait for the broker's acknowledgement before answering 503. */
@@ -56,6 +59,7 @@ export function loadApiConfig(env: Env): ApiConfig {
   return {
     endpoints: endpointsFrom(env),
     topics: topicSettingsFrom(env),
+    startupTimeoutMs: startupTimeoutMsFrom(env),
     host: env.LETHE_API_HOST ?? '127.0.0.1',
     port: integer(env, 'LETHE_API_PORT', 3000, 1, 65_535),
     brokerTimeoutMs: integer(env, 'LETHE_BROKER_TIMEOUT_MS', 10_000, 100, 120_000),

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConsentEventCodec, ConsentEventPayload, HEADERS, TOPICS } from '@lethe/contracts';
+import { ConsentEventPayload, HEADERS } from '@lethe/contracts';
 import { ACKS_ALL } from '@lethe/kafka';
-import { consentEvent, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { consentEvent, testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
 
 // Operating erasure requests as an operator does: see partial success, retry one failed system,
@@ -29,7 +29,7 @@ beforeAll(async () => {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const consumer = testKafka('consent-api-erasure-operations').consumer({ groupId: uniqueName('test.erasure-operations-tail') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 
@@ -79,7 +79,7 @@ async function requestErasure(subject: string, requestId: string, jurisdiction: 
 async function appendAck(subject: string, requestId: string, payload: ConsentEventPayload): Promise<void> {
   const event = consentEvent({ subject_id: subject, source: 'SYSTEM', actor: 'erasure-worker', purposes: [], correlation_id: requestId, payload });
   await api.runtime.producer.send({
-    topic: TOPICS.consentLog,
+    topic: api.topics.consentLog,
     acks: ACKS_ALL,
     messages: [{ key: subject, value: await api.runtime.codec.encode(event), headers: { [HEADERS.eventType]: payload.type } }],
   });
@@ -223,17 +223,17 @@ describe('overdue requests', () => {
    * appended later by other runs are fresh, hence never overdue).
    */
   async function projectionCaughtUp(): Promise<void> {
-    const ends = await api.runtime.admin.fetchTopicOffsets(TOPICS.consentLog);
+    const ends = await api.runtime.admin.fetchTopicOffsets(api.topics.consentLog);
     await waitFor(
       async () => {
         const rows: { partition: number; next_offset: string }[] = await api.runtime.db.query(
           `select partition, next_offset from consumer_offsets where topic = $1`,
-          [TOPICS.consentLog],
+          [api.topics.consentLog],
         );
         const next = new Map(rows.map((row) => [row.partition, BigInt(row.next_offset)]));
         return ends.every(({ partition, high }) => BigInt(high) === 0n || (next.get(partition) ?? 0n) >= BigInt(high));
       },
-      { description: `the projector to reach the end of ${TOPICS.consentLog}`, timeoutMs: 120_000 },
+      { description: `the projector to reach the end of ${api.topics.consentLog}`, timeoutMs: 120_000 },
     );
   }
 

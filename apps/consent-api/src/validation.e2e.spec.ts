@@ -1,5 +1,4 @@
-import { ConsentEventCodec } from '@lethe/contracts';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiHarness, ERROR_KEYS, LogTail, STACK_LINE } from './testing/api-harness';
 
@@ -13,7 +12,7 @@ const refusedSubjects: string[] = [];
 beforeAll(async () => {
   api = await ApiHarness.start('validation-e2e');
   const consumer = testKafka('consent-api-validation').consumer({ groupId: uniqueName('test.api-validation') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 

@@ -1,6 +1,6 @@
-import { ConsentEvent, ConsentEventCodec, ConsentEventPayloadType } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventPayloadType } from '@lethe/contracts';
 import { decryptIdentities } from '@lethe/identity-vault';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
 
@@ -15,7 +15,7 @@ let tail: LogTail;
 beforeAll(async () => {
   api = await ApiHarness.start(SERVICE);
   const consumer = testKafka('consent-api-writes').consumer({ groupId: uniqueName('test.api-writes') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
-import { ConsentEvent, CONSUMER_GROUPS, ConsentEventCodec, erasureWorkId, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, erasureWorkId, HEADERS, TopicNames, UndecodableRecordError } from '@lethe/contracts';
 import { sendToDeadLetter } from '@lethe/kafka';
 import { reactionInForce, SubjectState } from '@lethe/consent-domain';
 import type { OutstandingSteps } from '@lethe/persistence';
@@ -19,6 +19,8 @@ export interface SystemConsumerDeps {
   kafka: Kafka;
   producer: Producer;
   codec: ConsentEventCodec;
+  /** Lethe's topics under the configured prefix. */
+  topics: TopicNames;
   runner: StepRunner;
   steps: OutstandingSteps;
   /** The subject's state as the projector folded it (null when it has none), to tell what is still in force. */
@@ -30,8 +32,8 @@ export interface SystemConsumerDeps {
    * so steps of different partitions overlap; within a partition, records stay in order.
    */
   partitionsAtOnce: number;
-  /** Consumer group; one per system (CONSUMER_GROUPS.erasureWorker) unless a test names its own. */
-  groupId?: string;
+  /** Consumer group; one per system (consumerGroupsFor(prefix).erasureWorker) unless a test names its own. */
+  groupId: string;
   onFatal: (error: Error) => void;
 }
 
@@ -55,14 +57,14 @@ export class SystemConsumer {
   constructor(private readonly deps: SystemConsumerDeps) {
     const system = deps.participant.name;
     this.logger = new Logger(`erasure:${system}`);
-    this.groupId = deps.groupId ?? CONSUMER_GROUPS.erasureWorker(system);
+    this.groupId = deps.groupId;
     this.types = typesOfInterest(deps.participant);
     this.consumer = deps.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
   }
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.deps.onFatal(payload.error);
     });
@@ -77,7 +79,7 @@ export class SystemConsumer {
     });
     this.retryTimer = setInterval(() => void this.retryDue(), this.deps.retryPollMs);
     this.progressTimer = setInterval(() => this.reportProgress(), PROGRESS_EVERY_MS);
-    this.logger.log(`consuming ${TOPICS.consentLog} as ${this.groupId}`);
+    this.logger.log(`consuming ${this.deps.topics.consentLog} as ${this.groupId}`);
   }
 
   async stop(): Promise<void> {
@@ -95,8 +97,8 @@ export class SystemConsumer {
       event = await this.deps.codec.decode(message.value);
     } catch (error) {
       if (!(error instanceof UndecodableRecordError)) throw error; // registry down: retried
-      await sendToDeadLetter(this.deps.producer, [{ topic: TOPICS.consentLog, partition, message, groupId: this.groupId, reason: error.message }]);
-      this.logger.warn(`an undecodable record went to ${TOPICS.consentDlq}`);
+      await sendToDeadLetter(this.deps.producer, this.deps.topics.consentDlq, [{ topic: this.deps.topics.consentLog, partition, message, groupId: this.groupId, reason: error.message }]);
+      this.logger.warn(`an undecodable record went to ${this.deps.topics.consentDlq}`);
       return;
     }
     if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.subject_id, event.payload);

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     logger.error(`consumer stopped: ${safeErrorSummary(error)}`);
     process.exit(1);
   });
-  logger.log(`folding consent.log into PostgreSQL as consumer group ${config.groupId}`);
+  logger.log(`folding ${config.topics.names.consentLog} into PostgreSQL as consumer group ${config.groupId}`);
   const stop = () => void running.stop().finally(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -1,7 +1,6 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { ConsentEvent, ConsentEventPayload, CONSENT_EVENT_PAYLOAD_TYPES } from './generated/consent-event';
 import type { ConsentState } from './generated/consent-state';
-import { SUBJECTS } from './names';
 import { loadSchema, PAYLOAD_NAMESPACE, SchemaName } from './schemas';
 
 /** A record that cannot be read as a ConsentEvent. Not retriable: it goes to the dead-letter topic. */
@@ -74,14 +73,15 @@ export class RegistryCodec<T> {
 
 /** consent.log values. Avro's wrapped payload union becomes a union tagged by `type`. */
 export class ConsentEventCodec extends RegistryCodec<ConsentEvent> {
-  static forRegistry(registryUrl: string, subject: string = SUBJECTS.consentLogValue): ConsentEventCodec {
+  /** `subject`: consent.log's value subject under the configured prefix (`subjectsFor`). */
+  static forRegistry(registryUrl: string, subject: string): ConsentEventCodec {
     return new ConsentEventCodec(new SchemaRegistry({ host: registryUrl }), registryUrl, 'consent-event', subject, toAvro, fromAvro);
   }
 }
 
 /** consent.state values. */
 export class ConsentStateCodec extends RegistryCodec<ConsentState> {
-  static forRegistry(registryUrl: string, subject: string = SUBJECTS.consentStateValue): ConsentStateCodec {
+  static forRegistry(registryUrl: string, subject: string): ConsentStateCodec {
     return new ConsentStateCodec(new SchemaRegistry({ host: registryUrl }), registryUrl, 'consent-state', subject);
   }
 }

@@ -1,5 +1,5 @@
 import { KafkaMessage, Producer } from 'kafkajs';
-import { HEADERS, TOPICS } from '@lethe/contracts';
+import { HEADERS } from '@lethe/contracts';
 import { sendInChunks } from './send-in-chunks';
 
 export interface DeadLetter {
@@ -12,14 +12,14 @@ export interface DeadLetter {
 }
 
 /**
- * Parks a record that can never be processed on consent.dlq, unchanged, with where it came
+ * Parks a record that can never be processed on consent.dlq (`dlqTopic`), unchanged, with where it came
  * from and why in headers. The caller commits past it only after this resolves.
  */
-export async function sendToDeadLetter(producer: Producer, letters: DeadLetter[]): Promise<void> {
+export async function sendToDeadLetter(producer: Producer, dlqTopic: string, letters: DeadLetter[]): Promise<void> {
   if (letters.length === 0) return;
   await sendInChunks(
     producer,
-    TOPICS.consentDlq,
+    dlqTopic,
     letters.map(({ topic, partition, message, groupId, reason }) => ({
       key: message.key,
       value: message.value,
