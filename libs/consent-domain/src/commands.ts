@@ -50,7 +50,7 @@ export interface RequestErasure {
   systems: readonly string[];
   /**
    * The caller named no systems, so the request reaches every system: those above, and any
-   * declared later, which apply it when they catch up on the log (docs/adr/0012).
+   * declared later, which apply it when they catch up on the log (docs/adr/0013).
    */
   allSystems: boolean;
 }

@@ -91,7 +91,7 @@ export class ConsentController {
       purposes: body.purposes ?? [],
       keepTransactionHistory: body.keepTransactionHistory ?? false,
       systems,
-      // Naming no systems asks for every one, including any declared later (docs/adr/0012).
+      // Naming no systems asks for every one, including any declared later (docs/adr/0013).
       allSystems: body.systems === undefined,
     });
     return this.run('erasure:write', 'erasure', subjectId, command, body, req, reply, key, body.identities);
