@@ -3,7 +3,7 @@ import { reach } from '@lethe/config';
 import type { Connector } from '@lethe/connectors';
 import { ConsentEventCodec } from '@lethe/contracts';
 import { PostgresKeyStore } from '@lethe/identity-vault';
-import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, letheTopics } from '@lethe/kafka';
+import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, letheTopics, serveMetrics } from '@lethe/kafka';
 import { openDatabase, OutstandingSteps } from '@lethe/persistence';
 import type { WorkerConfig } from './config';
 import { buildConnector } from './connectors';
@@ -55,10 +55,12 @@ export async function startWorker(
     });
   });
   for (const consumer of consumers) await consumer.start();
+  const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
   logger.log(`running ${config.systems.map((s) => `${s.name} (${s.type})`).join(', ')}`);
   return {
     consumers,
     stop: async () => {
+      metrics?.close();
       await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
       await Promise.allSettled(connectors.map((connector: Connector) => connector.close()));
       await producer.disconnect();

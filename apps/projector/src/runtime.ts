@@ -1,6 +1,6 @@
 import { reach } from '@lethe/config';
 import { ConsentEventCodec, ConsentStateCodec } from '@lethe/contracts';
-import { createKafka, createSafeProducer, ensureTopicsWith, letheTopics } from '@lethe/kafka';
+import { createKafka, createSafeProducer, ensureTopicsWith, letheTopics, serveMetrics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import type { ProjectorConfig } from './config';
 import { Projector } from './projector';
@@ -23,10 +23,12 @@ export async function startProjector(
   await producer.connect();
   const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, groupId: config.groupId, maxBatchRecords: config.maxBatchRecords, concurrency: config.concurrency, onFatal });
   await projector.start();
+  const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
   return {
     projector,
     db,
     stop: async () => {
+      metrics?.close();
       await projector.stop();
       await producer.disconnect();
       await db.destroy();

@@ -26,9 +26,16 @@ export const SUBJECTS = {
 export const HEADERS = {
   /** The payload type of a consent.log record, so consumers can filter without decoding. */
   eventType: 'lethe-event-type',
+  /** A DecodeError kind (not_avro, unknown_schema, corrupt_datum) or the fold's reason; no personal data. */
   dlqReason: 'lethe-dlq-reason',
+  /** The reason explained for people: schema ids and offsets only. */
+  dlqDetail: 'lethe-dlq-detail',
   dlqSourceTopic: 'lethe-dlq-source-topic',
   dlqSourcePartition: 'lethe-dlq-source-partition',
   dlqSourceOffset: 'lethe-dlq-source-offset',
   dlqConsumerGroup: 'lethe-dlq-consumer-group',
+  /** On a record re-driven from consent.dlq onto consent.log: the dead letter's partition:offset. */
+  redrivenFrom: 'lethe-redriven-from',
+  /** On consent.dlq: a marker saying the dead letter at this partition:offset was re-driven. */
+  dlqRedriveOf: 'lethe-dlq-redrive-of',
 } as const;

@@ -7,8 +7,10 @@ export interface DeadLetter {
   partition: number;
   message: KafkaMessage;
   groupId: string;
-  /** Why it could not be processed; must hold no personal data. */
+  /** Why it could not be processed, as a short code; must hold no personal data. */
   reason: string;
+  /** The reason explained; no personal data either. */
+  detail?: string;
 }
 
 /**
@@ -20,12 +22,13 @@ export async function sendToDeadLetter(producer: Producer, letters: DeadLetter[]
   await sendInChunks(
     producer,
     TOPICS.consentDlq,
-    letters.map(({ topic, partition, message, groupId, reason }) => ({
+    letters.map(({ topic, partition, message, groupId, reason, detail }) => ({
       key: message.key,
       value: message.value,
       headers: {
         ...message.headers,
         [HEADERS.dlqReason]: reason,
+        ...(detail && { [HEADERS.dlqDetail]: detail }),
         [HEADERS.dlqSourceTopic]: topic,
         [HEADERS.dlqSourcePartition]: String(partition),
         [HEADERS.dlqSourceOffset]: message.offset,

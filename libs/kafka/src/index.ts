@@ -3,3 +3,5 @@ export * from './client';
 export * from './dead-letter';
 export * from './send-in-chunks';
 export * from './topics';
+export * from './metrics';
+export * from './registry-outage';

@@ -4,3 +4,5 @@ export * from './wait-for';
 export * from './database';
 export * from './shop';
 export * from './fake-processor';
+export * from './registry-proxy';
+export * from './schema-variants';
