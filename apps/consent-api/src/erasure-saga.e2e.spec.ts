@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
@@ -15,6 +14,7 @@ import {
   createFreshTopic,
   createShopSchema,
   FakeProcessor,
+  freePort,
   rowsById,
   seedCustomer,
   shopConfig,
@@ -59,14 +59,6 @@ let shopSchema: string;
 let profileTopic: string;
 const children: ChildProcess[] = [];
 const consumers: Consumer[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 function start(entry: string, env: Record<string, string | undefined>): void {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, entry)], {

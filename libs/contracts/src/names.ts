@@ -2,13 +2,27 @@
  * Every name Lethe shares with Kafka and the schema registry, in one place: topics, consumer
  * groups, registry subjects and record headers.
  */
+
+/**
+ * LETHE_TOPIC_PREFIX puts an installation's topics, and with them its registry subjects, under a
+ * prefix, so several installations share a cluster (or a test runs on topics of its own). Every
+ * app reads it here, once, so they all agree; a bad value stops the app as it loads.
+ */
+export function topicPrefix(raw: string | undefined): string {
+  if (!raw) return '';
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(raw)) throw new Error(`LETHE_TOPIC_PREFIX may hold only letters, digits, '.', '_' and '-' (at most 100), got "${raw}"`);
+  return raw.endsWith('.') ? raw : `${raw}.`;
+}
+
+const prefix = topicPrefix(process.env.LETHE_TOPIC_PREFIX);
+
 export const TOPICS = {
   /** Append-only source of truth, keyed by subject id, kept forever. */
-  consentLog: 'consent.log',
+  consentLog: `${prefix}consent.log`,
   /** Compacted: the latest consent state of each subject. */
-  consentState: 'consent.state',
+  consentState: `${prefix}consent.state`,
   /** Records no consumer could process, with the reason in headers. */
-  consentDlq: 'consent.dlq',
+  consentDlq: `${prefix}consent.dlq`,
 } as const;
 
 export const CONSUMER_GROUPS = {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, AddressInfo } from 'node:net';
 import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel } from 'kafkajs';
 import { endpointsFrom, Endpoints } from '@lethe/config';
+import { topicPrefix } from '@lethe/contracts';
 import { waitFor } from './wait-for';
 
 /** The services the test run resolved (see stack/global-setup.ts). */
@@ -53,4 +55,27 @@ export function waitForMessages(
     description: `${count} message(s)`,
     timeoutMs,
   });
+}
+
+/**
+ * Lethe's topics under a fresh LETHE_TOPIC_PREFIX, for apps a test starts with that prefix in
+ * their environment: they create these topics and use nothing else. Delete them with `drop`.
+ */
+export function freshTopicSet(admin: Admin): { prefix: string; log: string; state: string; dlq: string; drop: () => Promise<void> } {
+  const prefix = topicPrefix(uniqueName('test'));
+  const names = { log: `${prefix}consent.log`, state: `${prefix}consent.state`, dlq: `${prefix}consent.dlq` };
+  const drop = async () => {
+    const existing = new Set(await admin.listTopics());
+    await admin.deleteTopics({ topics: Object.values(names).filter((topic) => existing.has(topic)) });
+  };
+  return { prefix, ...names, drop };
+}
+
+/** A loopback port nothing listens on right now, for a process a test starts. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
 }
