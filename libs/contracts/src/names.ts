@@ -48,8 +48,10 @@ export const HEADERS = {
   dlqSourcePartition: 'lethe-dlq-source-partition',
   dlqSourceOffset: 'lethe-dlq-source-offset',
   dlqConsumerGroup: 'lethe-dlq-consumer-group',
-  /** On a record re-driven from consent.dlq onto consent.log: the dead letter's partition:offset. */
+  /** On a record re-driven onto consent.log: the dead letter it came from, as topic:partition:offset. */
   redrivenFrom: 'lethe-redriven-from',
-  /** On consent.dlq: a marker saying the dead letter at this partition:offset was re-driven. */
+  /** On a marker on consent.dlq: the letter (partition:offset) that was re-driven... */
   dlqRedriveOf: 'lethe-dlq-redrive-of',
+  /** ...and where its copy landed (topic:partition:offset). */
+  dlqRedrivenTo: 'lethe-dlq-redriven-to',
 } as const;
