@@ -122,7 +122,7 @@ export class SystemConsumer {
       if (error instanceof UnknownPayloadTypeError) this.stopForUpgrade(error, partition, message.offset);
       if (!(error instanceof DecodeError)) throw error;
       const letter = { topic: TOPICS.consentLog, partition, message, groupId: this.groupId, reason: error.kind, detail: error.message };
-      await sendToDeadLetter(this.deps.producer, [letter]);
+      await sendToDeadLetter(this.deps.producer, TOPICS.consentDlq, [letter]);
       this.logger.warn(`an undecodable record (${error.kind}) went to ${TOPICS.consentDlq}`);
       return undefined;
     }

@@ -149,6 +149,7 @@ export class Projector {
       await this.appendCompletions(changed);
       await sendToDeadLetter(
         this.deps.producer,
+        TOPICS.consentDlq,
         rejected.map(({ message, reason, detail }) => ({ topic, partition, message, reason, detail, groupId: this.deps.groupId })),
       );
       if (changed.length > 0) {

@@ -11,7 +11,7 @@
 export function topicPrefix(raw: string | undefined): string {
   if (!raw) return '';
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(raw)) throw new Error(`LETHE_TOPIC_PREFIX may hold only letters, digits, '.', '_' and '-' (at most 100), got "${raw}"`);
-  return raw.endsWith('.') ? raw : `${raw}.`;
+  return raw; // used as given: 'staging.' gives staging.consent.log
 }
 
 const prefix = topicPrefix(process.env.LETHE_TOPIC_PREFIX);

@@ -1,5 +1,5 @@
 import { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
-import { HEADERS, TOPICS } from '@lethe/contracts';
+import { HEADERS } from '@lethe/contracts';
 import { sendInChunks } from './send-in-chunks';
 
 export interface DeadLetter {
@@ -17,11 +17,11 @@ export interface DeadLetter {
  * Parks a record that can never be processed on consent.dlq, unchanged, with where it came
  * from and why in headers. The caller commits past it only after this resolves.
  */
-export async function sendToDeadLetter(producer: Producer, letters: DeadLetter[], topic: string = TOPICS.consentDlq): Promise<void> {
+export async function sendToDeadLetter(producer: Producer, dlqTopic: string, letters: DeadLetter[]): Promise<void> {
   if (letters.length === 0) return;
   await sendInChunks(
     producer,
-    topic,
+    dlqTopic,
     letters.map(({ topic, partition, message, groupId, reason, detail }) => ({
       key: message.key,
       value: message.value,

@@ -62,7 +62,7 @@ export function waitForMessages(
  * their environment: they create these topics and use nothing else. Delete them with `drop`.
  */
 export function freshTopicSet(admin: Admin): { prefix: string; log: string; state: string; dlq: string; drop: () => Promise<void> } {
-  const prefix = topicPrefix(uniqueName('test'));
+  const prefix = topicPrefix(`${uniqueName('test')}.`);
   const names = { log: `${prefix}consent.log`, state: `${prefix}consent.state`, dlq: `${prefix}consent.dlq` };
   const drop = async () => {
     const existing = new Set(await admin.listTopics());

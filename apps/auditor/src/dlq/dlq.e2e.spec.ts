@@ -42,15 +42,11 @@ beforeAll(async () => {
   // One record two consumer groups could not read at the time, and one that is truly corrupt.
   const record = asLogged('7', valid, { [HEADERS.eventType]: 'ConsentWithdrawn' });
   const corrupt = asLogged('9', Buffer.concat([valid.subarray(0, 5), Buffer.alloc(20, 0xff)]));
-  await sendToDeadLetter(
-    producer,
-    [
+  await sendToDeadLetter(producer, topics.dlq, [
       { topic: topics.log, partition: 0, message: record, groupId: 'lethe.projector', reason: 'unknown_schema', detail: 'undecodable record (unknown_schema): schema 5 is unknown to the registry' },
       { topic: topics.log, partition: 0, message: record, groupId: 'lethe.erasure.crm', reason: 'unknown_schema' },
       { topic: topics.log, partition: 0, message: corrupt, groupId: 'lethe.projector', reason: 'corrupt_datum' },
-    ],
-    topics.dlq,
-  );
+  ]);
 });
 
 afterAll(async () => {
