@@ -1,17 +1,17 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { Admin, Consumer, Producer } from 'kafkajs';
 import { ConsentEvent, ConsentEventCodec, HEADERS } from '@lethe/contracts';
-import { ACKS_ALL, createSafeProducer } from '@lethe/kafka';
+import { createSafeProducer } from '@lethe/kafka';
 import {
+  appendRaw,
+  AppProcess,
   collectMessages,
   consentEvent,
   eventOfNewerType,
   freePort,
   freshDatabase,
   freshTopicSet,
-  RegistryMode,
   RegistryProxy,
+  retriedThrough,
   testEndpoints,
   testKafka,
   underFreshSchemaId,
@@ -38,10 +38,9 @@ let database: Awaited<ReturnType<typeof freshDatabase>>;
 let codec: ConsentEventCodec;
 let metricsPort: number;
 let proxyUrl: string;
-let output = '';
-let projector: ChildProcess;
+let projector: AppProcess;
 
-function startProjector(): ChildProcess {
+function startProjector(): AppProcess {
   const env = {
     ...process.env,
     LETHE_TOPIC_PREFIX: topics.prefix,
@@ -52,10 +51,7 @@ function startProjector(): ChildProcess {
     LETHE_LOG_LEVEL: 'log',
     SCHEMA_REGISTRY_URL: proxyUrl,
   };
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, 'main.ts')], { cwd: resolve(__dirname, '../../..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  return child;
+  return new AppProcess('apps/projector/src/main.ts', env);
 }
 
 async function metric(): Promise<number> {
@@ -63,13 +59,8 @@ async function metric(): Promise<number> {
   return Number(new RegExp(`^lethe_registry_unavailable_total\\{group="${groupId}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 }
 
-/** Appends raw values to the fresh log (one partition), keyed as the API would; returns their offsets. */
-async function append(records: { key: string; value: Buffer }[]): Promise<string[]> {
-  const [{ baseOffset }] = await producer.send({ topic: topics.log, acks: ACKS_ALL, messages: records });
-  return records.map((_, i) => String(BigInt(baseOffset as string) + BigInt(i)));
-}
+const append = (records: { key: string; value: Buffer }[]) => appendRaw(producer, topics.log, records);
 
-const exited = (child: ChildProcess) => (child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((done) => child.once('exit', done)));
 const versionOf = async (subject: string): Promise<number | undefined> =>
   (await database.db.query(`select version from subject_state where subject_id = $1`, [subject]))[0]?.version;
 const dlqEnd = async () => Number((await admin.fetchTopicOffsets(topics.dlq))[0].high);
@@ -87,7 +78,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  projector.kill('SIGTERM');
+  await projector.stop();
   await dlqReader?.disconnect();
   await topics.drop();
   await Promise.all([admin.disconnect(), producer.disconnect(), proxy.stop(), database.drop()]);
@@ -99,24 +90,19 @@ it('waits out a registry that refuses, fails or answers 401/403/404/409, sends n
   await proxy.setMode('refuse');
   // Under schema ids the projector has not fetched yet, so it must ask the registry.
   await append(await Promise.all(events.map(async (event) => ({ key: subject, value: await underFreshSchemaId(await codec.encode(event), registryUrl) }))));
-  const seen = async (mode: RegistryMode, logged: string) => {
-    const from = output.length;
-    await proxy.setMode(mode);
-    await waitFor(() => output.slice(from).includes(logged), { description: `the projector to retry after ${logged}`, timeoutMs: 30_000 });
-  };
-  await seen('refuse', ': ECONNREFUSED; retrying in');
+  await retriedThrough(proxy, projector, 'refuse', ': ECONNREFUSED; retrying in');
   const refused = await metric();
-  for (const status of [503, 401, 403, 409]) await seen(status, `: HTTP ${status}; retrying in`);
-  await seen(404, 'not found, and the registry does not return known schemas either; retrying in');
+  for (const status of [503, 401, 403, 409]) await retriedThrough(proxy, projector, status, `: HTTP ${status}; retrying in`);
+  await retriedThrough(proxy, projector, 404, 'not found, and the registry does not return known schemas either; retrying in');
   expect(await versionOf(subject)).toBeUndefined();
 
   await proxy.setMode('forward');
   await waitFor(async () => (await versionOf(subject)) === 2, { description: 'the held-back records folded', timeoutMs: 60_000 });
   expect(await dlqEnd()).toBe(0);
   expect(await metric()).toBeGreaterThan(refused);
-  expect(output).toMatch(/schema registry unavailable: fetching schema \d+: ECONNREFUSED; retrying in \d+ ms \(records wait, none is dead-lettered\)/);
-  await waitFor(() => /schema registry answers again after \d+ failed attempt\(s\); resuming/.test(output), { description: 'the projector to log the recovery' });
-  expect(output).not.toContain(subject);
+  expect(projector.output).toMatch(/schema registry unavailable: fetching schema \d+: ECONNREFUSED; retrying in \d+ ms \(records wait, none is dead-lettered\)/);
+  await waitFor(() => /schema registry answers again after \d+ failed attempt\(s\); resuming/.test(projector.output), { description: 'the projector to log the recovery' });
+  expect(projector.output).not.toContain(subject);
 });
 
 it('parks a wrong magic byte, a corrupt datum and an unknown schema id on consent.dlq with the reason, and folds on past them', async () => {
@@ -152,11 +138,11 @@ it('stops with "upgrade needed" at a payload type of a newer Lethe, skipping and
     { key: newer.subject_id, value: await eventOfNewerType(registryUrl, newer) },
     { key: after.subject_id, value: await codec.encode(after) },
   ]);
-  expect(await exited(projector)).toBe(1);
+  expect(await projector.exited()).toBe(1);
   projector = startProjector();
-  expect(await exited(projector)).toBe(1);
-  expect(output).toContain(`${topics.log} partition 0 offset ${offset}: payload type ConsentFrozen is unknown to this version of Lethe: it was written by a newer one (upgrade needed)`);
-  expect(output).toMatch(/upgrade the projector to a version that knows ConsentFrozen, and it resumes from this record/);
+  expect(await projector.exited()).toBe(1);
+  expect(projector.output).toContain(`${topics.log} partition 0 offset ${offset}: payload type ConsentFrozen is unknown to this version of Lethe: it was written by a newer one (upgrade needed)`);
+  expect(projector.output).toMatch(/upgrade the projector to a version that knows ConsentFrozen, and it resumes from this record/);
   const stored = await database.db.query(`select next_offset from consumer_offsets where group_id = $1`, [groupId]);
   expect(stored[0].next_offset).toBe(offset);
   expect(await versionOf(after.subject_id)).toBeUndefined();

@@ -6,3 +6,4 @@ export * from './shop';
 export * from './fake-processor';
 export * from './registry-proxy';
 export * from './schema-variants';
+export * from './app-process';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, AddressInfo } from 'node:net';
-import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel } from 'kafkajs';
+import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel, Producer } from 'kafkajs';
 import { endpointsFrom, Endpoints } from '@lethe/config';
 import { topicPrefix } from '@lethe/contracts';
+import { ACKS_ALL } from '@lethe/kafka';
 import { waitFor } from './wait-for';
 
 /** The services the test run resolved (see stack/global-setup.ts). */
@@ -78,4 +79,10 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((done) => server.close(done));
   return port;
+}
+
+/** Appends records to one partition of `topic` as they are (keys, bytes, headers); returns their offsets. */
+export async function appendRaw(producer: Producer, topic: string, messages: { key: string; value: Buffer; headers?: Record<string, string> }[]): Promise<string[]> {
+  const [{ baseOffset }] = await producer.send({ topic, acks: ACKS_ALL, messages });
+  return messages.map((_, i) => String(BigInt(baseOffset as string) + BigInt(i)));
 }

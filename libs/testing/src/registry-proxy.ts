@@ -1,5 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AppProcess } from './app-process';
+import { waitFor } from './wait-for';
 
 /** Forward to the real registry, refuse connections (nothing listens), or answer every request with this status. */
 export type RegistryMode = 'forward' | 'refuse' | number;
@@ -64,4 +66,11 @@ export class RegistryProxy {
     });
     res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await response.arrayBuffer()));
   }
+}
+
+/** Puts the registry in `mode` and waits until `app` logs `line` after that moment: it met that outage and retried. */
+export async function retriedThrough(proxy: RegistryProxy, app: AppProcess, mode: RegistryMode, line: string): Promise<void> {
+  const from = app.output.length;
+  await proxy.setMode(mode);
+  await waitFor(() => app.output.slice(from).includes(line), { description: `a retry after ${mode} (${line})`, timeoutMs: 30_000 });
 }
