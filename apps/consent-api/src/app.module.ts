@@ -6,9 +6,10 @@ import { ConsentEventCodec } from '@lethe/contracts';
 import { KeyStore } from '@lethe/identity-vault';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-keys';
+import { RateLimits } from './auth/rate-limits';
 import { CertificateController } from './certificates/certificate.controller';
 import type { ApiConfig } from './config';
-import { IdempotencyStore } from './idempotency/idempotency-store';
+import { IdempotencyStore, idempotencyLeaseMs } from './idempotency/idempotency-store';
 import { ErasureGauges } from './operations/erasure-gauges';
 import { ErasureOperationsController } from './operations/erasure-operations.controller';
 import { EVENT_CODEC, EVENT_PRODUCER, EventLog } from './platform/event-log';
@@ -48,7 +49,8 @@ export class ApiModule {
         { provide: EVENT_CODEC, useValue: runtime.codec },
         { provide: KEY_STORE, useValue: runtime.keyStore },
         { provide: ApiKeyStore, useValue: new ApiKeyStore(runtime.db) },
-        { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db) },
+        { provide: RateLimits, useValue: new RateLimits({ perKeyPerMinute: runtime.config.rateLimitPerMinute, authFailuresPerMinute: runtime.config.authFailuresPerMinute }) },
+        { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db, idempotencyLeaseMs(runtime.config)) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: ProcessorRegistry, useValue: ProcessorRegistry.fromSystems(runtime.config.systems) },

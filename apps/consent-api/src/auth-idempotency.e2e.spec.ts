@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ConsentEventCodec } from '@lethe/contracts';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiKeyStore } from './auth/api-keys';
+import { requestHash } from './idempotency/idempotency-store';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
 
 // Who may write what (API keys, actions, purpose scopes, the recorded actor), and retries that
@@ -14,7 +14,7 @@ let tail: LogTail;
 beforeAll(async () => {
   api = await ApiHarness.start('auth-e2e');
   const consumer = testKafka('consent-api-auth').consumer({ groupId: uniqueName('test.api-auth') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 
@@ -34,7 +34,7 @@ const WRITES: [string, object][] = [
   ['consents/withdraw', { purposes: ['marketing'] }],
   ['objections', { purposes: ['marketing'] }],
   ['opt-outs', { kinds: ['SALE'] }],
-  ['erasure-requests', { scope: 'ALL' }],
+  ['erasure-requests', { scope: 'ALL', systems: ['crm'] }],
   ['gpc', {}],
 ];
 
@@ -88,7 +88,7 @@ describe('API keys', () => {
     const key = await api.createKey('consent-only-svc', ['consent:write']);
     const subject = uniqueName('subj');
     expectRefused(await api.post(`/v1/subjects/${subject}/opt-outs`, { kinds: ['SALE'] }, { key }), 403, 'forbidden');
-    expectRefused(await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'ALL' }, { key }), 403, 'forbidden');
+    expectRefused(await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'ALL', systems: ['crm'] }, { key }), 403, 'forbidden');
     expectRefused(await api.call({ method: 'GET', url: `/v1/subjects/${subject}/consent`, key }), 403, 'forbidden');
     const granted = await api.post(`/v1/subjects/${subject}/consents/grant`, { purposes: ['marketing'], policyVersion: 'v1' }, { key });
     expect(granted.statusCode).toBe(202);
@@ -116,8 +116,8 @@ describe('API keys', () => {
     const key = await api.createKey('analytics-only', ['objection:write', 'erasure:write'], ['analytics']);
     const subject = uniqueName('subj');
     expectRefused(await api.post(`/v1/subjects/${subject}/objections`, {}, { key }), 403, 'forbidden');
-    expectRefused(await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'ALL' }, { key }), 403, 'forbidden');
-    const scoped = await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'PURPOSES', purposes: ['analytics'] }, { key });
+    expectRefused(await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'ALL', systems: ['crm'] }, { key }), 403, 'forbidden');
+    const scoped = await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'PURPOSES', purposes: ['analytics'], systems: ['crm'] }, { key });
     expect(scoped.statusCode).toBe(202);
     expect((await tail.settledEventsOf(subject)).map((event) => event.event_id)).toEqual([scoped.json().eventId]);
   });
@@ -209,6 +209,42 @@ describe('Idempotency-Key', () => {
     const accepted = responses.filter((response) => response.statusCode === 202).map((response) => response.json().eventId);
     expect(new Set(accepted).size).toBe(1);
     expect((await tail.settledEventsOf(subject)).map((event) => event.event_id)).toEqual([accepted[0]]);
+  });
+});
+
+describe('Idempotency-Key after a crash or a lost answer', () => {
+  it('lets a retry take over a key whose first request died between claim and completion, once its lease ran out', async () => {
+    const subject = uniqueName('subj');
+    const key = uniqueName('idem');
+    const body = { kinds: ['SALE'] };
+    const claim = (age: string) =>
+      api.runtime.db.query(
+        `insert into idempotency_keys (actor, key, request_hash, status_code, response, created_at) values ($1, $2, $3, 0, 'null', now() - $4::interval)
+         on conflict (actor, key) do update set created_at = excluded.created_at`,
+        ['auth-e2e', key, requestHash('opt-out', subject, body), age],
+      );
+    await claim('1 second');
+    expectRefused(await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } }), 409, 'conflict');
+    await claim('1 hour');
+    const retried = await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } });
+    expect(retried.statusCode).toBe(202);
+    expect((await tail.settledEventsOf(subject)).map((event) => event.event_id)).toEqual([retried.json().eventId]);
+  });
+
+  it('names an erasure sent without requestId after its key, so a retry after a lost answer is the same request', async () => {
+    const subject = uniqueName('subj');
+    const headers = { 'idempotency-key': uniqueName('idem') };
+    const body = { scope: 'ALL', systems: ['crm'] };
+    const first = await api.post(`/v1/subjects/${subject}/erasure-requests`, body, { headers });
+    expect(first.statusCode).toBe(202);
+    expect(first.json().requestId).toBe(`er-${first.json().eventId}`);
+    // The answer was lost and the key released, as after a 503: the retry decides again.
+    await api.runtime.db.query(`delete from idempotency_keys where actor = 'auth-e2e' and key = $1`, [headers['idempotency-key']]);
+    const retried = await api.post(`/v1/subjects/${subject}/erasure-requests`, body, { headers });
+    expect([200, 202]).toContain(retried.statusCode);
+    expect(retried.json().requestId ?? first.json().requestId).toBe(first.json().requestId);
+    const requested = (await tail.settledEventsOf(subject)).filter((event) => event.payload.type === 'ErasureRequested');
+    expect(new Set(requested.map((event) => (event.payload as { request_id: string }).request_id))).toEqual(new Set([first.json().requestId]));
   });
 });
 

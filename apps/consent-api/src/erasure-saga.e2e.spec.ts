@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import { Admin, Consumer, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { verifyCertificate } from '@lethe/certificates';
-import { ConsentEventCodec, optOutRequestId, optOutStepCompletedId } from '@lethe/contracts';
+import { erasureWorkId, optOutStepCompletedId, optOutWorkId } from '@lethe/contracts';
 import { appendToConsentLog } from '@lethe/kafka';
 import {
   collectMessages,
@@ -160,7 +160,7 @@ beforeAll(async () => {
   api = await ApiHarness.start('erasure-saga-e2e', { LETHE_SYSTEMS_FILE: systemsFile });
   await api.app.listen(apiPort, '127.0.0.1');
   const consumer = kafka.consumer({ groupId: uniqueName('test.erasure-saga') });
-  tail = new LogTail(consumer, admin, ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
   start('../../projector/src/main.ts', { ...api.env, LETHE_PROJECTOR_GROUP: uniqueName('test.saga-projector') });
   start('../../erasure-worker/src/main.ts', { ...api.env, LETHE_SYSTEMS_FILE: systemsFile, LETHE_WORKER_RETRY_POLL_MS: '100' });
@@ -228,8 +228,9 @@ it('erases one customer everywhere, completes once every system acknowledged, an
   expect(mine[1].message.value).toBeNull();
 
   // The processor got one signed OpenDSR request with the e-mail, and confirmed by callback.
-  expect(processor.received.filter((r) => r.subjectRequestId === requestId)).toEqual([
-    { subjectRequestId: requestId, type: 'erasure', identities: [expect.objectContaining({ identity_type: 'email', identity_value: customer.email })] },
+  const workId = erasureWorkId(subject, requestId);
+  expect(processor.received.filter((r) => r.subjectRequestId === workId)).toEqual([
+    { subjectRequestId: workId, type: 'erasure', identities: [expect.objectContaining({ identity_type: 'email', identity_value: customer.email })] },
   ]);
   expect(stepOf(done, names.marketing)).toMatchObject({ status: 'completed' });
   expect(done.systems.map((step) => step.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
@@ -271,7 +272,7 @@ it('acts once and completes once when the same request arrives twice', async () 
   expect(first.statusCode).toBe(202);
   expect([200, 202]).toContain(second.statusCode);
   const requested = await tail.eventWithId(subject, (first.json() as { eventId: string }).eventId);
-  await appendToConsentLog(api.runtime.producer, api.runtime.codec, [requested]);
+  await appendToConsentLog(api.runtime.producer, api.runtime.codec, api.topics.consentLog, [requested]);
   await requestWhen(requestId, (view) => view.status === 'completed');
   // Once folded, a third is recognised and writes nothing.
   expect((await requestErasure(subject, requestId, systems)).json()).toMatchObject({ status: 'unchanged', reason: 'already_requested' });
@@ -289,7 +290,7 @@ it('acts once and completes once when the same request arrives twice', async () 
   expect(new Set(events.filter((e) => e.payload.type === 'ErasureStepCompleted').map((e) => e.event_id)).size).toBe(systems.length);
   expect(count(events, 'ErasureRequestCompleted')).toBeGreaterThanOrEqual(1);
   expect(new Set(events.filter((e) => e.payload.type === 'ErasureRequestCompleted').map((e) => e.event_id)).size).toBe(1);
-  const ledger = await pool.query(`select count(*)::int as n from "${shopSchema}".lethe_erasure_ledger where request_id = $1`, [requestId]);
+  const ledger = await pool.query(`select count(*)::int as n from "${shopSchema}".lethe_erasure_ledger where work_id = $1`, [erasureWorkId(subject, requestId)]);
   expect(ledger.rows[0].n).toBe(1);
 });
 
@@ -366,12 +367,13 @@ it('sends an opt-out to the processor that maps it, and records its confirmation
     { description: 'the processor to confirm the opt-out' },
   );
   // Sent as an OpenDSR opt-out of sale, with the identity the opt-out carried.
-  expect(processor.received.filter((r) => r.subjectRequestId === optOutRequestId(cause))).toEqual([
-    { subjectRequestId: optOutRequestId(cause), type: 'opt_out_sale', identities: [expect.objectContaining({ identity_type: 'email', identity_value: 'ida@example.com' })] },
+  const workId = optOutWorkId(subject, cause);
+  expect(processor.received.filter((r) => r.subjectRequestId === workId)).toEqual([
+    { subjectRequestId: workId, type: 'opt_out_sale', identities: [expect.objectContaining({ identity_type: 'email', identity_value: 'ida@example.com' })] },
   ]);
   // Confirmed through the callback, as the one fact the worker would have appended itself.
   expect(ack).toMatchObject({
-    event_id: optOutStepCompletedId(cause, names.marketing),
+    event_id: optOutStepCompletedId(workId, names.marketing),
     actor: `processor:${names.marketing}`,
     causation_id: cause,
     jurisdiction: 'CCPA',
@@ -387,10 +389,11 @@ it('reports a request the processor accepted and never confirmed as failed, and 
 
   const lapsed = await requestWhen(requestId, (view) => stepOf(view, names.quiet)?.status === 'failed');
   expect(stepOf(lapsed, names.quiet)).toMatchObject({ retryable: false, reason: expect.stringMatching(/accepted the request but did not confirm it within 2 s/) });
-  expect(quietProcessor.received.filter((r) => r.subjectRequestId === requestId)).toHaveLength(1);
+  const workId = erasureWorkId(subject, requestId);
+  expect(quietProcessor.received.filter((r) => r.subjectRequestId === workId)).toHaveLength(1);
 
   // The processor finally answers: the step completes, and so does the request.
-  expect((await quietProcessor.sendCallback(callbackUrl(names.quiet), requestId)).status).toBe(202);
+  expect((await quietProcessor.sendCallback(callbackUrl(names.quiet), workId)).status).toBe(202);
   const done = await requestWhen(requestId, (view) => view.status === 'completed');
   expect(stepOf(done, names.quiet)).toMatchObject({ status: 'completed', counts: { contacts: 1 } });
 });
@@ -399,16 +402,17 @@ it('sends the request again when an operator retries a step the processor report
   const subject = uniqueName('subj');
   const requestId = uniqueName('dsr');
   expect((await requestErasure(subject, requestId, [names.quiet], 'kay@example.com')).statusCode).toBe(202);
-  await waitFor(() => quietProcessor.received.some((r) => r.subjectRequestId === requestId), { description: 'the processor to get the request' });
+  const workId = erasureWorkId(subject, requestId);
+  await waitFor(() => quietProcessor.received.some((r) => r.subjectRequestId === workId), { description: 'the processor to get the request' });
 
-  expect((await quietProcessor.sendCallback(callbackUrl(names.quiet), requestId, 'failed')).status).toBe(202);
+  expect((await quietProcessor.sendCallback(callbackUrl(names.quiet), workId, 'failed')).status).toBe(202);
   const refused = await requestWhen(requestId, (view) => stepOf(view, names.quiet)?.status === 'failed');
   expect(stepOf(refused, names.quiet).reason).toBe('the processor reported the request failed: processor_error');
 
   expect((await api.post(`/v1/erasure-requests/${requestId}/systems/${names.quiet}/retry`)).statusCode).toBe(202);
-  await waitFor(() => quietProcessor.received.filter((r) => r.subjectRequestId === requestId).length === 2, { description: 'the request to be sent again' });
+  await waitFor(() => quietProcessor.received.filter((r) => r.subjectRequestId === workId).length === 2, { description: 'the request to be sent again' });
   // Refused again: a new fact for the new attempt, not a repeat of the first that the fold skips.
-  expect((await quietProcessor.sendCallback(callbackUrl(names.quiet), requestId, 'failed')).status).toBe(202);
+  expect((await quietProcessor.sendCallback(callbackUrl(names.quiet), workId, 'failed')).status).toBe(202);
   const refusals = await waitFor(
     async () => {
       const found = (await tail.settledEventsOf(subject)).flatMap((event) =>
@@ -423,4 +427,45 @@ it('sends the request again when an operator retries a step the processor report
   // and left the step pending for good).
   const again = await requestWhen(requestId, (view) => stepOf(view, names.quiet)?.attempt === 2 && stepOf(view, names.quiet).reason?.startsWith('the processor reported') === true);
   expect(stepOf(again, names.quiet)).toMatchObject({ status: 'failed', retryable: false });
+});
+
+it('refuses a request id already used for another subject, and erases both subjects when the log holds one id twice', async () => {
+  const first = await seedCustomer(pool, shopSchema, 'Ada Byron');
+  const second = await seedCustomer(pool, shopSchema, 'Alan Turing');
+  await Promise.all([seedEverywhere(first), seedEverywhere(second)]);
+  const requestId = uniqueName('dsr');
+  const systems = [names.shop, names.sessions];
+
+  const accepted = await requestErasure(first.externalId, requestId, systems);
+  expect(accepted.statusCode).toBe(202);
+  const reused = await requestErasure(second.externalId, requestId, systems);
+  expect(reused.statusCode).toBe(409);
+  expect(reused.json()).toMatchObject({ reason: 'request_id_in_use' });
+  expect(JSON.stringify(reused.json())).not.toContain(second.externalId);
+
+  // A log written by another producer (or before ids were checked) may still hold the same request
+  // id for two subjects: each subject's erasure is its own work, erased and acknowledged on its own.
+  const requested = await tail.eventWithId(first.externalId, (accepted.json() as { eventId: string }).eventId);
+  await appendToConsentLog(api.runtime.producer, api.runtime.codec, api.topics.consentLog, [{ ...requested, event_id: randomUUID(), subject_id: second.externalId }]);
+
+  const bothDone = async () => {
+    const rows = await api.runtime.db.query(`select subject_id, status from erasure_requests where request_id = $1 order by subject_id`, [requestId]);
+    return rows.length === 2 && rows.every((row: { status: string }) => row.status === 'completed') && rows;
+  };
+  expect(await waitFor(bothDone, { description: 'both subjects’ requests to complete', timeoutMs: 90_000 })).toEqual(
+    [first.externalId, second.externalId].sort().map((subject_id) => ({ subject_id, status: 'completed' })),
+  );
+  for (const customer of [first, second]) {
+    expect(await rowsById(pool, shopSchema, 'customers', [customer.id])).toEqual([]);
+    expect(await redis.exists(`session:${customer.externalId}`)).toBe(0);
+  }
+  const acks = [...(await tail.settledEventsOf(first.externalId)), ...(await tail.settledEventsOf(second.externalId))].filter(
+    (event) => event.payload.type === 'ErasureStepCompleted' || event.payload.type === 'ErasureRequestCompleted',
+  );
+  expect(acks).toHaveLength(6);
+  expect(new Set(acks.map((event) => event.event_id)).size).toBe(6);
+  // The single read of a request id that the log holds for two subjects says so, naming neither.
+  const ambiguous = await api.call({ method: 'GET', url: `/v1/erasure-requests/${requestId}` });
+  expect(ambiguous.statusCode).toBe(409);
+  expect(ambiguous.json()).toMatchObject({ reason: 'request_id_ambiguous' });
 });

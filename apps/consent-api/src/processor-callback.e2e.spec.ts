@@ -2,9 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConsentEventCodec, erasureStepCompletedId, erasureStepFailedId } from '@lethe/contracts';
+import { erasureStepCompletedId, erasureStepFailedId, erasureWorkId } from '@lethe/contracts';
 import { SIGNATURE_HEADERS, signPayload } from '@lethe/connectors';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
 
@@ -25,10 +25,17 @@ let dir: string;
 interface Erasure {
   subject: string;
   requestId: string;
+  /** What the processor was sent as subject_request_id, and quotes back. */
+  workId: string;
 }
-const completed: Erasure = { subject: uniqueName('subj'), requestId: uniqueName('dsr') };
-const failed: Erasure = { subject: uniqueName('subj'), requestId: uniqueName('dsr') };
-const pending: Erasure = { subject: uniqueName('subj'), requestId: uniqueName('dsr') };
+function anErasure(): Erasure {
+  const subject = uniqueName('subj');
+  const requestId = uniqueName('dsr');
+  return { subject, requestId, workId: erasureWorkId(subject, requestId) };
+}
+const completed = anErasure();
+const failed = anErasure();
+const pending = anErasure();
 
 const url = (system = VENDOR) => `/v1/processors/${system}/callbacks`;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -49,7 +56,7 @@ function expectError(response: LightMyRequestResponse, statusCode: number, messa
   const body = response.json();
   expect(Object.keys(body).every((key) => ERROR_KEYS.includes(key))).toBe(true);
   expect(body.message).toMatch(message);
-  for (const sent of [SECRET, EMAIL, completed.requestId, completed.subject]) expect(response.body).not.toContain(sent);
+  for (const sent of [SECRET, EMAIL, completed.requestId, completed.workId, completed.subject]) expect(response.body).not.toContain(sent);
 }
 
 async function stepEvents(subject: string, type: string) {
@@ -68,7 +75,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   api = await ApiHarness.start('processor-callback-e2e', { LETHE_SYSTEMS_FILE: systemsFile });
-  tail = new LogTail(testKafka('consent-api-callbacks').consumer({ groupId: uniqueName('test.api-callbacks') }), api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(testKafka('consent-api-callbacks').consumer({ groupId: uniqueName('test.api-callbacks') }), waitFor);
   await tail.start();
   projector = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, '../../projector/src/main.ts')], {
     cwd: resolve(__dirname, '../../..'),
@@ -106,12 +113,12 @@ function stepOf(requestId: string, ready: (step: Step) => boolean): Promise<Step
 
 describe('POST /v1/processors/:system/callbacks', () => {
   it('records a completion as one ErasureStepCompleted, with the id a synchronous completion would have', async () => {
-    const callback = signed({ subject_request_id: completed.requestId, request_status: 'completed', controller_id: 'lethe', counts: { contacts: 2, events: 14 } });
+    const callback = signed({ subject_request_id: completed.workId, request_status: 'completed', controller_id: 'lethe', counts: { contacts: 2, events: 14 } });
     const response = await send(callback);
 
     expect(response.statusCode).toBe(202);
-    const eventId = erasureStepCompletedId(completed.requestId, VENDOR);
-    expect(response.json()).toMatchObject({ status: 'accepted', eventId, type: 'ErasureStepCompleted', requestId: completed.requestId, system: VENDOR, requestStatus: 'completed' });
+    const eventId = erasureStepCompletedId(completed.workId, VENDOR);
+    expect(response.json()).toMatchObject({ status: 'accepted', eventId, type: 'ErasureStepCompleted', subjectRequestId: completed.workId, system: VENDOR, requestStatus: 'completed' });
     const event = await tail.eventWithId(completed.subject, eventId);
     expect(event).toMatchObject({ source: 'SYSTEM', actor: `processor:${VENDOR}`, jurisdiction: 'GDPR', correlation_id: completed.requestId, identities: null });
     expect(event.payload).toEqual({
@@ -136,28 +143,28 @@ describe('POST /v1/processors/:system/callbacks', () => {
   });
 
   it('records a failure as final, with a reason code and never the free text', async () => {
-    const response = await send(signed({ subject_request_id: failed.requestId, request_status: 'failed', reason: `no account for ${EMAIL}` }));
+    const response = await send(signed({ subject_request_id: failed.workId, request_status: 'failed', reason: `no account for ${EMAIL}` }));
 
     expect(response.statusCode).toBe(202);
-    const eventId = erasureStepFailedId(failed.requestId, VENDOR, 'processor-callback:1');
+    const eventId = erasureStepFailedId(failed.workId, VENDOR, 'processor-callback:1');
     expect(response.json()).toMatchObject({ eventId, type: 'ErasureStepFailed' });
     const event = await tail.eventWithId(failed.subject, eventId);
     expect(event.payload).toEqual({ type: 'ErasureStepFailed', request_id: failed.requestId, system: VENDOR, retryable: false, attempt: 1, reason: 'the processor reported the request failed: other' });
     expect(JSON.stringify(event)).not.toContain(EMAIL);
 
-    const coded = await send(signed({ subject_request_id: failed.requestId, request_status: 'failed', reason: 'subject_not_found' }));
+    const coded = await send(signed({ subject_request_id: failed.workId, request_status: 'failed', reason: 'subject_not_found' }));
     expect(coded.json()).toMatchObject({ eventId }); // one failure per processor and request
   });
 
   it('notes a pending status without writing anything', async () => {
-    const response = await send(signed({ subject_request_id: pending.requestId, request_status: 'in_progress' }));
+    const response = await send(signed({ subject_request_id: pending.workId, request_status: 'in_progress' }));
     expect(response.statusCode).toBe(202);
     expect(response.json()).toMatchObject({ status: 'noted', eventId: null });
     expect((await tail.settledEventsOf(pending.subject)).map((e) => e.payload.type)).toEqual(['ErasureRequested']);
   });
 
   it('refuses a tampered body, another secret, and a stale or future timestamp, saying which', async () => {
-    const body = { subject_request_id: completed.requestId, request_status: 'completed' };
+    const body = { subject_request_id: completed.workId, request_status: 'completed' };
     const good = signed(body);
     expectError(await send({ ...good, raw: JSON.stringify({ ...body, counts: { contacts: 99 } }) }), 401, /signature does not match/);
     expectError(await send(signed(body, { secret: 'someone-elses-secret-0123456789' })), 401, /signature does not match/);
@@ -166,22 +173,22 @@ describe('POST /v1/processors/:system/callbacks', () => {
   });
 
   it('refuses a callback without signature headers, even with a valid API key', async () => {
-    const raw = JSON.stringify({ subject_request_id: completed.requestId, request_status: 'completed' });
+    const raw = JSON.stringify({ subject_request_id: completed.workId, request_status: 'completed' });
     expectError(await api.post(url(), raw), 401, /must be signed: X-Lethe-Timestamp .* and X-Lethe-Signature/);
     const garbled = { [SIGNATURE_HEADERS.timestamp]: 'yesterday', [SIGNATURE_HEADERS.signature]: 'v1=zz' };
     expectError(await send({ raw, headers: garbled }), 401, /must be signed/);
   });
 
   it('answers 404 for an unknown system, a system that is not a processor, and an unknown request', async () => {
-    const body = { subject_request_id: completed.requestId, request_status: 'completed' };
+    const body = { subject_request_id: completed.workId, request_status: 'completed' };
     expectError(await send(signed(body), 'no-such-vendor'), 404, /no third-party processor/);
     expectError(await send(signed(body), CACHE), 404, /no third-party processor/);
     expectError(await send(signed({ ...body, subject_request_id: 'dsr-never-made' })), 404, /no erasure request or opt-out sent to this processor has this subject_request_id/);
   });
 
   it('refuses a signed body that is not a status callback, naming the field', async () => {
-    expectError(await send(signed({ subject_request_id: completed.requestId, request_status: 'done' })), 400, /request_status must be one of/);
-    expectError(await send(signed({ subject_request_id: completed.requestId, request_status: 'completed', counts: { [EMAIL]: 1 } })), 400, /counts must be/);
+    expectError(await send(signed({ subject_request_id: completed.workId, request_status: 'done' })), 400, /request_status must be one of/);
+    expectError(await send(signed({ subject_request_id: completed.workId, request_status: 'completed', counts: { [EMAIL]: 1 } })), 400, /counts must be/);
     expect((await send(signed({ request_status: 'completed' }))).json()).toMatchObject({ error: 'validation', field: 'subject_request_id' });
   });
 });

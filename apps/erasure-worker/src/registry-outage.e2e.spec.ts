@@ -42,7 +42,7 @@ let codec: ConsentEventCodec;
 let worker: AppProcess;
 
 const erasureOf = (subject: string): ConsentEvent =>
-  consentEvent({ subject_id: subject, payload: { type: 'ErasureRequested', request_id: uniqueName('dsr'), scope: 'ALL', keep_transaction_history: false, systems: [system] } });
+  consentEvent({ subject_id: subject, payload: { type: 'ErasureRequested', request_id: uniqueName('dsr'), scope: 'ALL', keep_transaction_history: false, systems: [system], all_systems: false } });
 
 const append = (records: { key: string; value: Buffer; type: string }[]) =>
   appendRaw(producer, topics.log, records.map(({ key, value, type }) => ({ key, value, headers: { [HEADERS.eventType]: type } })));
@@ -105,8 +105,8 @@ it('parks a corrupt datum and a wrong magic byte on consent.dlq with the reason'
   await dlqReader.connect();
   const letters = await waitForMessages(await collectMessages(dlqReader, topics.dlq), 2);
   expect(letters.map(({ message }) => [message.headers?.[HEADERS.dlqReason]?.toString(), message.headers?.[HEADERS.dlqSourceOffset]?.toString(), message.headers?.[HEADERS.dlqConsumerGroup]?.toString()])).toEqual([
-    ['corrupt_datum', offsets[0], `lethe.erasure.${system}`],
-    ['not_avro', offsets[1], `lethe.erasure.${system}`],
+    ['corrupt_datum', offsets[0], `${topics.prefix}lethe.erasure.${system}`],
+    ['not_avro', offsets[1], `${topics.prefix}lethe.erasure.${system}`],
   ]);
 });
 

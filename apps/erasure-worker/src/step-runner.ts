@@ -48,14 +48,14 @@ export class StepRunner {
     if (connector.confirmationTimeoutMs !== undefined) {
       // Before the request leaves: the processor's callback must find the step however fast it
       // comes, and a processor that never confirms is caught when the step falls due.
-      await steps.awaitConfirmation(work.requestId, attempt.number, attempt.roundStart, new Date(now + connector.confirmationTimeoutMs), attempt.record);
+      await steps.awaitConfirmation(work.workId, attempt.number, attempt.roundStart, new Date(now + connector.confirmationTimeoutMs), attempt.record);
     }
     try {
       const outcome = await connector.erase(await this.target(cause, work));
       // The processor confirms through the signed callback, which appends the acknowledgement.
       if (outcome.awaitingConfirmation) return 'awaiting-confirmation';
       await this.deps.append([this.completed(cause, work, outcome, now)]);
-      await steps.clear(work.requestId);
+      await steps.clear(work.workId);
       return 'completed';
     } catch (error) {
       const retryable = !(error instanceof ConnectorError) || error.retryable;
@@ -65,10 +65,10 @@ export class StepRunner {
       // The fact first: should the schedule not be written, the record (or the claimed retry,
       // once its lease ends) runs again and appends the same fact, never a step stuck unreported.
       await this.deps.append([this.failed(cause, work, { retryable: !final, attempt: attempt.number, reason }, now)]);
-      if (final) await steps.park(work.requestId, attempt.number, attempt.roundStart, attempt.record);
+      if (final) await steps.park(work.workId, attempt.number, attempt.roundStart, attempt.record);
       else {
         const dueAt = new Date(now + retryDelayMs(attempt.number - attempt.roundStart + 1, this.deps.backoff));
-        await steps.schedule(work.requestId, attempt.number + 1, attempt.roundStart, dueAt, attempt.record);
+        await steps.schedule(work.workId, attempt.number + 1, attempt.roundStart, dueAt, attempt.record);
       }
       return final ? 'failed' : 'retry-scheduled';
     }
@@ -84,7 +84,7 @@ export class StepRunner {
     const within = Math.round((this.deps.connector.confirmationTimeoutMs ?? 0) / 1000);
     const reason = `http connector "${this.deps.system}": the processor accepted the request but did not confirm it within ${within} s`;
     await this.deps.append([this.failed(cause, work, { retryable: false, attempt: attempt.number, reason }, now, `unconfirmed-${attempt.number}`)]);
-    await this.deps.steps.park(work.requestId, attempt.number, attempt.roundStart, attempt.record);
+    await this.deps.steps.park(work.workId, attempt.number, attempt.roundStart, attempt.record);
     return 'not-confirmed';
   }
 
@@ -92,7 +92,7 @@ export class StepRunner {
     const identities = await this.identities(cause);
     if (work.kind === 'opt-out') {
       return {
-        requestId: work.requestId,
+        workId: work.workId,
         subjectId: cause.subject_id,
         identities,
         scope: 'PURPOSES',
@@ -105,7 +105,7 @@ export class StepRunner {
     }
     const payload = cause.payload as Extract<ConsentEventPayload, { type: 'ErasureRequested' }>;
     return {
-      requestId: payload.request_id,
+      workId: work.workId,
       subjectId: cause.subject_id,
       identities,
       scope: payload.scope,
@@ -125,12 +125,12 @@ export class StepRunner {
 
   private completed(cause: ConsentEvent, work: Work, outcome: ErasureOutcome, now: number): ConsentEvent {
     const system = this.deps.system;
-    const evidence = { system, requestId: work.requestId, action: outcome.action, counts: outcome.counts, strategies: outcome.strategies, legalHold: outcome.legalHold };
+    const evidence = { system, workId: work.workId, action: outcome.action, counts: outcome.counts, strategies: outcome.strategies, legalHold: outcome.legalHold };
     const hash = evidenceHash(evidence);
     if (work.kind === 'opt-out') {
-      return this.envelope(cause, work, optOutStepCompletedId(cause.event_id, system), now, { type: 'OptOutStepCompleted', system, action: outcome.action, counts: outcome.counts, evidence_hash: hash });
+      return this.envelope(cause, work, optOutStepCompletedId(work.workId, system), now, { type: 'OptOutStepCompleted', system, action: outcome.action, counts: outcome.counts, evidence_hash: hash });
     }
-    return this.envelope(cause, work, erasureStepCompletedId(work.requestId, system), now, {
+    return this.envelope(cause, work, erasureStepCompletedId(work.workId, system), now, {
       type: 'ErasureStepCompleted',
       request_id: work.requestId,
       system,
@@ -146,9 +146,9 @@ export class StepRunner {
   private failed(cause: ConsentEvent, work: Work, failure: { retryable: boolean; attempt: number; reason: string }, now: number, failureKey = String(failure.attempt)): ConsentEvent {
     const system = this.deps.system;
     if (work.kind === 'opt-out') {
-      return this.envelope(cause, work, optOutStepFailedId(cause.event_id, system, failureKey), now, { type: 'OptOutStepFailed', system, ...failure });
+      return this.envelope(cause, work, optOutStepFailedId(work.workId, system, failureKey), now, { type: 'OptOutStepFailed', system, ...failure });
     }
-    const id = erasureStepFailedId(work.requestId, system, failureKey);
+    const id = erasureStepFailedId(work.workId, system, failureKey);
     return this.envelope(cause, work, id, now, { type: 'ErasureStepFailed', request_id: work.requestId, system, ...failure });
   }
 

@@ -3,19 +3,21 @@ import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import {
   CONSENT_EVENT_PAYLOAD_TYPES,
   ConsentEvent,
-  CONSUMER_GROUPS,
   ConsentEventCodec,
   DecodeError,
+  erasureWorkId,
   HEADERS,
-  TOPICS,
+  TopicNames,
   UnknownPayloadTypeError,
   upgradeNeeded,
 } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable, sendToDeadLetter } from '@lethe/kafka';
+import { reactionInForce, SubjectState } from '@lethe/consent-domain';
 import type { OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
 import { StepResult, StepRunner } from './step-runner';
-import { Participant, typesOfInterest, workFor } from './work';
+import { Participant, typesOfInterest, Work, workFor } from './work';
+import { safeErrorSummary } from '@lethe/config';
 
 /** How often a line of progress is logged, when anything happened. */
 const PROGRESS_EVERY_MS = 10_000;
@@ -27,8 +29,12 @@ export interface SystemConsumerDeps {
   kafka: Kafka;
   producer: Producer;
   codec: ConsentEventCodec;
+  /** Lethe's topics under the configured prefix. */
+  topics: TopicNames;
   runner: StepRunner;
   steps: OutstandingSteps;
+  /** The subject's state as the projector folded it (null when it has none), to tell what is still in force. */
+  projectedState: (subjectId: string) => Promise<SubjectState | null>;
   /** How often scheduled retries are looked for. */
   retryPollMs: number;
   /**
@@ -36,8 +42,8 @@ export interface SystemConsumerDeps {
    * so steps of different partitions overlap; within a partition, records stay in order.
    */
   partitionsAtOnce: number;
-  /** Consumer group; one per system (CONSUMER_GROUPS.erasureWorker) unless a test names its own. */
-  groupId?: string;
+  /** Consumer group; one per system (consumerGroupsFor(prefix).erasureWorker) unless a test names its own. */
+  groupId: string;
   onFatal: (error: Error) => void;
 }
 
@@ -62,7 +68,7 @@ export class SystemConsumer {
   constructor(private readonly deps: SystemConsumerDeps) {
     const system = deps.participant.name;
     this.logger = new Logger(`erasure:${system}`);
-    this.groupId = deps.groupId ?? CONSUMER_GROUPS.erasureWorker(system);
+    this.groupId = deps.groupId;
     this.types = typesOfInterest(deps.participant);
     this.consumer = deps.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
   }
@@ -70,7 +76,7 @@ export class SystemConsumer {
   async start(): Promise<void> {
     this.running = true;
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.deps.onFatal(payload.error);
     });
@@ -85,7 +91,7 @@ export class SystemConsumer {
     });
     this.retryTimer = setInterval(() => void this.retryDue(), this.deps.retryPollMs);
     this.progressTimer = setInterval(() => this.reportProgress(), PROGRESS_EVERY_MS);
-    this.logger.log(`consuming ${TOPICS.consentLog} as ${this.groupId}`);
+    this.logger.log(`consuming ${this.deps.topics.consentLog} as ${this.groupId}`);
   }
 
   async stop(): Promise<void> {
@@ -102,11 +108,28 @@ export class SystemConsumer {
     if (type && !this.types.includes(type)) return; // not ours: skip without decoding
     const event = await this.decode(partition, message, heartbeat);
     if (!event) return;
-    if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.payload);
-    const work = workFor(event, this.deps.participant);
+    if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.subject_id, event.payload);
+    const work = await this.workOf(event);
     if (!work) return;
     const result = await this.deps.runner.run(event, work, { number: 1, roundStart: 1, record: message.value as Buffer });
-    this.noteStep(`${work.kind} ${work.requestId}`, result);
+    this.noteStep(`${work.kind} ${work.workId}`, result);
+  }
+
+  /**
+   * The work `event` gives this system now. A withdrawal is checked against the subject's current
+   * state, so a system catching up on history does not act on (nor send a processor the
+   * identities of) a withdrawal the subject has since reversed by granting the purpose again.
+   */
+  private async workOf(event: ConsentEvent): Promise<Work | null> {
+    const state = event.payload.type === 'ConsentWithdrawn' ? await this.deps.projectedState(event.subject_id) : null;
+    const work = workFor(event, this.deps.participant, (cause) => reactionInForce(state, event, cause));
+    if (!work && state && workFor(event, this.deps.participant)) this.noteSkipped(event);
+    return work;
+  }
+
+  private noteSkipped(event: ConsentEvent): void {
+    this.progress.add('superseded');
+    this.logger.debug(`event ${event.event_id}: superseded by a later grant, not acted on`);
   }
 
   /**
@@ -121,15 +144,15 @@ export class SystemConsumer {
     } catch (error) {
       if (error instanceof UnknownPayloadTypeError) this.stopForUpgrade(error, partition, message.offset);
       if (!(error instanceof DecodeError)) throw error;
-      const letter = { topic: TOPICS.consentLog, partition, message, groupId: this.groupId, reason: error.kind, detail: error.message };
-      await sendToDeadLetter(this.deps.producer, TOPICS.consentDlq, [letter]);
-      this.logger.warn(`an undecodable record (${error.kind}) went to ${TOPICS.consentDlq}`);
+      const letter = { topic: this.deps.topics.consentLog, partition, message, groupId: this.groupId, reason: error.kind, detail: error.message };
+      await sendToDeadLetter(this.deps.producer, this.deps.topics.consentDlq, [letter]);
+      this.logger.warn(`an undecodable record (${error.kind}) went to ${this.deps.topics.consentDlq}`);
       return undefined;
     }
   }
 
   private stopForUpgrade(error: UnknownPayloadTypeError, partition: number, offset: string): never {
-    const fatal = upgradeNeeded(error, `${TOPICS.consentLog} partition ${partition} offset ${offset}`, `erasure worker (${this.deps.participant.name})`);
+    const fatal = upgradeNeeded(error, `${this.deps.topics.consentLog} partition ${partition} offset ${offset}`, `erasure worker (${this.deps.participant.name})`);
     this.deps.onFatal(fatal);
     throw fatal;
   }
@@ -146,10 +169,11 @@ export class SystemConsumer {
   }
 
   /** An operator's retry of this system: the parked step runs again, with a fresh budget. */
-  private async onRetryRequested(retry: { request_id: string; system: string }): Promise<void> {
+  private async onRetryRequested(subjectId: string, retry: { request_id: string; system: string }): Promise<void> {
     if (retry.system !== this.deps.participant.name) return;
-    const rearmed = await this.deps.steps.rearm(retry.request_id);
-    this.logger.log(`request ${retry.request_id}: ${rearmed ? 'retry requested, due now' : 'retry requested, but no failed step is parked here'}`);
+    const workId = erasureWorkId(subjectId, retry.request_id);
+    const rearmed = await this.deps.steps.rearm(workId);
+    this.logger.log(`${workId}: ${rearmed ? 'retry requested, due now' : 'retry requested, but no failed step is parked here'}`);
     if (rearmed) void this.retryDue();
   }
 
@@ -160,21 +184,21 @@ export class SystemConsumer {
     try {
       for (const due of await this.deps.steps.claimDue(20)) {
         const event = await this.deps.codec.decode(due.record);
-        const work = workFor(event, this.deps.participant);
-        if (!work) {
-          await this.deps.steps.clear(due.requestId); // the system no longer maps this cause
-          continue;
-        }
+        const work = await this.workOf(event);
+        // The system no longer maps this cause, or the row predates work ids (the step runs again
+        // under its work id, idempotently): either way this row has nothing more to do.
+        if (!work || work.workId !== due.workId) await this.deps.steps.clear(due.workId);
+        if (!work) continue;
         const attempt = { number: due.attempt, roundStart: due.roundStart, record: due.record };
         const result = due.confirmationOverdue ? await this.deps.runner.notConfirmed(event, work, attempt) : await this.deps.runner.run(event, work, attempt);
-        this.noteStep(`${work.kind} ${due.requestId}, attempt ${due.attempt}`, result);
+        this.noteStep(`${work.kind} ${work.workId}, attempt ${due.attempt}`, result);
       }
       if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
         await this.deps.steps.purgeConfirmed();
         this.lastPurge = Date.now();
       }
     } catch (error) {
-      this.logger.warn(`retry sweep failed, will try again: ${(error as Error).message}`);
+      this.logger.warn(`retry sweep failed, will try again: ${safeErrorSummary(error)}`);
     } finally {
       this.retrying = false;
     }

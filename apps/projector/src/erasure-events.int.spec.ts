@@ -14,7 +14,8 @@ afterAll(async () => {
   await database.drop();
 });
 
-const row = (event_id: string, offset: string, type = 'ErasureStepCompleted'): ErasureEventRow => ({
+const row = (event_id: string, offset: string, type = 'ErasureStepCompleted', subject_id = 'subj-int'): ErasureEventRow => ({
+  subject_id,
   event_id,
   request_id: 'req-int',
   type,
@@ -36,5 +37,15 @@ it('writes each event once, at its first position, however often the slice is ap
   expect(rows).toEqual([
     { event_id: first, type: 'ErasureRequested', system: null, partition: 2, offset: '41' },
     { event_id: second, type: 'ErasureStepCompleted', system: 'crm', partition: 2, offset: '42' },
+  ]);
+});
+
+it('keeps the same event id of two subjects as two rows: neither position hides the other', async () => {
+  const shared = 'b0000000-0000-4000-8000-000000000001';
+  await saveErasureEvents(database.db.manager, [row(shared, '7', 'ErasureRequested', 'subj-a'), row(shared, '3', 'ErasureRequested', 'subj-b')]);
+  const rows = await database.db.query(`select subject_id, "offset" from erasure_events where event_id = $1 order by subject_id`, [shared]);
+  expect(rows).toEqual([
+    { subject_id: 'subj-a', offset: '7' },
+    { subject_id: 'subj-b', offset: '3' },
   ]);
 });

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import type { SubjectState } from '@lethe/consent-domain';
+import { erasureWorkId } from '@lethe/contracts';
 
 export interface PartitionOffset {
   topic: string;
@@ -45,11 +46,12 @@ export class ProjectionStore {
       await upsert(
         db,
         'erasure_requests',
-        ['request_id text', 'subject_id text', 'status text', 'requested boolean', 'scope text', 'jurisdiction text', 'keep_transaction_history boolean', 'requested_at timestamptz', 'due_at timestamptz', 'extendable_to timestamptz', 'extension_reason text', 'extended_at timestamptz', 'completed_at timestamptz'],
-        ['request_id'],
+        ['subject_id text', 'request_id text', 'work_id text', 'status text', 'requested boolean', 'scope text', 'jurisdiction text', 'keep_transaction_history boolean', 'requested_at timestamptz', 'due_at timestamptz', 'extendable_to timestamptz', 'extension_reason text', 'extended_at timestamptz', 'completed_at timestamptz'],
+        ['subject_id', 'request_id'],
         requests.map(({ subjectId, request: r }) => ({
-          request_id: r.requestId,
           subject_id: subjectId,
+          request_id: r.requestId,
+          work_id: erasureWorkId(subjectId, r.requestId),
           status: r.status,
           requested: r.requested,
           scope: r.scope,
@@ -66,10 +68,11 @@ export class ProjectionStore {
       await upsert(
         db,
         'erasure_steps',
-        ['request_id text', 'system text', 'status text', 'action text', 'counts jsonb', 'strategies jsonb', 'evidence_hash text', 'legal_hold text', 'retryable boolean', 'attempt integer', 'reason text', 'acted_at timestamptz', 'event_id uuid'],
-        ['request_id', 'system'],
-        requests.flatMap(({ request }) =>
+        ['subject_id text', 'request_id text', 'system text', 'status text', 'action text', 'counts jsonb', 'strategies jsonb', 'evidence_hash text', 'legal_hold text', 'retryable boolean', 'attempt integer', 'reason text', 'acted_at timestamptz', 'event_id uuid'],
+        ['subject_id', 'request_id', 'system'],
+        requests.flatMap(({ subjectId, request }) =>
           Object.entries(request.systems).map(([system, step]) => ({
+            subject_id: subjectId,
             request_id: request.requestId,
             system,
             status: step.status,

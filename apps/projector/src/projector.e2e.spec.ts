@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Admin, KafkaMessage, Producer } from 'kafkajs';
 import { serializeState, SubjectState } from '@lethe/consent-domain';
-import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, HEADERS, TOPICS } from '@lethe/contracts';
-import { ACKS_ALL, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
+import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, HEADERS, subjectsFor, topicsFor } from '@lethe/contracts';
+import { ACKS_ALL, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { consentEvent, freshDatabase, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { foldRecords } from './batch-folder';
 import { ErasureEventRow, erasureEventRows } from './erasure-events';
@@ -12,10 +12,14 @@ import { toConsentState } from './state-view';
 
 // The projector as users run it: a separate process, killed with SIGKILL in the middle of a
 // stream and started again. Its PostgreSQL state must then equal a full replay of consent.log.
+// The topics are this file's own (a fresh LETHE_TOPIC_PREFIX): the replay compares against the
+// whole log, so no other test may write to it meanwhile.
 
+const prefix = `${uniqueName('test.projector')}.`;
+const topics = topicsFor(prefix);
 const kafka = testKafka('projector-e2e');
-const codec = ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl);
-const stateCodec = ConsentStateCodec.forRegistry(testEndpoints().schemaRegistryUrl);
+const codec = ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl, subjectsFor(topics).consentLogValue);
+const stateCodec = ConsentStateCodec.forRegistry(testEndpoints().schemaRegistryUrl, subjectsFor(topics).consentStateValue);
 
 let admin: Admin;
 let producer: Producer;
@@ -26,7 +30,7 @@ const subjects = Array.from({ length: 12 }, () => `subj-${randomUUID().slice(0, 
 function startProjectorProcess(): ChildProcess {
   return spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, 'main.ts')], {
     cwd: resolve(__dirname, '../../..'),
-    env: { ...process.env, LETHE_DB_SCHEMA: database.schema, LETHE_PROJECTOR_GROUP: groupId, LETHE_PROJECTOR_MAX_BATCH: '20' },
+    env: { ...process.env, LETHE_TOPIC_PREFIX: prefix, LETHE_DB_SCHEMA: database.schema, LETHE_PROJECTOR_GROUP: groupId, LETHE_PROJECTOR_MAX_BATCH: '20' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -40,7 +44,7 @@ function randomEvents(count: number): ConsentEvent[] {
       i % 7 === 0
         ? { type: 'OptOutRecorded', kinds: ['SALE'] }
         : i % 11 === 0
-          ? { type: 'ErasureRequested', request_id: `req-${subject_id}`, scope: 'ALL', keep_transaction_history: false, systems: ['crm'] }
+          ? { type: 'ErasureRequested', request_id: `req-${subject_id}`, scope: 'ALL', keep_transaction_history: false, systems: ['crm'], all_systems: false }
           : i % 13 === 0
             ? { type: 'ErasureStepCompleted', request_id: `req-${subject_id}`, system: 'crm', action: 'delete', counts: { rows: 1 }, evidence_hash: 'e'.repeat(64), legal_hold: null, strategies: {} }
             : { type: i % 2 ? 'ConsentGranted' : 'ConsentWithdrawn' };
@@ -50,7 +54,7 @@ function randomEvents(count: number): ConsentEvent[] {
 
 async function produce(events: ConsentEvent[]): Promise<void> {
   const messages = await Promise.all(events.map(async (e) => ({ key: e.subject_id, value: await codec.encode(e) })));
-  await producer.send({ topic: TOPICS.consentLog, acks: ACKS_ALL, messages });
+  await producer.send({ topic: topics.consentLog, acks: ACKS_ALL, messages });
 }
 
 /**
@@ -59,7 +63,7 @@ async function produce(events: ConsentEvent[]): Promise<void> {
  */
 async function caughtUp(): Promise<Map<number, bigint>> {
   for (;;) {
-    const ends = new Map((await admin.fetchTopicOffsets(TOPICS.consentLog)).map((p) => [p.partition, BigInt(p.high)]));
+    const ends = new Map((await admin.fetchTopicOffsets(topics.consentLog)).map((p) => [p.partition, BigInt(p.high)]));
     await waitFor(
       async () => {
         const stored = await storedOffsets();
@@ -67,7 +71,7 @@ async function caughtUp(): Promise<Map<number, bigint>> {
       },
       { description: 'the projector to reach the end of the log', timeoutMs: 120_000 },
     );
-    const now = new Map((await admin.fetchTopicOffsets(TOPICS.consentLog)).map((p) => [p.partition, BigInt(p.high)]));
+    const now = new Map((await admin.fetchTopicOffsets(topics.consentLog)).map((p) => [p.partition, BigInt(p.high)]));
     const stored = await storedOffsets();
     if ([...now].every(([p, end]) => end === 0n || stored.get(p) === end)) return now;
   }
@@ -83,7 +87,7 @@ async function readLog(ends: Map<number, bigint>): Promise<Map<number, KafkaMess
   const byPartition = new Map<number, KafkaMessage[]>([...ends.keys()].map((p) => [p, []]));
   const consumer = kafka.consumer({ groupId: uniqueName('test.reader') });
   await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+  await consumer.subscribe({ topic: topics.consentLog, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
       if (BigInt(message.offset) < (ends.get(partition) ?? 0n)) byPartition.get(partition)?.push(message);
@@ -100,7 +104,7 @@ async function readLog(ends: Map<number, bigint>): Promise<Map<number, KafkaMess
 beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, letheTopics({ partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 }));
+  await ensureTopics(admin, { names: topics, partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 });
   producer = createSafeProducer(kafka);
   await producer.connect();
   database = await freshDatabase();
@@ -117,7 +121,7 @@ it('survives SIGKILL mid-stream and ends equal to a full replay of the log, row 
   // A duplicate delivery and a record that is not Avro at all.
   const [duplicate] = randomEvents(1);
   await produce([duplicate, duplicate]);
-  await producer.send({ topic: TOPICS.consentLog, acks: ACKS_ALL, messages: [{ key: subjects[0], value: Buffer.from('not avro') }] });
+  await producer.send({ topic: topics.consentLog, acks: ACKS_ALL, messages: [{ key: subjects[0], value: Buffer.from('not avro') }] });
 
   const first = startProjectorProcess();
   await waitFor(async () => (await storedOffsets()).size > 0, { description: 'the projector to commit a first batch', timeoutMs: 60_000 });
@@ -143,7 +147,7 @@ it('survives SIGKILL mid-stream and ends equal to a full replay of the log, row 
     const records = await Promise.all(messages.map(async (message) => ({ message, event: await codec.decode(message.value).catch(() => undefined), problem: 'undecodable' })));
     const { changed, rejected } = foldRecords(records, expected);
     for (const state of changed) expected.set(state.subjectId, state);
-    indexed.push(...erasureEventRows(TOPICS.consentLog, partition, records, rejected));
+    indexed.push(...erasureEventRows(topics.consentLog, partition, records, rejected));
     for (const { event } of records) {
       if (event?.payload.type !== 'ErasureRequestCompleted') continue;
       completions.set(event.payload.request_id, (completions.get(event.payload.request_id) ?? new Set()).add(event.event_id));
@@ -179,7 +183,7 @@ it('holds the latest state of each subject on the compacted consent.state topic'
   const latest = new Map<string, Buffer>();
   const consumer = kafka.consumer({ groupId: uniqueName('test.state') });
   await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.consentState, fromBeginning: true });
+  await consumer.subscribe({ topic: topics.consentState, fromBeginning: true });
   const rows: { subject_id: string; state: SubjectState }[] = await database.db.query(`select subject_id, state from subject_state where subject_id = any($1)`, [subjects]);
   await consumer.run({
     eachMessage: async ({ message }) => {
@@ -208,7 +212,7 @@ it('parks the undecodable record on consent.dlq with the reason', async () => {
   const letters: KafkaMessage[] = [];
   const consumer = kafka.consumer({ groupId: uniqueName('test.dlq') });
   await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.consentDlq, fromBeginning: true });
+  await consumer.subscribe({ topic: topics.consentDlq, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
       if (message.headers?.[HEADERS.dlqConsumerGroup]?.toString() === groupId) letters.push(message);
@@ -218,20 +222,20 @@ it('parks the undecodable record on consent.dlq with the reason', async () => {
   await consumer.disconnect();
   expect(letters[0].value?.toString()).toBe('not avro');
   expect(letters[0].headers?.[HEADERS.dlqReason]?.toString()).toBe('not_avro');
-  expect(letters[0].headers?.[HEADERS.dlqSourceTopic]?.toString()).toBe(TOPICS.consentLog);
+  expect(letters[0].headers?.[HEADERS.dlqSourceTopic]?.toString()).toBe(topics.consentLog);
 });
 
 it('refuses to resume when the log ends before the offsets stored with the state', async () => {
   // As after the broker's data was wiped while PostgreSQL kept the projection.
   const wiped = await freshDatabase();
   const group = uniqueName('test.projector-wiped');
-  const ends = await admin.fetchTopicOffsets(TOPICS.consentLog);
+  const ends = await admin.fetchTopicOffsets(topics.consentLog);
   const beyond = (BigInt(ends[0].high) + 1_000n).toString();
-  await wiped.db.query(`insert into consumer_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4)`, [group, TOPICS.consentLog, ends[0].partition, beyond]);
+  await wiped.db.query(`insert into consumer_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4)`, [group, topics.consentLog, ends[0].partition, beyond]);
 
   const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, 'main.ts')], {
     cwd: resolve(__dirname, '../../..'),
-    env: { ...process.env, LETHE_DB_SCHEMA: wiped.schema, LETHE_PROJECTOR_GROUP: group },
+    env: { ...process.env, LETHE_TOPIC_PREFIX: prefix, LETHE_DB_SCHEMA: wiped.schema, LETHE_PROJECTOR_GROUP: group },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { completionsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, DecodeError, deterministicUuid, TOPICS, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
+import { ConsentEventCodec, ConsentStateCodec, DecodeError, erasureCompletedId, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { appendToConsentLog, retryWhileRegistryUnavailable, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { erasureEventRows, saveErasureEvents } from './erasure-events';
@@ -15,6 +15,8 @@ export interface ProjectorDeps {
   producer: Producer;
   eventCodec: ConsentEventCodec;
   stateCodec: ConsentStateCodec;
+  /** Lethe's topics under the configured prefix. */
+  topics: TopicNames;
   groupId: string;
   maxBatchRecords: number;
   concurrency: number;
@@ -54,12 +56,12 @@ export class Projector {
   async start(): Promise<void> {
     await this.admin.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.deps.onFatal(payload.error);
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      const partitions = payload.memberAssignment[TOPICS.consentLog] ?? [];
+      const partitions = payload.memberAssignment[this.deps.topics.consentLog] ?? [];
       this.resumed = this.resumeFromStoredOffsets(partitions);
     });
     await this.consumer.run({
@@ -76,15 +78,15 @@ export class Projector {
   }
 
   private async resumeFromStoredOffsets(partitions: number[]): Promise<void> {
-    const stored = await this.store.offsets(this.deps.db.manager, TOPICS.consentLog);
-    const ends = await this.admin.fetchTopicOffsets(TOPICS.consentLog);
+    const stored = await this.store.offsets(this.deps.db.manager, this.deps.topics.consentLog);
+    const ends = await this.admin.fetchTopicOffsets(this.deps.topics.consentLog);
     const low = new Map(ends.map((p) => [p.partition, p.low]));
     this.refuseALogThatShrank(stored, new Map(ends.map((p) => [p.partition, p.high])));
     this.expected.clear();
     for (const partition of partitions) {
       const offset = stored.get(partition) ?? low.get(partition) ?? '0';
       this.expected.set(partition, offset);
-      this.consumer.seek({ topic: TOPICS.consentLog, partition, offset });
+      this.consumer.seek({ topic: this.deps.topics.consentLog, partition, offset });
     }
     this.logger.log(`resuming ${partitions.length} partition(s) from the offsets stored with the state`);
   }
@@ -99,7 +101,7 @@ export class Projector {
     if (!shrunk) return;
     const [partition, offset] = shrunk;
     const error = new Error(
-      `${TOPICS.consentLog} partition ${partition} ends at offset ${high.get(partition) ?? 0}, but the projection in PostgreSQL has applied it up to ${offset}: ` +
+      `${this.deps.topics.consentLog} partition ${partition} ends at offset ${high.get(partition) ?? 0}, but the projection in PostgreSQL has applied it up to ${offset}: ` +
         `the topic was recreated or its data wiped. Refusing to resume, as new events would be skipped. ` +
         `Restore the log, or rebuild the projection from this log into an empty database or schema (LETHE_DB_SCHEMA).`,
     );
@@ -149,7 +151,7 @@ export class Projector {
       await this.appendCompletions(changed);
       await sendToDeadLetter(
         this.deps.producer,
-        TOPICS.consentDlq,
+        this.deps.topics.consentDlq,
         rejected.map(({ message, reason, detail }) => ({ topic, partition, message, reason, detail, groupId: this.deps.groupId })),
       );
       if (changed.length > 0) {
@@ -157,11 +159,11 @@ export class Projector {
         const messages = await Promise.all(
           changed.map(async (state) => ({ key: state.subjectId, value: await this.deps.stateCodec.encode(toConsentState(state, now)) })),
         );
-        await sendInChunks(this.deps.producer, TOPICS.consentState, messages);
+        await sendInChunks(this.deps.producer, this.deps.topics.consentState, messages);
       }
       await this.store.save(tx, changed, stored, [{ topic, partition, nextOffset }]);
       await saveErasureEvents(tx, erasureEventRows(topic, partition, records, rejected));
-      if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${TOPICS.consentDlq}`);
+      if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${this.deps.topics.consentDlq}`);
     });
   }
 
@@ -171,9 +173,9 @@ export class Projector {
    * fact, which the fold applies once.
    */
   private async appendCompletions(changed: SubjectState[]): Promise<void> {
-    const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: (id: string) => deterministicUuid('erasure-completed', id) };
+    const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId };
     const events = changed.flatMap((state) => completionsDue(state, metadata));
-    await appendToConsentLog(this.deps.producer, this.deps.eventCodec, events);
+    await appendToConsentLog(this.deps.producer, this.deps.eventCodec, this.deps.topics.consentLog, events);
   }
 
   /**
@@ -187,7 +189,7 @@ export class Projector {
     } catch (error) {
       if (error instanceof DecodeError) return { message, problem: error.kind, detail: error.message };
       if (error instanceof UnknownPayloadTypeError) {
-        const fatal = upgradeNeeded(error, `${TOPICS.consentLog} partition ${partition} offset ${message.offset}`, 'projector');
+        const fatal = upgradeNeeded(error, `${this.deps.topics.consentLog} partition ${partition} offset ${message.offset}`, 'projector');
         this.deps.onFatal(fatal);
         throw fatal;
       }

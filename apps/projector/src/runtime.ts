@@ -1,6 +1,6 @@
 import { reach } from '@lethe/config';
-import { ConsentEventCodec, ConsentStateCodec } from '@lethe/contracts';
-import { createKafka, createSafeProducer, ensureTopicsWith, letheTopics, serveMetrics } from '@lethe/kafka';
+import { ConsentEventCodec, ConsentStateCodec, subjectsFor } from '@lethe/contracts';
+import { createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, serveMetrics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import type { ProjectorConfig } from './config';
 import { Projector } from './projector';
@@ -15,13 +15,15 @@ export async function startProjector(
     openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }),
   );
   const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId });
-  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, letheTopics(config.topics)));
-  const eventCodec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
-  const stateCodec = ConsentStateCodec.forRegistry(config.endpoints.schemaRegistryUrl);
+  const patience = kafkaPatience(config.startupTimeoutMs);
+  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, config.topics), patience);
+  const subjects = subjectsFor(config.topics.names);
+  const eventCodec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl, subjects.consentLogValue);
+  const stateCodec = ConsentStateCodec.forRegistry(config.endpoints.schemaRegistryUrl, subjects.consentStateValue);
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register()]));
   const producer = createSafeProducer(kafka);
-  await producer.connect();
-  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, groupId: config.groupId, maxBatchRecords: config.maxBatchRecords, concurrency: config.concurrency, onFatal });
+  await reach('Kafka producer', () => producer.connect(), patience);
+  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, topics: config.topics.names, groupId: config.groupId, maxBatchRecords: config.maxBatchRecords, concurrency: config.concurrency, onFatal });
   await projector.start();
   const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
   return {

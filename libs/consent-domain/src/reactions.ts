@@ -8,10 +8,11 @@ export interface ReactionMetadata {
   /** The component appending the reaction. */
   actor: string;
   /**
-   * The event id of the completion of a request: must be the same every time it is asked for the
-   * same request, so a reaction computed twice (a batch folded again after a crash) is one fact.
+   * The event id of the completion of a subject's request: must be the same every time it is asked
+   * for the same (subject, request), so a reaction computed twice (a batch folded again after a
+   * crash) is one fact, and two subjects' requests under one id are two facts.
    */
-  completionEventId: (requestId: string) => string;
+  completionEventId: (subjectId: string, requestId: string) => string;
 }
 
 /**
@@ -24,7 +25,7 @@ export function completionsDue(state: SubjectState, metadata: ReactionMetadata):
     .filter((request) => request.status === 'open' && isErasureComplete(request))
     .sort((a, b) => a.requestId.localeCompare(b.requestId))
     .map((request) => ({
-      event_id: metadata.completionEventId(request.requestId),
+      event_id: metadata.completionEventId(state.subjectId, request.requestId),
       subject_id: state.subjectId,
       occurred_at: metadata.now,
       recorded_at: metadata.now,

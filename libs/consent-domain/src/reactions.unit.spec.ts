@@ -4,7 +4,7 @@ import { completionsDue } from './reactions';
 import { initialState, SubjectState } from './state';
 import { anEvent, T0 } from './testing/events';
 
-const metadata = { now: 1_800_000_000_000, actor: 'lethe-projector', completionEventId: (id: string) => `done-${id}` };
+const metadata = { now: 1_800_000_000_000, actor: 'lethe-projector', completionEventId: (subjectId: string, id: string) => `done-${subjectId}-${id}` };
 let seq = 0;
 
 function given(...payloads: ConsentEventPayload[]): SubjectState {
@@ -16,7 +16,7 @@ function event(payload: ConsentEventPayload): ConsentEvent {
   return anEvent(payload, { event_id: `evt-${seq}`, subject_id: 'subj-1', occurred_at: T0 + seq, recorded_at: T0 + seq });
 }
 
-const requested = (systems: string[]): ConsentEventPayload => ({ type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: false, systems });
+const requested = (systems: string[]): ConsentEventPayload => ({ type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: false, systems, all_systems: false });
 const completed = (system: string): ConsentEventPayload => ({ type: 'ErasureStepCompleted', request_id: 'req-1', system, action: 'delete', counts: {}, evidence_hash: 'h', legal_hold: null, strategies: {} });
 
 describe('completionsDue', () => {
@@ -26,7 +26,7 @@ describe('completionsDue', () => {
 
   it('completes a request once every system acknowledged, with a stable event id', () => {
     const [done] = completionsDue(given(requested(['crm', 'shop-db']), completed('crm'), completed('shop-db')), metadata);
-    expect(done).toMatchObject({ event_id: 'done-req-1', source: 'SYSTEM', actor: 'lethe-projector', jurisdiction: 'GDPR', payload: { type: 'ErasureRequestCompleted', request_id: 'req-1' } });
+    expect(done).toMatchObject({ event_id: 'done-subj-1-req-1', source: 'SYSTEM', actor: 'lethe-projector', jurisdiction: 'GDPR', payload: { type: 'ErasureRequestCompleted', request_id: 'req-1' } });
   });
 
   it('completes a request that names no systems as soon as it is requested', () => {

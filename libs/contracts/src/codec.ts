@@ -2,7 +2,6 @@ import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-sc
 import { ConsentEvent, ConsentEventPayload, CONSENT_EVENT_PAYLOAD_TYPES } from './generated/consent-event';
 import type { ConsentState } from './generated/consent-state';
 import { DecodeError, RegistryUnavailableError, UnknownPayloadTypeError } from './decode-errors';
-import { SUBJECTS } from './names';
 import { loadSchema, PAYLOAD_NAMESPACE, SchemaName } from './schemas';
 
 /** How long one registry request may take before it counts as an outage. */
@@ -120,14 +119,15 @@ export class RegistryCodec<T> {
 
 /** consent.log values. Avro's wrapped payload union becomes a union tagged by `type`. */
 export class ConsentEventCodec extends RegistryCodec<ConsentEvent> {
-  static forRegistry(registryUrl: string, subject: string = SUBJECTS.consentLogValue): ConsentEventCodec {
+  /** `subject`: consent.log's value subject under the configured prefix (`subjectsFor`). */
+  static forRegistry(registryUrl: string, subject: string): ConsentEventCodec {
     return new ConsentEventCodec(registryClient(registryUrl), registryUrl, 'consent-event', subject, toAvro, fromAvro);
   }
 }
 
 /** consent.state values. */
 export class ConsentStateCodec extends RegistryCodec<ConsentState> {
-  static forRegistry(registryUrl: string, subject: string = SUBJECTS.consentStateValue): ConsentStateCodec {
+  static forRegistry(registryUrl: string, subject: string): ConsentStateCodec {
     return new ConsentStateCodec(registryClient(registryUrl), registryUrl, 'consent-state', subject);
   }
 }

@@ -12,35 +12,50 @@ export function deterministicUuid(...parts: string[]): string {
 }
 
 /**
- * The one acknowledgement of an erasure request by a system: the worker's synchronous completion
- * and a processor's signed callback must give the same id, so either, or both, is one fact.
+ * The id under which every downstream system handles one subject's erasure request: its ledger
+ * key, the OpenDSR `subject_request_id` a processor quotes back, and the root of its
+ * acknowledgement ids. Request ids are chosen by callers and checked at the API, but a log may
+ * still hold one request id for two subjects (another producer, an older version), so the work
+ * is keyed by (subject, request) and two subjects never share it (docs/adr/0008).
  */
-export function erasureStepCompletedId(requestId: string, system: string): string {
-  return deterministicUuid('erasure-step-completed', requestId, system);
+export function erasureWorkId(subjectId: string, requestId: string): string {
+  return `erasure-${deterministicUuid('erasure-work', subjectId, requestId)}`;
+}
+
+/**
+ * The id under which every system handles a withdrawal, objection or opt-out (`causeEventId`).
+ * Event ids are unique per subject; the subject is part of the id so that two subjects whose
+ * producers chose the same event id still have two pieces of work.
+ */
+export function optOutWorkId(subjectId: string, causeEventId: string): string {
+  return `optout-${deterministicUuid('optout-work', subjectId, causeEventId)}`;
+}
+
+/**
+ * The one acknowledgement of a piece of work (`workId`, from erasureWorkId) by a system: the
+ * worker's synchronous completion and a processor's signed callback must give the same id, so
+ * either, or both, is one fact.
+ */
+export function erasureStepCompletedId(workId: string, system: string): string {
+  return deterministicUuid('erasure-step-completed', workId, system);
 }
 
 /** A failure of one attempt (or the processor's own final answer, `attempt` 'processor-callback'). */
-export function erasureStepFailedId(requestId: string, system: string, attempt: string): string {
-  return deterministicUuid('erasure-step-failed', requestId, system, attempt);
+export function erasureStepFailedId(workId: string, system: string, attempt: string): string {
+  return deterministicUuid('erasure-step-failed', workId, system, attempt);
 }
 
-/**
- * The one acknowledgement of a withdrawal, objection or opt-out (`causeEventId`) by a system: the
- * worker's synchronous completion and a processor's signed callback give the same id.
- */
-export function optOutStepCompletedId(causeEventId: string, system: string): string {
-  return deterministicUuid('optout-step-completed', causeEventId, system);
+/** The one acknowledgement of an opt-out's work (`workId`, from optOutWorkId) by a system. */
+export function optOutStepCompletedId(workId: string, system: string): string {
+  return deterministicUuid('optout-step-completed', workId, system);
 }
 
 /** A failure of one attempt at an opt-out (or the processor's own final answer). */
-export function optOutStepFailedId(causeEventId: string, system: string, attempt: string): string {
-  return deterministicUuid('optout-step-failed', causeEventId, system, attempt);
+export function optOutStepFailedId(workId: string, system: string, attempt: string): string {
+  return deterministicUuid('optout-step-failed', workId, system, attempt);
 }
 
-/**
- * The request id under which a system handles a withdrawal, objection or opt-out (`causeEventId`):
- * what a third-party processor receives as `subject_request_id` and quotes in its callback.
- */
-export function optOutRequestId(causeEventId: string): string {
-  return `optout-${causeEventId}`;
+/** The completion of one subject's request, appended by the projector once: fixed by (subject, request). */
+export function erasureCompletedId(subjectId: string, requestId: string): string {
+  return deterministicUuid('erasure-completed', subjectId, requestId);
 }

@@ -2,40 +2,37 @@
  * Every name Lethe shares with Kafka and the schema registry, in one place: topics, consumer
  * groups, registry subjects and record headers.
  */
-
-/**
- * LETHE_TOPIC_PREFIX puts an installation's topics, and with them its registry subjects, under a
- * prefix, so several installations share a cluster (or a test runs on topics of its own). Every
- * app reads it here, once, so they all agree; a bad value stops the app as it loads.
- */
-export function topicPrefix(raw: string | undefined): string {
-  if (!raw) return '';
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(raw)) throw new Error(`LETHE_TOPIC_PREFIX may hold only letters, digits, '.', '_' and '-' (at most 100), got "${raw}"`);
-  return raw; // used as given: 'staging.' gives staging.consent.log
+export interface TopicNames {
+  /** Append-only source of truth, keyed by subject id, kept forever. */
+  consentLog: string;
+  /** Compacted: the latest consent state of each subject. */
+  consentState: string;
+  /** Records no consumer could process, with the reason in headers. */
+  consentDlq: string;
 }
 
-const prefix = topicPrefix(process.env.LETHE_TOPIC_PREFIX);
+/**
+ * Lethe's topics under a prefix (LETHE_TOPIC_PREFIX, e.g. `staging.`), so several environments
+ * can share one cluster, and each test can have topics of its own. The empty prefix gives the
+ * plain names: consent.log, consent.state, consent.dlq.
+ */
+export function topicsFor(prefix: string): TopicNames {
+  return { consentLog: `${prefix}consent.log`, consentState: `${prefix}consent.state`, consentDlq: `${prefix}consent.dlq` };
+}
 
-export const TOPICS = {
-  /** Append-only source of truth, keyed by subject id, kept forever. */
-  consentLog: `${prefix}consent.log`,
-  /** Compacted: the latest consent state of each subject. */
-  consentState: `${prefix}consent.state`,
-  /** Records no consumer could process, with the reason in headers. */
-  consentDlq: `${prefix}consent.dlq`,
-} as const;
-
-export const CONSUMER_GROUPS = {
-  projector: 'lethe.projector',
-  /** One group per downstream system, so each keeps its own offsets and pace. */
-  erasureWorker: (system: string) => `lethe.erasure.${system}`,
-} as const;
+/** Consumer groups under the same prefix as the topics, so environments never share a group. */
+export function consumerGroupsFor(prefix: string) {
+  return {
+    projector: `${prefix}lethe.projector`,
+    /** One group per downstream system, so each keeps its own offsets and pace. */
+    erasureWorker: (system: string) => `${prefix}lethe.erasure.${system}`,
+  };
+}
 
 /** TopicNameStrategy: one subject per topic value (docs/adr/0003-event-envelope.md). */
-export const SUBJECTS = {
-  consentLogValue: `${TOPICS.consentLog}-value`,
-  consentStateValue: `${TOPICS.consentState}-value`,
-} as const;
+export function subjectsFor(topics: TopicNames) {
+  return { consentLogValue: `${topics.consentLog}-value`, consentStateValue: `${topics.consentState}-value` };
+}
 
 export const HEADERS = {
   /** The payload type of a consent.log record, so consumers can filter without decoding. */

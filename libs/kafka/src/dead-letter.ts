@@ -14,7 +14,7 @@ export interface DeadLetter {
 }
 
 /**
- * Parks a record that can never be processed on consent.dlq, unchanged, with where it came
+ * Parks a record that can never be processed on consent.dlq (`dlqTopic`), unchanged, with where it came
  * from and why in headers. The caller commits past it only after this resolves.
  */
 export async function sendToDeadLetter(producer: Producer, dlqTopic: string, letters: DeadLetter[]): Promise<void> {

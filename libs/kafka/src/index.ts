@@ -5,3 +5,5 @@ export * from './send-in-chunks';
 export * from './topics';
 export * from './metrics';
 export * from './registry-outage';
+export * from './startup';
+export * from './topic-plan';

@@ -4,8 +4,9 @@ import { ErasureRetries1732400000000 } from './migrations/1732400000000-erasure-
 import { ErasureOperations1732500000000 } from './migrations/1732500000000-erasure-operations';
 import { ErasureEvents1732600000000 } from './migrations/1732600000000-erasure-events';
 import { OutstandingSteps1732700000000 } from './migrations/1732700000000-outstanding-steps';
+import { ErasureKeysPerSubject1732800000000 } from './migrations/1732800000000-erasure-keys-per-subject';
 
-export const MIGRATIONS = [InitialSchema1732350000000, ErasureRetries1732400000000, ErasureOperations1732500000000, ErasureEvents1732600000000, OutstandingSteps1732700000000];
+export const MIGRATIONS = [InitialSchema1732350000000, ErasureRetries1732400000000, ErasureOperations1732500000000, ErasureEvents1732600000000, OutstandingSteps1732700000000, ErasureKeysPerSubject1732800000000];
 
 export interface DatabaseOptions {
   url: string;

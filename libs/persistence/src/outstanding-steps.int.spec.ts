@@ -19,7 +19,7 @@ describe('OutstandingSteps', () => {
     await new OutstandingSteps(database.db, 'other-system').schedule('dsr-1', 5, 1, past(), record);
     const [first, second] = await Promise.all([steps.claimDue(10), steps.claimDue(10)]);
 
-    expect([...first, ...second]).toEqual([{ requestId: 'dsr-1', attempt: 2, roundStart: 1, record, confirmationOverdue: false }]);
+    expect([...first, ...second]).toEqual([{ workId: 'dsr-1', attempt: 2, roundStart: 1, record, confirmationOverdue: false }]);
     expect(await steps.claimDue(10)).toEqual([]); // leased
   });
 
@@ -29,7 +29,7 @@ describe('OutstandingSteps', () => {
     expect(await steps.awaited('dsr-2')).toEqual({ record, attempt: 1, confirmedAt: null });
 
     await steps.awaitConfirmation('dsr-3', 1, 1, past(), record);
-    expect(await steps.claimDue(10)).toEqual([expect.objectContaining({ requestId: 'dsr-3', confirmationOverdue: true })]);
+    expect(await steps.claimDue(10)).toEqual([expect.objectContaining({ workId: 'dsr-3', confirmationOverdue: true })]);
   });
 
   it('never times out a confirmed step, nor lets a later send or failure overwrite it', async () => {
@@ -50,14 +50,14 @@ describe('OutstandingSteps', () => {
     expect(await steps.claimDue(10)).toEqual([]);
 
     expect(await steps.rearm('dsr-5')).toBe(true);
-    expect(await steps.claimDue(10)).toEqual([{ requestId: 'dsr-5', attempt: 4, roundStart: 4, record, confirmationOverdue: false }]);
+    expect(await steps.claimDue(10)).toEqual([{ workId: 'dsr-5', attempt: 4, roundStart: 4, record, confirmationOverdue: false }]);
   });
 
   it('forgets confirmed steps after a week, and only those', async () => {
     await steps.awaitConfirmation('dsr-6', 1, 1, later(), record);
     await steps.confirm('dsr-6');
     await steps.awaitConfirmation('dsr-7', 1, 1, later(), record);
-    await database.db.query(`update outstanding_steps set confirmed_at = now() - interval '8 days' where request_id = 'dsr-6'`);
+    await database.db.query(`update outstanding_steps set confirmed_at = now() - interval '8 days' where work_id = 'dsr-6'`);
     await steps.purgeConfirmed();
 
     expect(await steps.awaited('dsr-6')).toBeUndefined();

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 
 /** A step that is due again: a scheduled retry, or a confirmation the processor let lapse. */
 export interface DueStep {
-  requestId: string;
+  workId: string;
   attempt: number;
   /** The attempt this round of retries started from (1, or where an operator's retry began). */
   roundStart: number;
@@ -27,7 +27,7 @@ const LEASE = `interval '5 minutes'`;
 const KEEP_CONFIRMED = `interval '7 days'`;
 
 /**
- * The work of one system that is not finished, per (system, request), in PostgreSQL:
+ * The work of one system that is not finished, per (system, work id), in PostgreSQL:
  * - a retry scheduled for `due_at` (the consumer has moved on; the retry sweep comes back to it);
  * - a step that failed for good, parked (`parked_at`) so an operator's retry can re-arm it;
  * - a request a third-party processor must still confirm by `confirm_by` (see awaitConfirmation),
@@ -42,12 +42,12 @@ export class OutstandingSteps {
     private readonly system: string,
   ) {}
 
-  async schedule(requestId: string, attempt: number, roundStart: number, dueAt: Date, record: Buffer): Promise<void> {
-    await this.upsert({ requestId, attempt, roundStart, dueAt, record, parkedAt: null, confirmBy: null });
+  async schedule(workId: string, attempt: number, roundStart: number, dueAt: Date, record: Buffer): Promise<void> {
+    await this.upsert({ workId, attempt, roundStart, dueAt, record, parkedAt: null, confirmBy: null });
   }
 
-  async park(requestId: string, attempt: number, roundStart: number, record: Buffer): Promise<void> {
-    await this.upsert({ requestId, attempt, roundStart, dueAt: new Date(), record, parkedAt: new Date(), confirmBy: null });
+  async park(workId: string, attempt: number, roundStart: number, record: Buffer): Promise<void> {
+    await this.upsert({ workId, attempt, roundStart, dueAt: new Date(), record, parkedAt: new Date(), confirmBy: null });
   }
 
   /**
@@ -55,40 +55,40 @@ export class OutstandingSteps {
    * finds the step, however fast it comes. Unless confirmed, the step falls due at `confirmBy`
    * and is then reported failed. A step already confirmed stays confirmed.
    */
-  async awaitConfirmation(requestId: string, attempt: number, roundStart: number, confirmBy: Date, record: Buffer): Promise<void> {
-    await this.upsert({ requestId, attempt, roundStart, dueAt: confirmBy, record, parkedAt: null, confirmBy });
+  async awaitConfirmation(workId: string, attempt: number, roundStart: number, confirmBy: Date, record: Buffer): Promise<void> {
+    await this.upsert({ workId, attempt, roundStart, dueAt: confirmBy, record, parkedAt: null, confirmBy });
   }
 
   /** The processor confirmed: the step is done and never falls due. */
-  async confirm(requestId: string): Promise<void> {
+  async confirm(workId: string): Promise<void> {
     await this.db.query(
-      `update outstanding_steps set confirmed_at = now(), confirm_by = null, parked_at = null where system = $1 and request_id = $2 and confirmed_at is null`,
-      [this.system, requestId],
+      `update outstanding_steps set confirmed_at = now(), confirm_by = null, parked_at = null where system = $1 and work_id = $2 and confirmed_at is null`,
+      [this.system, workId],
     );
   }
 
   /** The processor gave up on the request: parked, for an operator's retry, unless confirmed. */
-  async parkRefused(requestId: string): Promise<void> {
+  async parkRefused(workId: string): Promise<void> {
     await this.db.query(
-      `update outstanding_steps set parked_at = now(), confirm_by = null where system = $1 and request_id = $2 and confirmed_at is null`,
-      [this.system, requestId],
+      `update outstanding_steps set parked_at = now(), confirm_by = null where system = $1 and work_id = $2 and confirmed_at is null`,
+      [this.system, workId],
     );
   }
 
   /** The step a processor's callback is about; undefined when this system was never sent it. */
-  async awaited(requestId: string): Promise<AwaitedStep | undefined> {
+  async awaited(workId: string): Promise<AwaitedStep | undefined> {
     const [row] = rowsOf<{ record: Buffer; attempt: number; confirmed_at: Date | null }>(
-      await this.db.query(`select record, attempt, confirmed_at from outstanding_steps where system = $1 and request_id = $2`, [this.system, requestId]),
+      await this.db.query(`select record, attempt, confirmed_at from outstanding_steps where system = $1 and work_id = $2`, [this.system, workId]),
     );
     return row && { record: row.record, attempt: row.attempt, confirmedAt: row.confirmed_at };
   }
 
   /** Makes a parked step due now, one attempt further and with a fresh budget; false if none. */
-  async rearm(requestId: string): Promise<boolean> {
+  async rearm(workId: string): Promise<boolean> {
     const result = await this.db.query(
       `update outstanding_steps set parked_at = null, due_at = now(), attempt = attempt + 1, round_start = attempt + 1
-        where system = $1 and request_id = $2 and parked_at is not null returning request_id`,
-      [this.system, requestId],
+        where system = $1 and work_id = $2 and parked_at is not null returning work_id`,
+      [this.system, workId],
     );
     return rowsOf(result).length > 0;
   }
@@ -96,15 +96,15 @@ export class OutstandingSteps {
   async claimDue(limit: number): Promise<DueStep[]> {
     const result = await this.db.query(
       `update outstanding_steps set due_at = now() + ${LEASE}
-        where (system, request_id) in (
-          select system, request_id from outstanding_steps
+        where (system, work_id) in (
+          select system, work_id from outstanding_steps
            where system = $1 and parked_at is null and confirmed_at is null and due_at <= now()
            order by due_at limit $2 for update skip locked)
-        returning request_id, attempt, round_start, record, confirm_by`,
+        returning work_id, attempt, round_start, record, confirm_by`,
       [this.system, limit],
     );
-    return rowsOf<{ request_id: string; attempt: number; round_start: number; record: Buffer; confirm_by: Date | null }>(result).map((row) => ({
-      requestId: row.request_id,
+    return rowsOf<{ work_id: string; attempt: number; round_start: number; record: Buffer; confirm_by: Date | null }>(result).map((row) => ({
+      workId: row.work_id,
       attempt: row.attempt,
       roundStart: row.round_start,
       record: row.record,
@@ -112,8 +112,8 @@ export class OutstandingSteps {
     }));
   }
 
-  async clear(requestId: string): Promise<void> {
-    await this.db.query(`delete from outstanding_steps where system = $1 and request_id = $2`, [this.system, requestId]);
+  async clear(workId: string): Promise<void> {
+    await this.db.query(`delete from outstanding_steps where system = $1 and work_id = $2`, [this.system, workId]);
   }
 
   /** Forgets confirmed steps once a repeated callback is no longer to be expected. */
@@ -121,13 +121,13 @@ export class OutstandingSteps {
     await this.db.query(`delete from outstanding_steps where system = $1 and confirmed_at < now() - ${KEEP_CONFIRMED}`, [this.system]);
   }
 
-  private async upsert(step: { requestId: string; attempt: number; roundStart: number; dueAt: Date; record: Buffer; parkedAt: Date | null; confirmBy: Date | null }) {
+  private async upsert(step: { workId: string; attempt: number; roundStart: number; dueAt: Date; record: Buffer; parkedAt: Date | null; confirmBy: Date | null }) {
     await this.db.query(
-      `insert into outstanding_steps (system, request_id, attempt, round_start, due_at, record, parked_at, confirm_by) values ($1, $2, $3, $4, $5, $6, $7, $8)
-       on conflict (system, request_id) do update set attempt = excluded.attempt, round_start = excluded.round_start,
+      `insert into outstanding_steps (system, work_id, attempt, round_start, due_at, record, parked_at, confirm_by) values ($1, $2, $3, $4, $5, $6, $7, $8)
+       on conflict (system, work_id) do update set attempt = excluded.attempt, round_start = excluded.round_start,
          due_at = excluded.due_at, record = excluded.record, parked_at = excluded.parked_at, confirm_by = excluded.confirm_by
        where outstanding_steps.confirmed_at is null`,
-      [this.system, step.requestId, step.attempt, step.roundStart, step.dueAt, step.record, step.parkedAt, step.confirmBy],
+      [this.system, step.workId, step.attempt, step.roundStart, step.dueAt, step.record, step.parkedAt, step.confirmBy],
     );
   }
 }

@@ -7,7 +7,7 @@ export const SAMPLE_PAYLOADS: ConsentEventPayload[] = [
   { type: 'ConsentWithdrawn' },
   { type: 'ObjectionRaised', reason: 'direct marketing' },
   { type: 'OptOutRecorded', kinds: ['SALE', 'SHARING'] },
-  { type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: true, systems: ['shop-db'] },
+  { type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: true, systems: ['shop-db'], all_systems: false },
   {
     type: 'ErasureStepCompleted',
     request_id: 'req-1',

@@ -7,3 +7,5 @@ export * from './fake-processor';
 export * from './registry-proxy';
 export * from './schema-variants';
 export * from './app-process';
+export * from './certificates';
+export * from './ports';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, AddressInfo } from 'node:net';
 import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel, Producer } from 'kafkajs';
 import { endpointsFrom, Endpoints } from '@lethe/config';
-import { topicPrefix } from '@lethe/contracts';
+import { topicsFor } from '@lethe/contracts';
 import { ACKS_ALL } from '@lethe/kafka';
 import { waitFor } from './wait-for';
 
@@ -63,8 +62,9 @@ export function waitForMessages(
  * their environment: they create these topics and use nothing else. Delete them with `drop`.
  */
 export function freshTopicSet(admin: Admin): { prefix: string; log: string; state: string; dlq: string; drop: () => Promise<void> } {
-  const prefix = topicPrefix(`${uniqueName('test')}.`);
-  const names = { log: `${prefix}consent.log`, state: `${prefix}consent.state`, dlq: `${prefix}consent.dlq` };
+  const prefix = `${uniqueName('test')}.`;
+  const { consentLog, consentState, consentDlq } = topicsFor(prefix);
+  const names = { log: consentLog, state: consentState, dlq: consentDlq };
   const drop = async () => {
     const existing = new Set(await admin.listTopics());
     await admin.deleteTopics({ topics: Object.values(names).filter((topic) => existing.has(topic)) });
@@ -72,14 +72,6 @@ export function freshTopicSet(admin: Admin): { prefix: string; log: string; stat
   return { prefix, ...names, drop };
 }
 
-/** A loopback port nothing listens on right now, for a process a test starts. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** Appends records to one partition of `topic` as they are (keys, bytes, headers); returns their offsets. */
 export async function appendRaw(producer: Producer, topic: string, messages: { key: string; value: Buffer; headers?: Record<string, string> }[]): Promise<string[]> {

@@ -1,12 +1,11 @@
-import { endpointsFrom, Env } from '@lethe/config';
-import { TOPICS } from '@lethe/contracts';
+import { ConfigError, endpointsFrom, Env, topicSettingsFrom } from '@lethe/config';
 import { createKafka } from '@lethe/kafka';
 import { Letter, readDeadLetters } from './dead-letters';
 import { DlqTopics, redrive, Selection, SelectionError } from './redrive';
 
 // lethe dlq list [--json] | lethe dlq redrive (--offset N ...| --reason R)
 // Exit 0 done (also when everything selected was re-driven before), 1 failed (Kafka, a write),
-// 2 bad usage, 3 the selection names no dead letter that can be re-driven (nothing written).
+// 2 bad usage or settings, 3 the selection names no dead letter that can be re-driven (nothing written).
 
 export const DLQ_USAGE = [
   'usage: npm run dlq -- list [--json]',
@@ -47,8 +46,16 @@ export async function runDlqCommand(args: string[], env: Env, io: Output): Promi
     io.err(DLQ_USAGE);
     return EXIT.usage;
   }
+  let topics: DlqTopics;
+  try {
+    const { names } = topicSettingsFrom(env);
+    topics = { dlq: names.consentDlq, log: names.consentLog };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`dlq: ${error.message}`);
+    return EXIT.usage;
+  }
   const kafka = createKafka({ brokers: endpointsFrom(env).kafkaBrokers, clientId: 'lethe-dlq' });
-  const topics: DlqTopics = { dlq: TOPICS.consentDlq, log: TOPICS.consentLog };
   try {
     if (command.name === 'list') {
       const letters = await readDeadLetters(kafka, topics.dlq);

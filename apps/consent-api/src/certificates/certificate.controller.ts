@@ -7,6 +7,8 @@ import type { ErasureRequestState } from '@lethe/consent-domain';
 import { RequireAction } from '../auth/api-key.guard';
 import type { ApiConfig } from '../config';
 import { API_CONFIG, DATABASE } from '../platform/tokens';
+import { erasureRequestRow } from '../reads/erasure-request-row';
+import { CodeParamPipe, SubjectIdPipe } from '../writes/subject-id.pipe';
 
 /**
  * Erasure certificates: what every system did for a completed request, where the events that
@@ -29,16 +31,23 @@ export class CertificateController {
   @Get('erasure-requests/:requestId/certificate')
   @RequireAction('read')
   @ApiOperation({ summary: 'A signed certificate of a completed erasure request (409 request_not_complete while it is open)' })
-  async certificate(@Param('requestId') requestId: string) {
+  certificate(@Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
+    return this.certify(requestId);
+  }
+
+  @Get('subjects/:subjectId/erasure-requests/:requestId/certificate')
+  @RequireAction('read')
+  @ApiOperation({ summary: "A signed certificate of one subject's completed erasure request" })
+  subjectCertificate(@Param('subjectId', SubjectIdPipe) subjectId: string, @Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
+    return this.certify(requestId, subjectId);
+  }
+
+  private async certify(requestId: string, subjectId?: string) {
+    const { subject_id } = await erasureRequestRow(this.db, requestId, subjectId);
     // The fold's own view of the request carries the event ids of each fact it applied.
-    const [row] = await this.db.query(
-      `select r.subject_id, s.state->'erasureRequests'->r.request_id as request
-         from erasure_requests r join subject_state s on s.subject_id = r.subject_id
-        where r.request_id = $1`,
-      [requestId],
-    );
+    const [row] = await this.db.query(`select state->'erasureRequests'->$2::text as request from subject_state where subject_id = $1`, [subject_id, requestId]);
     if (!row?.request) throw new NotFoundException('no erasure request has this id');
-    const rows = await this.db.query(`select event_id, type, topic, partition, "offset" from erasure_events where request_id = $1`, [requestId]);
+    const rows = await this.db.query(`select event_id, type, topic, partition, "offset" from erasure_events where subject_id = $1 and request_id = $2`, [subject_id, requestId]);
     const events: LoggedEvent[] = rows.map((e: { event_id: string; type: string; topic: string; partition: number; offset: string }) => ({
       eventId: e.event_id,
       type: e.type,
@@ -46,7 +55,7 @@ export class CertificateController {
       partition: e.partition,
       offset: String(e.offset),
     }));
-    const certificate = buildCertificate({ subjectId: row.subject_id, request: row.request as ErasureRequestState, events, issuedAt: Date.now() });
+    const certificate = buildCertificate({ subjectId: subject_id, request: row.request as ErasureRequestState, events, issuedAt: Date.now() });
     return signCertificate(certificate, this.signingKey);
   }
 

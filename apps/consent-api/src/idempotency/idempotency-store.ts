@@ -11,17 +11,28 @@ export interface StoredResponse {
 /**
  * Remembers the first response to each (service, Idempotency-Key) so a retry gets it again and
  * writes nothing. A key is claimed before the write (status 0) so two concurrent requests with
- * one key cannot both write; a failed write releases it so the client can retry.
+ * one key cannot both write; a failed write releases it so the client can retry. A claim is a
+ * lease (`leaseMs`, from `created_at`): if the process died between claim and completion, a retry
+ * after the lease takes the key over instead of hearing "in progress" for ever. The write it then
+ * makes has the same event id (derived from the key), so if the first one did land, the fold
+ * applies it once.
  */
 export class IdempotencyStore {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly leaseMs: number,
+  ) {}
 
   /** Claims the key, or returns the stored response of the request that claimed it first. */
   async claim(actor: string, key: string, requestHash: string): Promise<StoredResponse | null> {
     const inserted = await this.db.query(
       `insert into idempotency_keys (actor, key, request_hash, status_code, response)
-       values ($1, $2, $3, 0, 'null') on conflict (actor, key) do nothing returning key`,
-      [actor, key, requestHash],
+       values ($1, $2, $3, 0, 'null')
+       on conflict (actor, key) do update set created_at = now()
+        where idempotency_keys.status_code = 0 and idempotency_keys.request_hash = excluded.request_hash
+          and idempotency_keys.created_at < now() - make_interval(secs => $4::double precision / 1000)
+       returning key`,
+      [actor, key, requestHash, this.leaseMs],
     );
     if (inserted.length > 0) return null;
     const [row] = await this.db.query(
@@ -37,7 +48,7 @@ export class IdempotencyStore {
       );
     }
     if (row.status_code === 0) {
-      throw new ConflictException('a request with this Idempotency-Key is still in progress; retry shortly');
+      throw new ConflictException(`a request with this Idempotency-Key is still in progress; retry in ${Math.ceil(this.leaseMs / 1000)} s at the latest`);
     }
     return { statusCode: row.status_code, body: row.response };
   }
@@ -54,6 +65,14 @@ export class IdempotencyStore {
   async release(actor: string, key: string): Promise<void> {
     await this.db.query(`delete from idempotency_keys where actor = $1 and key = $2 and status_code = 0`, [actor, key]);
   }
+}
+
+/**
+ * How long a claim holds: well past the longest a write can take (it waits for the broker at most
+ * LETHE_BROKER_TIMEOUT_MS), so a live request is never taken over, and a dead one soon is.
+ */
+export function idempotencyLeaseMs(config: { brokerTimeoutMs: number }): number {
+  return Math.max(30_000, 3 * config.brokerTimeoutMs);
 }
 
 /** A stable fingerprint of what was asked, to catch one key reused for another request. */

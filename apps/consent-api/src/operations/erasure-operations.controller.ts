@@ -2,14 +2,16 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, R
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
-import { ConsentCommand, DomainError } from '@lethe/consent-domain';
+import { ConsentCommand } from '@lethe/consent-domain';
 import { AuthenticatedRequest, RequireAction } from '../auth/api-key.guard';
 import type { ApiConfig } from '../config';
 import { API_CONFIG, DATABASE } from '../platform/tokens';
+import { erasureRequestRow } from '../reads/erasure-request-row';
 import { ConsentController } from '../writes/consent.controller';
 import { ExtensionDto, ListQueryDto, OperationEnvelopeDto } from './dto';
 import { listErasureRequests } from './erasure-request-list';
 import { decodeCursor } from './list-cursor';
+import { CodeParamPipe } from '../writes/subject-id.pipe';
 
 interface KnownRequest {
   subject_id: string;
@@ -55,12 +57,12 @@ export class ErasureOperationsController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first response and writes nothing.' })
   @ApiOperation({ summary: 'Extend the deadline once, to the latest the jurisdiction allows, saying why' })
   @ApiResponse({ status: 202, description: 'On consent.log; dueAt is the new deadline.' })
-  @ApiResponse({ status: 400, description: 'reason missing or longer than 500 characters.' })
+  @ApiResponse({ status: 400, description: 'reason missing or not a code (1-128 letters, digits, dots, colons, dashes or underscores).' })
   @ApiResponse({ status: 404, description: 'No erasure request has this id (reason request_not_found).' })
   @ApiResponse({ status: 409, description: 'already_extended, extension_not_allowed (e.g. LGPD) or request_completed.' })
   @ApiResponse({ status: 503, description: 'The event log is unavailable; retry with the same Idempotency-Key.' })
   async extend(
-    @Param('requestId') requestId: string,
+    @Param('requestId', new CodeParamPipe('requestId')) requestId: string,
     @Body() body: ExtensionDto,
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -83,8 +85,8 @@ export class ErasureOperationsController {
   @ApiResponse({ status: 409, description: 'Only a failed step can be retried: step_pending or step_completed.' })
   @ApiResponse({ status: 503, description: 'The event log is unavailable; retry with the same Idempotency-Key.' })
   async retry(
-    @Param('requestId') requestId: string,
-    @Param('system') system: string,
+    @Param('requestId', new CodeParamPipe('requestId')) requestId: string,
+    @Param('system', new CodeParamPipe('system')) system: string,
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body() body: OperationEnvelopeDto = {},
@@ -96,9 +98,7 @@ export class ErasureOperationsController {
   }
 
   /** Commands are decided on the subject's state, so the request's subject is looked up first. */
-  private async known(requestId: string): Promise<KnownRequest> {
-    const [row] = await this.db.query(`select subject_id, extendable_to from erasure_requests where request_id = $1`, [requestId]);
-    if (!row) throw new DomainError('not_found', 'request_not_found', 'no erasure request has this id');
-    return row as KnownRequest;
+  private known(requestId: string): Promise<KnownRequest> {
+    return erasureRequestRow<KnownRequest>(this.db, requestId);
   }
 }

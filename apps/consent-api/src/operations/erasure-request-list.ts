@@ -52,7 +52,10 @@ export async function listErasureRequests(db: DataSource, query: ListQuery): Pro
       `r.status = 'open' and (r.due_at < ${param(new Date(query.now))} or r.requested_at < ${param(slaCutoff(query.now, query.slaHours))})`,
   };
   const where = [`r.requested`, filters[query.status ?? 'all']()];
-  if (query.after) where.push(`(r.due_at, r.request_id) > (${param(query.after.dueAt)}::timestamptz, ${param(query.after.requestId)}::text)`);
+  if (query.after) {
+    const { dueAt, requestId, subjectId } = query.after;
+    where.push(`(r.due_at, r.request_id, r.subject_id) > (${param(dueAt)}::timestamptz, ${param(requestId)}::text, ${param(subjectId)}::text)`);
+  }
   const rows: Row[] = await db.query(
     `select r.request_id, r.subject_id, r.status, r.jurisdiction, r.requested_at, r.due_at, r.extendable_to,
             r.completed_at, r.extension_reason, r.extended_at, p.completed, p.pending, p.failed, p.total,
@@ -63,9 +66,9 @@ export async function listErasureRequests(db: DataSource, query: ListQuery): Pro
                 count(*) filter (where s.status = 'pending')::int as pending,
                 count(*) filter (where s.status = 'failed')::int as failed,
                 count(*)::int as total
-           from erasure_steps s where s.request_id = r.request_id) p
+           from erasure_steps s where s.subject_id = r.subject_id and s.request_id = r.request_id) p
       where ${where.join(' and ')}
-      order by r.due_at, r.request_id
+      order by r.due_at, r.request_id, r.subject_id
       limit $1`,
     params,
   );
@@ -73,7 +76,7 @@ export async function listErasureRequests(db: DataSource, query: ListQuery): Pro
   const last = page[page.length - 1];
   return {
     items: page.map((row) => listed(row, query)),
-    nextCursor: rows.length > query.limit ? encodeCursor({ dueAt: last.due_at_key, requestId: last.request_id }) : null,
+    nextCursor: rows.length > query.limit ? encodeCursor({ dueAt: last.due_at_key, requestId: last.request_id, subjectId: last.subject_id }) : null,
   };
 }
 

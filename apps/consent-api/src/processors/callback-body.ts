@@ -8,7 +8,8 @@ import { REQUEST_STATUSES, RequestStatus } from '@lethe/connectors';
  * fields than Lethe reads, and refusing them would refuse conforming processors.
  */
 export interface ProcessorCallback {
-  requestId: string;
+  /** The work id Lethe sent the request under (erasure-… or optout-…). */
+  subjectRequestId: string;
   status: RequestStatus;
   action: string;
   counts: Record<string, number>;
@@ -30,7 +31,7 @@ export function parseCallback(body: unknown): ProcessorCallback {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'the body must be a JSON object');
   const raw = body as Record<string, unknown>;
   if (typeof raw.subject_request_id !== 'string' || !REQUEST_ID.test(raw.subject_request_id)) {
-    throw invalid('subject_request_id', "subject_request_id must be Lethe's request id: 1-128 letters, digits, dots, colons, dashes or underscores");
+    throw invalid('subject_request_id', "subject_request_id must be the id Lethe sent the request under: 1-128 letters, digits, dots, colons, dashes or underscores");
   }
   if (!(REQUEST_STATUSES as readonly unknown[]).includes(raw.request_status)) {
     throw invalid('request_status', `request_status must be one of ${REQUEST_STATUSES.join(', ')}`);
@@ -39,7 +40,7 @@ export function parseCallback(body: unknown): ProcessorCallback {
   if (!(CALLBACK_ACTIONS as readonly unknown[]).includes(action)) throw invalid('action', `action must be one of ${CALLBACK_ACTIONS.join(', ')}`);
   const status = raw.request_status as RequestStatus;
   return {
-    requestId: raw.subject_request_id,
+    subjectRequestId: raw.subject_request_id,
     status,
     action: action as string,
     counts: counts(raw.counts, raw.results_count),

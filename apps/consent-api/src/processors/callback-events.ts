@@ -15,15 +15,15 @@ import type { ProcessorCallback } from './callback-body';
  * opt-out the worker sent the processor (the consent.log event that caused it).
  */
 export type CallbackSubject =
-  | { kind: 'erasure'; requestId: string; subjectId: string; jurisdiction: string | null }
-  | { kind: 'opt-out'; requestId: string; cause: ConsentEvent };
+  | { kind: 'erasure'; workId: string; requestId: string; subjectId: string; jurisdiction: string | null }
+  | { kind: 'opt-out'; workId: string; cause: ConsentEvent };
 
 /** Tells a failure the processor reports apart from the worker's own failures of that attempt. */
 const processorFailure = (attempt: number) => `processor-callback:${attempt}`;
 
 /**
  * The fact a final callback records about the attempt that sent the request. A completion's id is
- * fixed by (request, system), the one the erasure worker gives a synchronous completion, so a
+ * fixed by (work id, system), the one the erasure worker gives a synchronous completion, so a
  * repeated callback, or a callback after a synchronous answer, is one fact on the log, not two. A
  * failure is final for that attempt (asking again would get the same answer) and its id is fixed
  * by the attempt: an operator's retry sends the request again, and a second refusal is a new fact.
@@ -33,7 +33,7 @@ export function callbackEvent(subject: CallbackSubject, system: string, callback
   const completed = callback.status === 'completed';
   const evidence_hash = evidenceHash({
     system,
-    requestId: subject.requestId,
+    workId: subject.workId,
     action: callback.action,
     counts: callback.counts,
     processorStatus: callback.status,
@@ -42,19 +42,19 @@ export function callbackEvent(subject: CallbackSubject, system: string, callback
   const failure = { system, retryable: false, attempt, reason: `the processor reported the request ${callback.status}: ${callback.reason}` };
 
   if (subject.kind === 'opt-out') {
-    const causeId = subject.cause.event_id;
+    const { workId } = subject;
     return completed
-      ? { ...envelope, event_id: optOutStepCompletedId(causeId, system), payload: { type: 'OptOutStepCompleted', system, action: callback.action, counts: callback.counts, evidence_hash } }
-      : { ...envelope, event_id: optOutStepFailedId(causeId, system, processorFailure(attempt)), payload: { type: 'OptOutStepFailed', ...failure } };
+      ? { ...envelope, event_id: optOutStepCompletedId(workId, system), payload: { type: 'OptOutStepCompleted', system, action: callback.action, counts: callback.counts, evidence_hash } }
+      : { ...envelope, event_id: optOutStepFailedId(workId, system, processorFailure(attempt)), payload: { type: 'OptOutStepFailed', ...failure } };
   }
   const request_id = subject.requestId;
   return completed
     ? {
         ...envelope,
-        event_id: erasureStepCompletedId(request_id, system),
+        event_id: erasureStepCompletedId(subject.workId, system),
         payload: { type: 'ErasureStepCompleted', request_id, system, action: callback.action, counts: callback.counts, evidence_hash, legal_hold: null, strategies: {} },
       }
-    : { ...envelope, event_id: erasureStepFailedId(request_id, system, processorFailure(attempt)), payload: { type: 'ErasureStepFailed', request_id, ...failure } };
+    : { ...envelope, event_id: erasureStepFailedId(subject.workId, system, processorFailure(attempt)), payload: { type: 'ErasureStepFailed', request_id, ...failure } };
 }
 
 /** The envelope the worker would give the same acknowledgement, from the processor as actor. */

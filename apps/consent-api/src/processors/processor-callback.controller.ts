@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, NotFoundException, Param, Post, Req
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { SIGNATURE_HEADERS } from '@lethe/connectors';
-import { ConsentEvent, ConsentEventCodec, optOutRequestId } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, optOutWorkId } from '@lethe/contracts';
 import { AwaitedStep, OutstandingSteps } from '@lethe/persistence';
 import { SignedByProcessor } from './signed-by-processor';
 import { parseCallback } from './callback-body';
@@ -36,10 +36,10 @@ export class ProcessorCallbackController {
   @ApiHeader({ name: SIGNATURE_HEADERS.signature, required: true, description: 'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the shared secret>' })
   async callback(@Param('system') system: string, @Body() body: unknown, @Req() request: SignedRequest) {
     const callback = parseCallback(body);
-    const base = { requestId: callback.requestId, system: request.processor.system, requestStatus: callback.status };
+    const base = { subjectRequestId: callback.subjectRequestId, system: request.processor.system, requestStatus: callback.status };
     const steps = new OutstandingSteps(this.db, system);
-    const sent = await steps.awaited(callback.requestId);
-    const subject = await this.find(callback.requestId, system, sent);
+    const sent = await steps.awaited(callback.subjectRequestId);
+    const subject = await this.find(callback.subjectRequestId, system, sent);
     if (callback.status === 'pending' || callback.status === 'in_progress') return { status: 'noted', ...base, eventId: null, type: null };
 
     const now = Date.now();
@@ -47,37 +47,38 @@ export class ProcessorCallbackController {
     // answer): a failure after an operator's retry is a new fact, not a repeat of the first.
     const event = callbackEvent(subject, system, callback, sent?.attempt ?? 1, now);
     if (!(await this.alreadyRecorded(subject, event, sent))) await this.log.append([event]);
-    if (callback.status === 'completed') await steps.confirm(callback.requestId);
-    else await steps.parkRefused(callback.requestId);
+    if (callback.status === 'completed') await steps.confirm(callback.subjectRequestId);
+    else await steps.parkRefused(callback.subjectRequestId);
     return { status: 'accepted', ...base, eventId: event.event_id, type: event.payload.type, recordedAt: new Date(now).toISOString() };
   }
 
   /**
-   * The erasure request, which must name this system among those that act on it, or else the
-   * opt-out the worker sent this processor under that id.
+   * What the processor's `subject_request_id` (a work id, unique across subjects) is about: the
+   * erasure request of one subject, which must name this system among those that act on it, or
+   * else the opt-out the worker sent this processor under that id.
    */
-  private async find(requestId: string, system: string, sent: AwaitedStep | undefined): Promise<CallbackSubject> {
+  private async find(workId: string, system: string, sent: AwaitedStep | undefined): Promise<CallbackSubject> {
     const [row] = await this.db.query(
-      `select r.subject_id, r.jurisdiction, s.system as step
-         from erasure_requests r left join erasure_steps s on s.request_id = r.request_id and s.system = $2
-        where r.request_id = $1`,
-      [requestId, system],
+      `select r.subject_id, r.request_id, r.jurisdiction, s.system as step
+         from erasure_requests r left join erasure_steps s on s.subject_id = r.subject_id and s.request_id = r.request_id and s.system = $2
+        where r.work_id = $1`,
+      [workId, system],
     );
     if (row && !row.step) throw new NotFoundException('this erasure request does not involve this processor');
-    if (row) return { kind: 'erasure', requestId, subjectId: row.subject_id, jurisdiction: row.jurisdiction };
+    if (row) return { kind: 'erasure', workId, requestId: row.request_id, subjectId: row.subject_id, jurisdiction: row.jurisdiction };
 
     const cause = sent && (await this.codec.decode(sent.record));
-    if (!cause || optOutRequestId(cause.event_id) !== requestId) {
+    if (!cause || optOutWorkId(cause.subject_id, cause.event_id) !== workId) {
       throw new NotFoundException('no erasure request or opt-out sent to this processor has this subject_request_id');
     }
-    return { kind: 'opt-out', requestId, cause };
+    return { kind: 'opt-out', workId, cause };
   }
 
   /** True once this very fact is known; appending it again would only be a duplicate. */
   private async alreadyRecorded(subject: CallbackSubject, event: ConsentEvent, sent: AwaitedStep | undefined): Promise<boolean> {
     // Opt-outs are not projected: the confirmed step is what remembers the completion.
     if (subject.kind === 'opt-out') return event.payload.type === 'OptOutStepCompleted' && Boolean(sent?.confirmedAt);
-    const [row] = await this.db.query(`select 1 from erasure_steps where request_id = $1 and event_id = $2`, [subject.requestId, event.event_id]);
+    const [row] = await this.db.query(`select 1 from erasure_steps where subject_id = $1 and request_id = $2 and event_id = $3`, [subject.subjectId, subject.requestId, event.event_id]);
     return Boolean(row);
   }
 }

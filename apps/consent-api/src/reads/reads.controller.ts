@@ -6,7 +6,8 @@ import { RequireAction } from '../auth/api-key.guard';
 import type { ApiConfig } from '../config';
 import { overdueReasons, progressOf } from '../operations/erasure-overdue';
 import { API_CONFIG, DATABASE } from '../platform/tokens';
-import { SubjectIdPipe } from '../writes/subject-id.pipe';
+import { CodeParamPipe, SubjectIdPipe } from '../writes/subject-id.pipe';
+import { erasureRequestRow } from './erasure-request-row';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 const isoColumn = (value: Date | null) => (value ? value.toISOString() : null);
@@ -45,11 +46,21 @@ export class ReadsController {
 
   @Get('erasure-requests/:requestId')
   @RequireAction('read')
-  @ApiOperation({ summary: 'An erasure request with the status of every downstream system' })
-  async erasureRequest(@Param('requestId') requestId: string) {
-    const [request] = await this.db.query(`select * from erasure_requests where request_id = $1`, [requestId]);
-    if (!request) throw new NotFoundException('no erasure request has this id');
-    const steps = await this.db.query(`select * from erasure_steps where request_id = $1 order by system`, [requestId]);
+  @ApiOperation({ summary: 'An erasure request with the status of every downstream system (409 request_id_ambiguous if the log holds the id for two subjects)' })
+  erasureRequest(@Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
+    return this.erasureRequestView(requestId);
+  }
+
+  @Get('subjects/:subjectId/erasure-requests/:requestId')
+  @RequireAction('read')
+  @ApiOperation({ summary: "One subject's erasure request with the status of every downstream system" })
+  subjectErasureRequest(@Param('subjectId', SubjectIdPipe) subjectId: string, @Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
+    return this.erasureRequestView(requestId, subjectId);
+  }
+
+  private async erasureRequestView(requestId: string, subjectId?: string) {
+    const request = await erasureRequestRow<Record<string, never>>(this.db, requestId, subjectId);
+    const steps = await this.db.query(`select * from erasure_steps where subject_id = $1 and request_id = $2 order by system`, [request.subject_id, requestId]);
     return {
       requestId,
       subjectId: request.subject_id,

@@ -8,13 +8,15 @@ import { Action, allows, Principal } from '../auth/api-keys';
 import { eventIdFor, IdempotencyStore, requestHash, StoredResponse } from '../idempotency/idempotency-store';
 import { EventLog } from '../platform/event-log';
 import { DATABASE, KEY_STORE } from '../platform/tokens';
+import { claimRequestId } from './request-ids';
 
 export interface WriteRequest {
   principal: Principal;
   action: Action;
   route: string;
   subjectId: string;
-  command: ConsentCommand;
+  /** Or built from the event id, once known: an erasure without a requestId is named after it. */
+  command: ConsentCommand | ((eventId: string) => ConsentCommand);
   body: object;
   source: Source;
   jurisdiction: Jurisdiction;
@@ -29,10 +31,16 @@ export interface WriteRequest {
  * The purposes a command acts on, for the key's purpose scopes. An objection without purposes
  * and an erasure of everything reach every purpose, so only a key allowed '*' may send them.
  */
-function purposesTouched(command: ConsentCommand): string[] {
+function purposesTouched(request: WriteRequest): string[] {
+  // What the command touches does not depend on its ids, so any event id tells.
+  const command = commandOf(request, '');
   if (command.type === 'RequestErasure') return command.scope === 'ALL' ? ['*'] : [...(command.purposes ?? [])];
   if (command.type === 'RaiseObjection') return command.purposes.length === 0 ? ['*'] : [...command.purposes];
   return 'purposes' in command ? [...command.purposes] : [];
+}
+
+function commandOf(request: WriteRequest, eventId: string): ConsentCommand {
+  return typeof request.command === 'function' ? request.command(eventId) : request.command;
 }
 
 /**
@@ -50,7 +58,7 @@ export class ConsentWriter {
   ) {}
 
   async write(request: WriteRequest): Promise<StoredResponse> {
-    if (!allows(request.principal, request.action, purposesTouched(request.command))) {
+    if (!allows(request.principal, request.action, purposesTouched(request))) {
       throw new ForbiddenException('this API key may not write one of these purposes');
     }
     const actor = request.principal.service;
@@ -72,8 +80,10 @@ export class ConsentWriter {
   }
 
   private async decideAndAppend(request: WriteRequest, eventId: string): Promise<StoredResponse> {
+    const command = commandOf(request, eventId);
+    if (command.type === 'RequestErasure') await claimRequestId(this.db, command.requestId, request.subjectId);
     const state = await this.projectedState(request.subjectId);
-    const decision = decide(request.command, state, {
+    const decision = decide(command, state, {
       eventId,
       subjectId: request.subjectId,
       now: Date.now(),

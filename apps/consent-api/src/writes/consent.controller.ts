@@ -1,6 +1,5 @@
 import { BadRequestException, Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { ConsentCommand } from '@lethe/consent-domain';
 import type { Source } from '@lethe/contracts';
@@ -9,7 +8,7 @@ import { AuthenticatedRequest, RequireAction } from '../auth/api-key.guard';
 import { StoredResponse } from '../idempotency/idempotency-store';
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../platform/tokens';
-import { ConsentWriter } from './consent-writer';
+import { ConsentWriter, WriteRequest } from './consent-writer';
 import { ErasureDto, GrantDto, IdentityDto, ObjectionDto, OptOutDto, WithdrawDto, WriteEnvelopeDto } from './dto';
 import { SubjectIdPipe } from './subject-id.pipe';
 
@@ -82,29 +81,41 @@ export class ConsentController {
   @RequireAction('erasure:write')
   @ApiOperation({ summary: 'Request erasure of the subject in every downstream system' })
   erase(@Param('subjectId', SubjectIdPipe) subjectId: string, @Body() body: ErasureDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers(IDEMPOTENCY_HEADER) key?: string) {
-    const command: ConsentCommand = {
+    const systems = this.systemsFor(body.systems);
+    // Without a requestId, the request is named after its event id, which an Idempotency-Key (or an
+    // eventId) fixes: a retry after a 503 names the same request, never a second one.
+    const command = (eventId: string): ConsentCommand => ({
       type: 'RequestErasure',
-      requestId: body.requestId ?? `er-${randomUUID()}`,
+      requestId: body.requestId ?? `er-${eventId}`,
       scope: body.scope,
       purposes: body.purposes ?? [],
       keepTransactionHistory: body.keepTransactionHistory ?? false,
-      systems: this.systemsFor(body.systems),
-    };
+      systems,
+      // Naming no systems asks for every one, including any declared later (docs/adr/0012).
+      allSystems: body.systems === undefined,
+    });
     return this.run('erasure:write', 'erasure', subjectId, command, body, req, reply, key, body.identities);
   }
 
   /**
    * The systems that must acknowledge: those named, or every declared one. With a systems file,
-   * a name it does not declare would never be acknowledged, so it is refused.
+   * a name it does not declare would never be acknowledged, so it is refused. None at all is
+   * refused too: nothing would acknowledge the request, so it would be certified at once.
    */
   private systemsFor(named: string[] | undefined): string[] {
     const declared = this.config.systems?.systems.map((system) => system.name);
-    if (!named) return declared ?? [];
-    const unknown = declared ? named.findIndex((name) => !declared.includes(name)) : -1;
+    const systems = named ?? declared ?? [];
+    if (systems.length === 0) {
+      const message = named
+        ? 'systems must name at least one downstream system'
+        : 'systems must name the downstream systems to erase from: this API declares none (LETHE_SYSTEMS_FILE)';
+      throw new BadRequestException({ error: 'validation', reason: 'no_systems', field: 'systems', message });
+    }
+    const unknown = declared ? systems.findIndex((name) => !declared.includes(name)) : -1;
     if (unknown !== -1) {
       throw new BadRequestException({ error: 'validation', field: `systems[${unknown}]`, message: `systems[${unknown}] is not a declared downstream system` });
     }
-    return named;
+    return systems;
   }
 
   /** Shared by every write: the writer does the work, the reply gets its status. */
@@ -112,7 +123,7 @@ export class ConsentController {
     action: Action,
     route: string,
     subjectId: string,
-    command: ConsentCommand,
+    command: WriteRequest['command'],
     body: WriteEnvelopeDto,
     req: AuthenticatedRequest,
     reply: FastifyReply,

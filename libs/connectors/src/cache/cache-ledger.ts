@@ -13,13 +13,14 @@ export type RecordedOutcome = Omit<ErasureOutcome, 'alreadyDone'>;
  */
 export const LEDGER_TTL_SECONDS = 400 * 24 * 60 * 60;
 
-export function ledgerKey(system: string, requestId: string): string {
-  return `lethe:erasure-ledger:${system}:${requestId}`;
+/** Keyed by work id (unique across subjects); entries of older versions, keyed by request id, match none. */
+export function ledgerKey(system: string, workId: string): string {
+  return `lethe:erasure-ledger:${system}:${workId}`;
 }
 
 /**
  * Which requests this cache has carried out, kept in the cache itself. An entry holds counts by
- * template text and nothing about the subject; the request id is an opaque id.
+ * template text and nothing about the subject; the work id is an opaque id.
  */
 export class CacheLedger {
   constructor(
@@ -27,8 +28,8 @@ export class CacheLedger {
     private readonly system: string,
   ) {}
 
-  async find(requestId: string): Promise<RecordedOutcome | null> {
-    const stored = await this.redis.get(ledgerKey(this.system, requestId));
+  async find(workId: string): Promise<RecordedOutcome | null> {
+    const stored = await this.redis.get(ledgerKey(this.system, workId));
     return stored === null ? null : (JSON.parse(stored) as RecordedOutcome);
   }
 
@@ -36,8 +37,8 @@ export class CacheLedger {
    * Records the outcome unless another run of the same request recorded first (they raced).
    * Returns false in that case: the earlier outcome stands, and the caller reports it.
    */
-  async record(requestId: string, outcome: RecordedOutcome): Promise<boolean> {
-    const written = await this.redis.set(ledgerKey(this.system, requestId), JSON.stringify(outcome), 'EX', LEDGER_TTL_SECONDS, 'NX');
+  async record(workId: string, outcome: RecordedOutcome): Promise<boolean> {
+    const written = await this.redis.set(ledgerKey(this.system, workId), JSON.stringify(outcome), 'EX', LEDGER_TTL_SECONDS, 'NX');
     return written === 'OK';
   }
 }

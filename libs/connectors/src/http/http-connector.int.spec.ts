@@ -29,9 +29,9 @@ let url: string;
 let received: Received[];
 let answers: Answer[];
 
-function target(requestId = uniqueName('dsr')): ErasureTarget {
+function target(workId = uniqueName('work')): ErasureTarget {
   return {
-    requestId,
+    workId,
     subjectId: 'subj-1',
     identities: [{ type: 'email', value: EMAIL }, { type: 'phone', value: '+491701234567' }],
     scope: 'ALL',
@@ -91,10 +91,10 @@ describe('HttpConnector against a processor', () => {
 
     expect(outcome).toEqual({ action: 'forwarded', counts: { requests: 1, identities: 1, records: 3 }, strategies: {}, legalHold: null, alreadyDone: false });
     expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ method: 'POST', signature: 'ok', idempotencyKey: request.requestId });
+    expect(received[0]).toMatchObject({ method: 'POST', signature: 'ok', idempotencyKey: request.workId });
     expect(received[0].body).toEqual({
       regulation: 'gdpr',
-      subject_request_id: request.requestId,
+      subject_request_id: request.workId,
       subject_request_type: 'erasure',
       submitted_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       subject_identities: [{ identity_type: 'email', identity_value: EMAIL, identity_format: 'raw' }],
@@ -121,7 +121,7 @@ describe('HttpConnector against a processor', () => {
     expect(error.message).toMatch(/the processor answered 503/);
 
     await expect(connector().erase(request)).resolves.toMatchObject({ action: 'forwarded', alreadyDone: false });
-    expect(received.map((r) => r.body?.subject_request_id)).toEqual([request.requestId, request.requestId]);
+    expect(received.map((r) => r.body?.subject_request_id)).toEqual([request.workId, request.workId]);
   });
 
   it('retries a rate limit, and treats 409 as a request the processor already holds', async () => {
@@ -166,7 +166,7 @@ describe('HttpConnector against a processor', () => {
 
   it('refuses for good a request without an identity the processor receives, sending nothing', async () => {
     const error = await failure(connector({ identities: ['customer_id'] }).erase(target()));
-    expect(error).toMatchObject({ retryable: false, message: expect.stringMatching(/no identity of the types this processor receives \(customer_id\)/) });
+    expect(error).toMatchObject({ retryable: false, message: expect.stringMatching(/^http connector "mail-vendor": erase failed: no_identity_for_match: .*\(customer_id\)/) });
     expect(received).toEqual([]);
   });
 

@@ -5,7 +5,8 @@ import type { ErasureTarget } from '../connector';
 /**
  * The request a processor receives, in the shape of the OpenDSR (formerly OpenGDPR) specification,
  * so processors that already implement it need no Lethe-specific code. Two deliberate differences:
- * `subject_request_id` is Lethe's request id (opaque, but not necessarily a UUID v4), and requests
+ * `subject_request_id` is Lethe's work id (erasureWorkId / optOutWorkId: opaque, unique across
+ * subjects, prefixed `erasure-` or `optout-` rather than a bare UUID v4), and requests
  * are authenticated by the shared-secret signature (signature.ts) rather than by certificates.
  */
 export interface OpenDsrRequest {
@@ -69,7 +70,7 @@ export function subjectRequestType(target: Pick<ErasureTarget, 'reaction'>): Sub
 export function requestBody(target: ErasureTarget, identities: Identity[], callbackUrl: string | null, now: number): OpenDsrRequest {
   return {
     regulation: REGULATIONS[target.jurisdiction ?? 'UNSPECIFIED'],
-    subject_request_id: target.requestId,
+    subject_request_id: target.workId,
     subject_request_type: subjectRequestType(target),
     submitted_time: new Date(target.requestedAt ?? now).toISOString(),
     subject_identities: identities.map((identity) => ({

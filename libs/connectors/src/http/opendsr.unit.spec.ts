@@ -2,7 +2,7 @@ import type { ErasureTarget } from '../connector';
 import { requestBody, selectIdentities, subjectRequestType } from './opendsr';
 
 const target: ErasureTarget = {
-  requestId: 'dsr-1',
+  workId: 'erasure-1',
   subjectId: 'subj-1',
   identities: [
     { type: 'email', value: 'ada@example.com' },
@@ -22,7 +22,7 @@ describe('requestBody', () => {
     const identities = selectIdentities(target.identities, null);
     expect(requestBody(target, identities, 'https://lethe.example/cb', 0)).toEqual({
       regulation: 'ccpa',
-      subject_request_id: 'dsr-1',
+      subject_request_id: 'erasure-1',
       subject_request_type: 'erasure',
       submitted_time: '2026-02-01T09:30:00.000Z',
       subject_identities: [

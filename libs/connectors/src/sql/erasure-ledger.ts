@@ -31,12 +31,13 @@ export class ErasureLedger {
       await client.query(`select pg_advisory_xact_lock(hashtext($1))`, [this.table]);
       await client.query(
         `create table if not exists ${this.table} (
-           request_id text not null,
+           work_id text not null,
            system text not null,
            outcome jsonb,
            done_at timestamptz not null default now(),
-           primary key (request_id, system))`,
+           primary key (work_id, system))`,
       );
+      await this.renameRequestIdColumn(client);
       await client.query('commit');
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
@@ -45,34 +46,45 @@ export class ErasureLedger {
   }
 
   /**
-   * Claims the request inside the caller's transaction. Returns null when this transaction owns
-   * it now, or the outcome already recorded. A concurrent claimer blocks on the primary key until
-   * the owner commits (then reads its outcome) or rolls back (then owns the request itself).
+   * A ledger made before work ids keyed its rows by request id alone. Its entries stay (renamed),
+   * but no work id matches them: a request seen again is carried out again, which finds nothing
+   * left to erase and reports it so. Never the other way round, one subject's entry answering for another.
    */
-  async claim(client: ClientBase, requestId: string): Promise<RecordedOutcome | null> {
+  private async renameRequestIdColumn(client: ClientBase): Promise<void> {
+    const { rows } = await client.query(`select 1 from pg_attribute where attrelid = $1::regclass and attname = 'request_id' and not attisdropped`, [this.table]);
+    if (rows.length > 0) await client.query(`alter table ${this.table} rename column request_id to work_id`);
+  }
+
+  /**
+   * Claims the work inside the caller's transaction. Returns null when this transaction owns
+   * it now, or the outcome already recorded. A concurrent claimer blocks on the primary key until
+   * the owner commits (then reads its outcome) or rolls back (then owns the work itself).
+   */
+  async claim(client: ClientBase, workId: string): Promise<RecordedOutcome | null> {
     const inserted = await client.query(
-      `insert into ${this.table} (request_id, system) values ($1, $2) on conflict do nothing`,
-      [requestId, this.system],
+      `insert into ${this.table} (work_id, system) values ($1, $2) on conflict do nothing`,
+      [workId, this.system],
     );
     if (inserted.rowCount === 1) return null;
-    return this.find(client, requestId);
+    return this.find(client, workId);
   }
 
   /** The recorded outcome, or null when the request has not been carried out. */
-  async find(client: ClientBase, requestId: string): Promise<RecordedOutcome | null> {
+  async find(client: ClientBase, workId: string): Promise<RecordedOutcome | null> {
     const { rows } = await client.query<{ outcome: RecordedOutcome | null }>(
-      `select outcome from ${this.table} where request_id = $1 and system = $2`,
-      [requestId, this.system],
+      `select outcome from ${this.table} where work_id = $1 and system = $2`,
+      [workId, this.system],
     );
     return rows[0]?.outcome ?? null;
   }
 
   /** Stores the outcome on the claimed row, in the transaction that did the work. */
-  async record(client: ClientBase, requestId: string, outcome: RecordedOutcome): Promise<void> {
-    await client.query(`update ${this.table} set outcome = $3, done_at = now() where request_id = $1 and system = $2`, [
-      requestId,
+  async record(client: ClientBase, workId: string, outcome: RecordedOutcome): Promise<void> {
+    await client.query(`update ${this.table} set outcome = $3, done_at = now() where work_id = $1 and system = $2`, [
+      workId,
       this.system,
       JSON.stringify(outcome),
     ]);
   }
 }
+

@@ -43,7 +43,7 @@ describe('idempotency under concurrency', () => {
     expect(outcomes[0].counts).toEqual(outcomes[1].counts);
     expect(outcomes[0].counts.customers).toBe(1);
     expect(await rowsById(pool, schema, 'customers', [jane.id])).toEqual([]);
-    const ledger = await pool.query(`select outcome from "${schema}".lethe_erasure_ledger where request_id = $1`, [target.requestId]);
+    const ledger = await pool.query(`select outcome from "${schema}".lethe_erasure_ledger where work_id = $1`, [target.workId]);
     expect(ledger.rows).toEqual([{ outcome: expect.objectContaining({ counts: outcomes[0].counts }) }]);
   });
 });
@@ -130,7 +130,7 @@ describe('a schema that changed after the check', () => {
         'sql connector "shop-db": erase failed: SQLSTATE 42703: column t0.card_expiry does not exist (table "payments")',
       );
       expect(await rowsById(pool, schema, 'customers', [jane.id])).toHaveLength(1);
-      const ledger = await pool.query(`select 1 from "${schema}".lethe_erasure_ledger where request_id = $1`, [target.requestId]);
+      const ledger = await pool.query(`select 1 from "${schema}".lethe_erasure_ledger where work_id = $1`, [target.workId]);
       expect(ledger.rowCount).toBe(0);
     } finally {
       await pool.query(`alter table "${schema}".payments rename column card_expires to card_expiry`);
