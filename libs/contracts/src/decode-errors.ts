@@ -44,15 +44,15 @@ export class RegistryUnavailableError extends Error {
 export class UnknownPayloadTypeError extends Error {
   readonly retriable = false;
   constructor(readonly payloadType: string) {
-    super(`payload type ${payloadType} is unknown to this version of Lethe: it was written by a newer one (upgrade needed)`);
+    super(`payload type ${payloadType} is unknown to this version of Lethe, written by a newer one (upgrade needed)`);
     this.name = 'UnknownPayloadTypeError';
   }
 }
 
-/** The fatal error a consumer stops with on such a record; `position` names topic, partition and offset. */
+/**
+ * The fatal error a consumer stops with on such a record; `position` names topic, partition and
+ * offset. Short enough to survive the one-line summaries of the logs.
+ */
 export function upgradeNeeded(error: UnknownPayloadTypeError, position: string, consumer: string): Error {
-  return new Error(
-    `${position}: ${error.message}. The ${consumer} stops here rather than skip or dead-letter it; ` +
-      `upgrade the ${consumer} to a version that knows ${error.payloadType}, and it resumes from this record.`,
-  );
+  return new Error(`${position}: ${error.message}. The ${consumer} stops here, skipping and dead-lettering nothing; once upgraded it resumes from this record.`);
 }
