@@ -1,4 +1,5 @@
 import { ConfigError, endpointsFrom, Env, topicSettingsFrom } from '@lethe/config';
+import { logLevel } from 'kafkajs';
 import { createKafka } from '@lethe/kafka';
 import { Letter, readDeadLetters } from './dead-letters';
 import { DlqTopics, redrive, Selection, SelectionError } from './redrive';
@@ -55,7 +56,8 @@ export async function runDlqCommand(args: string[], env: Env, io: Output): Promi
     io.err(`dlq: ${error.message}`);
     return EXIT.usage;
   }
-  const kafka = createKafka({ brokers: endpointsFrom(env).kafkaBrokers, clientId: 'lethe-dlq' });
+  // Quiet, and quick to give up on an unreachable broker: the command reports what failed, in one line.
+  const kafka = createKafka({ brokers: endpointsFrom(env).kafkaBrokers, clientId: 'lethe-dlq', logLevel: logLevel.NOTHING, retries: 3 });
   try {
     if (command.name === 'list') {
       const letters = await readDeadLetters(kafka, topics.dlq);

@@ -18,9 +18,13 @@ const subject = uniqueName('subj');
 let valid: Buffer;
 
 function dlq(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return dlqWith({}, ...args);
+}
+
+function dlqWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, '../dlq.cli.ts'), ...args], {
     cwd: resolve(__dirname, '../../../..'),
-    env: { ...process.env, LETHE_TOPIC_PREFIX: topics.prefix },
+    env: { ...process.env, LETHE_TOPIC_PREFIX: topics.prefix, ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -101,7 +105,9 @@ it('re-drives the record of the chosen letters onto consent.log once, with its k
   ]);
 });
 
-it('refuses a selection that names no dead letter, writing nothing, and bad usage, with exit codes that say which', async () => {
+it('refuses a selection that names no dead letter, writing nothing, bad usage and an unreachable broker, with exit codes that say which', async () => {
+  expect(await dlqWith({ KAFKA_BROKERS: '127.0.0.1:1' }, 'list')).toEqual({ code: 1, stdout: '', stderr: 'dlq list: Connection error: connect ECONNREFUSED 127.0.0.1:1\n' });
+  expect(await dlqWith({ LETHE_TOPIC_PREFIX: 'bad prefix' }, 'list')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^dlq: LETHE_TOPIC_PREFIX may hold only/) });
   const missing = await dlq('redrive', '--offset', '0:2', '--offset', '42');
   expect(missing.code).toBe(3);
   expect(missing.stderr).toBe('dlq redrive: no dead letter at 0:42 (markers of earlier re-drives are not letters)\n');
