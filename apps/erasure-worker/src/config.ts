@@ -8,6 +8,8 @@ import {
   LogLevel,
   logLevelsFrom,
   masterKeyFrom,
+  MetricsEndpoint,
+  metricsEndpointFrom,
   startupTimeoutMsFrom,
   TopicSettings,
   topicSettingsFrom,
@@ -30,6 +32,7 @@ export interface WorkerConfig {
   developmentMasterKey: boolean;
   databaseSchema?: string;
   logLevels: LogLevel[];
+  metrics?: MetricsEndpoint;
 }
 
 /** Reads and checks the configuration once, at boot; a bad value stops the process, saying which. */
@@ -50,6 +53,7 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     developmentMasterKey: master.development,
     databaseSchema: databaseSchemaFrom(env),
     logLevels: logLevelsFrom(env),
+    metrics: metricsEndpointFrom(env),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Connector } from '@lethe/connectors';
 import type { SubjectState } from '@lethe/consent-domain';
 import { ConsentEventCodec, consumerGroupsFor, subjectsFor } from '@lethe/contracts';
 import { PostgresKeyStore } from '@lethe/identity-vault';
-import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience } from '@lethe/kafka';
+import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, serveMetrics } from '@lethe/kafka';
 import { openDatabase, OutstandingSteps } from '@lethe/persistence';
 import type { WorkerConfig } from './config';
 import { buildConnector } from './connectors';
@@ -60,10 +60,12 @@ export async function startWorker(
     });
   });
   for (const consumer of consumers) await consumer.start();
+  const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
   logger.log(`running ${config.systems.map((s) => `${s.name} (${s.type})`).join(', ')}`);
   return {
     consumers,
     stop: async () => {
+      metrics?.close();
       await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
       await Promise.allSettled(connectors.map((connector: Connector) => connector.close()));
       await producer.disconnect();

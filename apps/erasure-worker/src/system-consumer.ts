@@ -1,7 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
-import { ConsentEvent, ConsentEventCodec, erasureWorkId, HEADERS, TopicNames, UndecodableRecordError } from '@lethe/contracts';
-import { sendToDeadLetter } from '@lethe/kafka';
+import {
+  CONSENT_EVENT_PAYLOAD_TYPES,
+  ConsentEvent,
+  ConsentEventCodec,
+  DecodeError,
+  erasureWorkId,
+  HEADERS,
+  TopicNames,
+  UnknownPayloadTypeError,
+  upgradeNeeded,
+} from '@lethe/contracts';
+import { retryWhileRegistryUnavailable, sendToDeadLetter } from '@lethe/kafka';
 import { reactionInForce, SubjectState } from '@lethe/consent-domain';
 import type { OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
@@ -52,6 +62,7 @@ export class SystemConsumer {
   private progressTimer?: NodeJS.Timeout;
   private readonly progress = new Progress();
   private retrying = false;
+  private running = false;
   private lastPurge = 0;
 
   constructor(private readonly deps: SystemConsumerDeps) {
@@ -63,6 +74,7 @@ export class SystemConsumer {
   }
 
   async start(): Promise<void> {
+    this.running = true;
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
@@ -83,24 +95,19 @@ export class SystemConsumer {
   }
 
   async stop(): Promise<void> {
+    this.running = false;
     clearInterval(this.retryTimer);
     clearInterval(this.progressTimer);
     await this.consumer.disconnect();
     this.reportProgress();
   }
 
-  private async onMessage({ partition, message }: EachMessagePayload): Promise<void> {
+  private async onMessage({ partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const type = message.headers?.[HEADERS.eventType]?.toString();
+    if (type && !(CONSENT_EVENT_PAYLOAD_TYPES as readonly string[]).includes(type)) this.stopForUpgrade(new UnknownPayloadTypeError(type), partition, message.offset);
     if (type && !this.types.includes(type)) return; // not ours: skip without decoding
-    let event: ConsentEvent;
-    try {
-      event = await this.deps.codec.decode(message.value);
-    } catch (error) {
-      if (!(error instanceof UndecodableRecordError)) throw error; // registry down: retried
-      await sendToDeadLetter(this.deps.producer, this.deps.topics.consentDlq, [{ topic: this.deps.topics.consentLog, partition, message, groupId: this.groupId, reason: error.message }]);
-      this.logger.warn(`an undecodable record went to ${this.deps.topics.consentDlq}`);
-      return;
-    }
+    const event = await this.decode(partition, message, heartbeat);
+    if (!event) return;
     if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.subject_id, event.payload);
     const work = await this.workOf(event);
     if (!work) return;
@@ -123,6 +130,31 @@ export class SystemConsumer {
   private noteSkipped(event: ConsentEvent): void {
     this.progress.add('superseded');
     this.logger.debug(`event ${event.event_id}: superseded by a later grant, not acted on`);
+  }
+
+  /**
+   * The event, or undefined once an undecodable record is on consent.dlq. A registry outage waits
+   * here, retried with backoff; a payload type from a newer Lethe stops the worker, since it may
+   * be work an older worker cannot see.
+   */
+  private async decode(partition: number, message: EachMessagePayload['message'], heartbeat: () => Promise<void>): Promise<ConsentEvent | undefined> {
+    const stillWanted = () => this.running;
+    try {
+      return await retryWhileRegistryUnavailable(() => this.deps.codec.decode(message.value), { group: this.groupId, log: this.logger, stillWanted, heartbeat });
+    } catch (error) {
+      if (error instanceof UnknownPayloadTypeError) this.stopForUpgrade(error, partition, message.offset);
+      if (!(error instanceof DecodeError)) throw error;
+      const letter = { topic: this.deps.topics.consentLog, partition, message, groupId: this.groupId, reason: error.kind, detail: error.message };
+      await sendToDeadLetter(this.deps.producer, this.deps.topics.consentDlq, [letter]);
+      this.logger.warn(`an undecodable record (${error.kind}) went to ${this.deps.topics.consentDlq}`);
+      return undefined;
+    }
+  }
+
+  private stopForUpgrade(error: UnknownPayloadTypeError, partition: number, offset: string): never {
+    const fatal = upgradeNeeded(error, `${this.deps.topics.consentLog} partition ${partition} offset ${offset}`, `erasure worker (${this.deps.participant.name})`);
+    this.deps.onFatal(fatal);
+    throw fatal;
   }
 
   /** Each step at debug level; the default level gets the periodic summary. */

@@ -1,4 +1,4 @@
-import { databaseSchemaFrom, Endpoints, endpointsFrom, Env, integer, startupTimeoutMsFrom, TopicSettings, topicSettingsFrom } from '@lethe/config';
+import { databaseSchemaFrom, Endpoints, endpointsFrom, Env, integer, MetricsEndpoint, metricsEndpointFrom, startupTimeoutMsFrom, TopicSettings, topicSettingsFrom } from '@lethe/config';
 import { consumerGroupsFor } from '@lethe/contracts';
 
 export interface ProjectorConfig {
@@ -12,6 +12,7 @@ export interface ProjectorConfig {
   maxBatchRecords: number;
   /** Partitions folded at the same time; each partition's subjects are disjoint. */
   concurrency: number;
+  metrics?: MetricsEndpoint;
 }
 
 export function loadProjectorConfig(env: Env): ProjectorConfig {
@@ -24,5 +25,6 @@ export function loadProjectorConfig(env: Env): ProjectorConfig {
     databaseSchema: databaseSchemaFrom(env),
     maxBatchRecords: integer(env, 'LETHE_PROJECTOR_MAX_BATCH', 10_000, 1, 100_000),
     concurrency: integer(env, 'LETHE_PROJECTOR_CONCURRENCY', 3, 1, 64),
+    metrics: metricsEndpointFrom(env),
   };
 }

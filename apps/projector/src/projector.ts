@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { completionsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, TopicNames, UndecodableRecordError } from '@lethe/contracts';
-import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
+import { ConsentEventCodec, ConsentStateCodec, DecodeError, erasureCompletedId, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
+import { appendToConsentLog, retryWhileRegistryUnavailable, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { erasureEventRows, saveErasureEvents } from './erasure-events';
 import { ProjectionStore } from './projection-store';
@@ -124,7 +124,13 @@ export class Projector {
     for (let start = 0; start < pending.length; start += this.deps.maxBatchRecords) {
       if (!isRunning() || isStale()) return;
       const slice = pending.slice(start, start + this.deps.maxBatchRecords);
-      await this.applySlice(batch.topic, batch.partition, slice);
+      const records = await retryWhileRegistryUnavailable(() => Promise.all(slice.map((message) => this.decode(batch.partition, message))), {
+        group: this.deps.groupId,
+        log: this.logger,
+        stillWanted: () => isRunning() && !isStale(),
+        heartbeat,
+      });
+      await this.applySlice(batch.topic, batch.partition, slice, records);
       const last = slice[slice.length - 1].offset;
       this.expected.set(batch.partition, (BigInt(last) + 1n).toString());
       resolveOffset(last);
@@ -133,8 +139,7 @@ export class Projector {
     }
   }
 
-  private async applySlice(topic: string, partition: number, messages: EachBatchPayload['batch']['messages']) {
-    const records = await Promise.all(messages.map((message) => this.decode(message)));
+  private async applySlice(topic: string, partition: number, messages: EachBatchPayload['batch']['messages'], records: DecodedRecord[]) {
     const nextOffset = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
     await this.deps.db.transaction(async (tx) => {
       // Safe without waiting for the WAL flush: state and offsets commit together, so a crash
@@ -147,7 +152,7 @@ export class Projector {
       await sendToDeadLetter(
         this.deps.producer,
         this.deps.topics.consentDlq,
-        rejected.map(({ message, reason }) => ({ topic, partition, message, reason, groupId: this.deps.groupId })),
+        rejected.map(({ message, reason, detail }) => ({ topic, partition, message, reason, detail, groupId: this.deps.groupId })),
       );
       if (changed.length > 0) {
         const now = Date.now();
@@ -173,12 +178,21 @@ export class Projector {
     await appendToConsentLog(this.deps.producer, this.deps.eventCodec, this.deps.topics.consentLog, events);
   }
 
-  /** Undecodable records become rejections; a registry outage throws, so the batch is retried. */
-  private async decode(message: DecodedRecord['message']): Promise<DecodedRecord> {
+  /**
+   * Undecodable records become rejections (for consent.dlq, with the kind as reason); a registry
+   * outage throws RegistryUnavailableError, which the caller retries. A payload type from a newer
+   * Lethe stops the projector: folding past it would give a state a newer projector disagrees with.
+   */
+  private async decode(partition: number, message: DecodedRecord['message']): Promise<DecodedRecord> {
     try {
       return { message, event: await this.deps.eventCodec.decode(message.value) };
     } catch (error) {
-      if (error instanceof UndecodableRecordError) return { message, problem: error.message };
+      if (error instanceof DecodeError) return { message, problem: error.kind, detail: error.message };
+      if (error instanceof UnknownPayloadTypeError) {
+        const fatal = upgradeNeeded(error, `${this.deps.topics.consentLog} partition ${partition} offset ${message.offset}`, 'projector');
+        this.deps.onFatal(fatal);
+        throw fatal;
+      }
       throw error;
     }
   }

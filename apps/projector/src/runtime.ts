@@ -1,6 +1,6 @@
 import { reach } from '@lethe/config';
 import { ConsentEventCodec, ConsentStateCodec, subjectsFor } from '@lethe/contracts';
-import { createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience } from '@lethe/kafka';
+import { createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, serveMetrics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import type { ProjectorConfig } from './config';
 import { Projector } from './projector';
@@ -25,10 +25,12 @@ export async function startProjector(
   await reach('Kafka producer', () => producer.connect(), patience);
   const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, topics: config.topics.names, groupId: config.groupId, maxBatchRecords: config.maxBatchRecords, concurrency: config.concurrency, onFatal });
   await projector.start();
+  const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
   return {
     projector,
     db,
     stop: async () => {
+      metrics?.close();
       await projector.stop();
       await producer.disconnect();
       await db.destroy();

@@ -37,9 +37,18 @@ export function subjectsFor(topics: TopicNames) {
 export const HEADERS = {
   /** The payload type of a consent.log record, so consumers can filter without decoding. */
   eventType: 'lethe-event-type',
+  /** A DecodeError kind (not_avro, unknown_schema, corrupt_datum) or the fold's reason; no personal data. */
   dlqReason: 'lethe-dlq-reason',
+  /** The reason explained for people: schema ids and offsets only. */
+  dlqDetail: 'lethe-dlq-detail',
   dlqSourceTopic: 'lethe-dlq-source-topic',
   dlqSourcePartition: 'lethe-dlq-source-partition',
   dlqSourceOffset: 'lethe-dlq-source-offset',
   dlqConsumerGroup: 'lethe-dlq-consumer-group',
+  /** On a record re-driven onto consent.log: the dead letter it came from, as topic:partition:offset. */
+  redrivenFrom: 'lethe-redriven-from',
+  /** On a marker on consent.dlq: the letter (partition:offset) that was re-driven... */
+  dlqRedriveOf: 'lethe-dlq-redrive-of',
+  /** ...and where its copy landed (topic:partition:offset). */
+  dlqRedrivenTo: 'lethe-dlq-redriven-to',
 } as const;

@@ -3,5 +3,7 @@ export * from './client';
 export * from './dead-letter';
 export * from './send-in-chunks';
 export * from './topics';
+export * from './metrics';
+export * from './registry-outage';
 export * from './startup';
 export * from './topic-plan';
