@@ -262,6 +262,17 @@ describe('client-supplied eventId', () => {
     expect((await tail.settledEventsOf(subject)).map((event) => event.event_id)).toEqual([eventId]);
   });
 
+  it('keeps an event id unique across the log: another service, or another subject, cannot reuse it', async () => {
+    const subject = uniqueName('subj');
+    const other = uniqueName('subj');
+    const eventId = randomUUID();
+    const otherKey = await api.createKey('other-svc', ['consent:write']);
+    expect((await api.post(`/v1/subjects/${subject}/consents/withdraw`, { eventId, purposes: ['analytics'] })).statusCode).toBe(202);
+    expectRefused(await api.post(`/v1/subjects/${other}/consents/withdraw`, { eventId, purposes: ['analytics'] }, { key: otherKey }), 422, 'unprocessable');
+    expectRefused(await api.post(`/v1/subjects/${other}/consents/withdraw`, { eventId, purposes: ['analytics'] }), 422, 'unprocessable');
+    expect(await tail.settledEventsOf(other)).toEqual([]);
+  });
+
   it('refuses the same eventId for a different request with 422', async () => {
     const subject = uniqueName('subj');
     const eventId = randomUUID();

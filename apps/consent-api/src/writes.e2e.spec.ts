@@ -147,6 +147,7 @@ describe('POST /v1/subjects/:subjectId/erasure-requests', () => {
       scope: 'PURPOSES',
       keep_transaction_history: false,
       systems: ['crm'],
+      all_systems: false,
     });
     expect(event).toMatchObject({ purposes: ['marketing'], identities: null });
   });

@@ -39,6 +39,9 @@ function purposesTouched(request: WriteRequest): string[] {
   return 'purposes' in command ? [...command.purposes] : [];
 }
 
+/** Where client event ids are claimed: not a service name (those start with a letter). */
+const ANY_SERVICE = '*';
+
 function commandOf(request: WriteRequest, eventId: string): ConsentCommand {
   return typeof request.command === 'function' ? request.command(eventId) : request.command;
 }
@@ -61,20 +64,23 @@ export class ConsentWriter {
     if (!allows(request.principal, request.action, purposesTouched(request))) {
       throw new ForbiddenException('this API key may not write one of these purposes');
     }
-    const actor = request.principal.service;
-    // The client's event id doubles as an idempotency key when no header is given.
-    const key = request.idempotencyKey ?? (request.eventId ? `event:${request.eventId}` : undefined);
-    if (!key) return this.decideAndAppend(request, request.eventId ?? randomUUID());
+    // A client's event id is its idempotency key, claimed across every service: an event id names
+    // one fact on the whole log, so another request (another subject, another service) cannot
+    // reuse it. Otherwise the Idempotency-Key is claimed per service, and the event id derived from it.
+    const [owner, key] = request.eventId
+      ? [ANY_SERVICE, `event:${request.eventId}`]
+      : [request.principal.service, request.idempotencyKey];
+    if (!key) return this.decideAndAppend(request, randomUUID());
 
     const hash = requestHash(request.route, request.subjectId, request.body);
-    const previous = await this.idempotency.claim(actor, key, hash);
+    const previous = await this.idempotency.claim(owner, key, hash);
     if (previous) return previous;
     try {
-      const response = await this.decideAndAppend(request, request.eventId ?? eventIdFor(actor, key));
-      await this.idempotency.complete(actor, key, response);
+      const response = await this.decideAndAppend(request, request.eventId ?? eventIdFor(owner, key));
+      await this.idempotency.complete(owner, key, response);
       return response;
     } catch (error) {
-      await this.idempotency.release(actor, key);
+      await this.idempotency.release(owner, key);
       throw error;
     }
   }
