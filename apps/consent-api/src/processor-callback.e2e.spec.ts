@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { erasureStepCompletedId, erasureStepFailedId, erasureWorkId } from '@lethe/contracts';
 import { SIGNATURE_HEADERS, signPayload } from '@lethe/connectors';
+import { OutstandingSteps } from '@lethe/persistence';
 import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
@@ -177,6 +178,21 @@ describe('POST /v1/processors/:system/callbacks', () => {
     expectError(await api.post(url(), raw), 401, /must be signed: X-Lethe-Timestamp .* and X-Lethe-Signature/);
     const garbled = { [SIGNATURE_HEADERS.timestamp]: 'yesterday', [SIGNATURE_HEADERS.signature]: 'v1=zz' };
     expectError(await send({ raw, headers: garbled }), 401, /must be signed/);
+  });
+
+  it('takes the confirmation of a processor declared after the request, which its worker sent the request to', async () => {
+    // A request that named only the cache; the vendor joined later and its worker, catching up,
+    // sent it the request (docs/adr/0013), keeping the record of what it sent, as workers do.
+    const late = anErasure();
+    const created = await api.post(`/v1/subjects/${late.subject}/erasure-requests`, { requestId: late.requestId, scope: 'ALL', jurisdiction: 'GDPR', systems: [CACHE] });
+    await waitFor(async () => (await api.call({ method: 'GET', url: `/v1/erasure-requests/${late.requestId}` })).statusCode === 200, { description: 'the request to be projected' });
+    const body = { subject_request_id: late.workId, request_status: 'completed', counts: { contacts: 1 } };
+    expectError(await send(signed(body)), 404, /does not involve this processor/);
+    const requested = await tail.eventWithId(late.subject, created.json().eventId);
+    await new OutstandingSteps(api.runtime.db, VENDOR).awaitConfirmation(late.workId, 1, 1, new Date(Date.now() + 60_000), await api.runtime.codec.encode(requested));
+    const response = await send(signed(body));
+    expect(response.statusCode).toBe(202);
+    await expect(stepOf(late.requestId, (step) => step.status === 'completed')).resolves.toMatchObject({ counts: { contacts: 1 } });
   });
 
   it('answers 404 for an unknown system, a system that is not a processor, and an unknown request', async () => {

@@ -50,6 +50,8 @@ const badBodies: [string, object, string][] = [
   ['consents/grant', { ...GRANT, purposes: [] }, 'purposes'],
   ['consents/grant', { ...GRANT, purposes: ['marketing', 'marketing'] }, 'purposes'],
   ['consents/grant', { ...GRANT, eventId: 'not-a-uuid' }, 'eventId'],
+  // Version 5: the shape of the ids Lethe derives for its own facts (an acknowledgement, say).
+  ['consents/grant', { ...GRANT, eventId: '0b7c1f4e-5d2a-5e8b-9c41-6f2d7a9e3b10' }, 'eventId'],
   ['consents/grant', { ...GRANT, occurredAt: 'yesterday' }, 'occurredAt'],
   ['consents/grant', { ...GRANT, source: 'GPC' }, 'source'],
   ['consents/grant', { ...GRANT, jurisdiction: 'MARS' }, 'jurisdiction'],

@@ -13,7 +13,7 @@ import {
 } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable, sendToDeadLetter } from '@lethe/kafka';
 import { reactionInForce, SubjectState } from '@lethe/consent-domain';
-import type { OutstandingSteps } from '@lethe/persistence';
+import type { DueStep, OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
 import { StepResult, StepRunner } from './step-runner';
 import { Participant, typesOfInterest, Work, workFor } from './work';
@@ -172,9 +172,22 @@ export class SystemConsumer {
   private async onRetryRequested(subjectId: string, retry: { request_id: string; system: string }): Promise<void> {
     if (retry.system !== this.deps.participant.name) return;
     const workId = erasureWorkId(subjectId, retry.request_id);
-    const rearmed = await this.deps.steps.rearm(workId);
+    // A step parked before work ids existed is keyed by its request id (the retry sweep re-keys it).
+    const rearmed = (await this.deps.steps.rearm(workId)) || (await this.deps.steps.rearm(retry.request_id));
     this.logger.log(`${workId}: ${rearmed ? 'retry requested, due now' : 'retry requested, but no failed step is parked here'}`);
     if (rearmed) void this.retryDue();
+  }
+
+  private async retryOne(due: DueStep): Promise<void> {
+    const event = await this.deps.codec.decode(due.record);
+    const work = await this.workOf(event);
+    // The system no longer maps this cause, or the row predates work ids (the step runs again
+    // under its work id, idempotently): either way this row has nothing more to do.
+    if (!work || work.workId !== due.workId) await this.deps.steps.clear(due.workId);
+    if (!work) return;
+    const attempt = { number: due.attempt, roundStart: due.roundStart, record: due.record };
+    const result = due.confirmationOverdue ? await this.deps.runner.notConfirmed(event, work, attempt) : await this.deps.runner.run(event, work, attempt);
+    this.noteStep(`${work.kind} ${work.workId}, attempt ${due.attempt}`, result);
   }
 
   /** Runs the retries that are due and reports lapsed confirmations (hourly, also forgets old confirmed steps); one sweep at a time. */
@@ -183,15 +196,9 @@ export class SystemConsumer {
     this.retrying = true;
     try {
       for (const due of await this.deps.steps.claimDue(20)) {
-        const event = await this.deps.codec.decode(due.record);
-        const work = await this.workOf(event);
-        // The system no longer maps this cause, or the row predates work ids (the step runs again
-        // under its work id, idempotently): either way this row has nothing more to do.
-        if (!work || work.workId !== due.workId) await this.deps.steps.clear(due.workId);
-        if (!work) continue;
-        const attempt = { number: due.attempt, roundStart: due.roundStart, record: due.record };
-        const result = due.confirmationOverdue ? await this.deps.runner.notConfirmed(event, work, attempt) : await this.deps.runner.run(event, work, attempt);
-        this.noteStep(`${work.kind} ${work.workId}, attempt ${due.attempt}`, result);
+        // One step at a time: a failure leaves its row to come back when its lease ends, and the
+        // other due steps still run.
+        await this.retryOne(due).catch((error: unknown) => this.logger.warn(`retry of ${due.workId} failed, will try again: ${safeErrorSummary(error)}`));
       }
       if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
         await this.deps.steps.purgeConfirmed();

@@ -84,6 +84,11 @@ export function buildCertificate({ subjectId, request, events, issuedAt }: Certi
   if (request.status !== 'completed' || !request.requested) {
     throw new DomainError('illegal_state', 'request_not_complete', 'the request is not complete; its progress is at GET /v1/erasure-requests/{id}');
   }
+  // A system declared after completion catches up on the request (docs/adr/0013): until it has
+  // erased too, or if it failed, a certificate would claim more than was done.
+  if (Object.values(request.systems).some((step) => step.status !== 'completed')) {
+    throw new DomainError('illegal_state', 'late_step_not_completed', 'a system that joined after the request completed has not erased the subject (yet); its status is at GET /v1/erasure-requests/{id}');
+  }
   const byId = new Map(events.map((e) => [e.eventId, e]));
   const cite = (eventId: string | null): LogCoordinates => {
     const found = eventId ? byId.get(eventId) : undefined;

@@ -46,6 +46,14 @@ it('refuses a request that is still open, with a reason clients can branch on', 
   expect(attempt).toThrow(expect.objectContaining({ code: 'illegal_state', reason: 'request_not_complete' }));
 });
 
+it('refuses a completed request while a system that joined later has not erased, or failed', () => {
+  const { subjectId, request, events } = certifiableRequest();
+  for (const status of ['pending', 'failed'] as const) {
+    const late = { ...request, systems: { ...request.systems, late: { status, at: null, eventId: null } } };
+    expect(() => buildCertificate({ subjectId, request: late, events, issuedAt })).toThrow(expect.objectContaining({ code: 'illegal_state', reason: 'late_step_not_completed' }));
+  }
+});
+
 it('refuses to certify without the log position of every cited event', () => {
   const { subjectId, request, events } = certifiableRequest();
   for (const missing of [[0], [1], [3], [5, 6]]) {

@@ -118,9 +118,19 @@ describe('sql', () => {
     expect(Object.values(after).map((found) => found.length)).toEqual([1, 2, 2, 2, 1]);
     expect(after.customers[0]).toMatchObject({ email: '[erased]', name: '[erased]' });
     expect(after.addresses.map((a) => a.street)).toEqual([null, null]);
-    expect(after.orders.every((o) => o.customer_id === null && o.shipping_name === '[erased]')).toBe(true);
+    // The columns that link the rows to the subject stay, so a later erasure still finds them all.
+    expect(after.orders.every((o) => o.customer_id === customer.id && o.shipping_name === '[erased]')).toBe(true);
     expect(outcome).toMatchObject({ action: 'anonymize', counts: expect.objectContaining({ customers: 1, addresses: 2 }) });
     expect(outcome.strategies).toMatchObject({ 'customers.email': 'redact', 'addresses.street': 'null' });
+    expect(outcome.strategies).not.toHaveProperty('orders.customer_id');
+    await anonymizable().erase(targetFor('erasure', customer.externalId));
+    expect(Object.values(await rows(customer)).map((found) => found.length)).toEqual([0, 0, 0, 0, 1]);
+  });
+
+  it('onOptOut suppress, were it to get past the systems file: fails for good and touches nothing', async () => {
+    const customer = await seedCustomer(pool, schema, 'Ada Lovelace');
+    await expect(anonymizable().erase(targetFor('onOptOut suppress', customer.externalId))).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('cannot_suppress') });
+    expect((await rows(customer)).customers).toHaveLength(1);
   });
 
   it('onOptOut anonymize on tables it could only delete: fails for good and touches nothing', async () => {

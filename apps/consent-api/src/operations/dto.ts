@@ -1,14 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { CODE, CODE_RULE, IsCode } from '../writes/text-fields';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { CODE, CODE_RULE, IsClientEventId, IsCode } from '../writes/text-fields';
 import { LIST_STATUSES, ListStatus } from './erasure-request-list';
 
 /** What an operation on a request may carry besides its own fields. */
 export class OperationEnvelopeDto {
   @ApiPropertyOptional({ description: 'Your id for this fact; a retry with the same id writes nothing new.', format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @IsClientEventId()
   eventId?: string;
 }
 

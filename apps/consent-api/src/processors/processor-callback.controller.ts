@@ -64,7 +64,9 @@ export class ProcessorCallbackController {
         where r.work_id = $1`,
       [workId, system],
     );
-    if (row && !row.step) throw new NotFoundException('this erasure request does not involve this processor');
+    // No step yet, but this system's worker sent it the request: a system declared after the
+    // request was made, catching up on it (docs/adr/0013). Its confirmation is its first fact.
+    if (row && !row.step && !sent) throw new NotFoundException('this erasure request does not involve this processor');
     if (row) return { kind: 'erasure', workId, requestId: row.request_id, subjectId: row.subject_id, jurisdiction: row.jurisdiction };
 
     const cause = sent && (await this.codec.decode(sent.record));

@@ -11,7 +11,6 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   MaxLength,
   ValidateNested,
@@ -19,7 +18,7 @@ import {
 import { ERASURE_SCOPE_SYMBOLS, JURISDICTION_SYMBOLS, OPT_OUT_KIND_SYMBOLS } from '@lethe/contracts';
 import { PURPOSE_NAME } from '@lethe/consent-domain';
 import { IDENTITY_TYPES } from '@lethe/identity-vault';
-import { CODE, CODE_RULE, HasNoControlCharacters, IsCode } from './text-fields';
+import { CODE, CODE_RULE, HasNoControlCharacters, IsClientEventId, IsCode } from './text-fields';
 
 /** Sources a client may claim; GPC is set only by the GPC endpoint, SYSTEM only by Lethe. */
 export const CLIENT_SOURCES = ['API', 'WEB', 'MOBILE', 'SDK', 'IMPORT'] as const;
@@ -57,7 +56,7 @@ const REACTION_IDENTITIES = 'Identifiers the systems that act on this (see onOpt
 export class WriteEnvelopeDto {
   @ApiPropertyOptional({ description: 'Your id for this fact; a retry with the same id writes nothing new.', format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @IsClientEventId()
   eventId?: string;
 
   @ApiPropertyOptional({ description: 'When it happened (ISO 8601); defaults to when Lethe received it.' })

@@ -15,6 +15,17 @@ export function IsCode(field: string): PropertyDecorator {
 }
 
 /**
+ * A client's event id: a UUID of any version but 5. Lethe derives the ids of the facts it writes
+ * itself (acknowledgements, completions, keyed writes) as version-5 UUIDs from public parts; a
+ * client choosing one of those ids first would make the fold skip the real fact as a repeat.
+ */
+const CLIENT_EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-46-9a-f][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+export function IsClientEventId(): PropertyDecorator {
+  return Matches(CLIENT_EVENT_ID, { message: 'eventId must be a UUID of a version other than 5 (Lethe derives its own ids as version 5), e.g. a random version 4' });
+}
+
+/**
  * C0 controls (NUL included), DEL, C1 controls, or half of a surrogate pair without its other
  * half: none of them belong in text, and some break logs, terminals or the encoders downstream.
  */

@@ -88,13 +88,28 @@ export function planErasure(config: SqlConnectorConfig, mode: ErasureMode): Plan
     if (table.legalHold) {
       return { table: table.name, kind: 'anonymize', fields: table.legalHold.fields, legalHoldBasis: table.legalHold.basis };
     }
-    if (mode === 'anonymize-only') return table.fields ? { table: table.name, kind: 'anonymize', fields: table.fields, legalHoldBasis: null } : null;
+    if (mode === 'anonymize-only') return table.fields ? { table: table.name, kind: 'anonymize', fields: withoutLinks(table.name, table.fields, config), legalHoldBasis: null } : null;
     const anonymize = table.action === 'anonymize' || (mode === 'erase-keeping-history' && table.whenKeepingHistory === 'anonymize');
     return anonymize
       ? { table: table.name, kind: 'anonymize', fields: table.fields ?? {}, legalHoldBasis: null }
       : { table: table.name, kind: 'delete' };
   });
   return steps.every((step) => step !== null) ? (steps as PlannedStep[]) : null;
+}
+
+/**
+ * `fields` without the columns that find the subject's rows: the subject column and both ends of
+ * every `via`. An anonymize-only opt-out keeps them, so a later erasure still finds every row
+ * (and deletes or anonymizes it fully) instead of finding none and reporting nothing to erase.
+ */
+function withoutLinks(table: string, fields: FieldStrategies, config: SqlConnectorConfig): FieldStrategies {
+  const links = new Set<string>([`${config.subject.table}.${config.subject.column}`]);
+  for (const other of config.tables) {
+    if (!other.via) continue;
+    links.add(`${other.name}.${other.via.column}`);
+    links.add(other.via.references);
+  }
+  return Object.fromEntries(Object.entries(fields).filter(([column]) => !links.has(`${table}.${column}`)));
 }
 
 /** The outcome's action: the one kind every step shares, or `mixed`. */

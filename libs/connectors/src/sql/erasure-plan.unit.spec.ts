@@ -80,6 +80,20 @@ describe('planErasure', () => {
     ]);
   });
 
+  it('keeps the columns that find the subject when only anonymizing, so a later erasure still finds every row', () => {
+    const linked: SqlConnectorConfig = {
+      ...config,
+      tables: [
+        { name: 'customers', root: true, action: 'delete', whenKeepingHistory: 'anonymize', fields: { external_id: 'redact', id: 'null', email: 'redact' } },
+        { name: 'orders', via: via('customers.id', 'customer_id'), action: 'delete', whenKeepingHistory: 'anonymize', fields: { customer_id: 'null', name: 'redact' } },
+      ],
+    };
+    const steps = planErasure(linked, 'anonymize-only') ?? [];
+    expect(strategiesOf(steps)).toEqual({ 'customers.email': 'redact', 'orders.name': 'redact' });
+    // An erasure keeping history still unlinks them: the customer row itself is gone then.
+    expect(strategiesOf(planErasure(linked, 'erase-keeping-history') ?? [])).toMatchObject({ 'orders.customer_id': 'null' });
+  });
+
   it('takes the mode from the request: an opt-out mapped to anonymize only anonymizes', () => {
     expect(modeOf({ keepTransactionHistory: false })).toBe('erase');
     expect(modeOf({ keepTransactionHistory: true })).toBe('erase-keeping-history');
