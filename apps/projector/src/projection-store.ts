@@ -27,6 +27,18 @@ export class ProjectionStore {
     return new Map(rows.map((row: { partition: number; next_offset: string }) => [row.partition, String(row.next_offset)]));
   }
 
+  /**
+   * Locks the partition's stored offset for the rest of the transaction and returns it, first
+   * storing `start` when the partition has none yet. Whoever holds this lock is the partition's
+   * only writer until it commits; the caller compares the offset with where its records start.
+   */
+  async lockOffset(db: EntityManager, topic: string, partition: number, start: string): Promise<string> {
+    const key = [this.groupId, topic, partition];
+    await db.query(`insert into consumer_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4) on conflict do nothing`, [...key, start]);
+    const rows = await db.query(`select next_offset from consumer_offsets where group_id = $1 and topic = $2 and partition = $3 for update`, key);
+    return String(rows[0].next_offset);
+  }
+
   async states(db: EntityManager, subjectIds: string[]): Promise<Map<string, SubjectState>> {
     if (subjectIds.length === 0) return new Map();
     const rows = await db.query(`select subject_id, state from subject_state where subject_id = any($1)`, [subjectIds]);

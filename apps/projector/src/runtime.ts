@@ -1,8 +1,9 @@
 import { reach } from '@lethe/config';
-import { ConsentEventCodec, ConsentStateCodec } from '@lethe/contracts';
-import { createKafka, createSafeProducer, ensureTopicsWith, letheTopics } from '@lethe/kafka';
+import { ConsentEventCodec, ConsentStateCodec, TOPICS } from '@lethe/contracts';
+import { createKafka, createSafeProducer, ensureTopicsWith, letheTopics, serveMetrics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import type { ProjectorConfig } from './config';
+import { exposeConsumerLag } from './consumer-lag';
 import { Projector } from './projector';
 
 /** Connects what the projector needs (failing fast, naming what did not answer) and starts it. */
@@ -21,12 +22,16 @@ export async function startProjector(
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register()]));
   const producer = createSafeProducer(kafka);
   await producer.connect();
-  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, groupId: config.groupId, maxBatchRecords: config.maxBatchRecords, concurrency: config.concurrency, onFatal });
+  const { groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs } = config;
+  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, onFatal });
   await projector.start();
+  if (config.metrics) exposeConsumerLag(groupId, TOPICS.consentLog, () => projector.lag());
+  const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
   return {
     projector,
     db,
     stop: async () => {
+      metrics?.close();
       await projector.stop();
       await producer.disconnect();
       await db.destroy();

@@ -80,3 +80,14 @@ export function logLevelsFrom(env: Env): LogLevel[] {
   if (index < 0) throw new ConfigError(`LETHE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   return LOG_LEVELS.slice(0, index + 1);
 }
+
+export interface MetricsEndpoint {
+  port: number;
+  host: string;
+}
+
+/** LETHE_METRICS_PORT (unset or 0: none) and LETHE_METRICS_HOST: where a consumer serves GET /metrics. */
+export function metricsEndpointFrom(env: Env): MetricsEndpoint | undefined {
+  const port = integer(env, 'LETHE_METRICS_PORT', 0, 0, 65_535);
+  return port === 0 ? undefined : { port, host: env.LETHE_METRICS_HOST || '127.0.0.1' };
+}

@@ -4,3 +4,4 @@ export * from './wait-for';
 export * from './database';
 export * from './shop';
 export * from './fake-processor';
+export * from './ports';

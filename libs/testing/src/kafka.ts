@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel } from 'kafkajs';
+import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { endpointsFrom, Endpoints } from '@lethe/config';
 import { waitFor } from './wait-for';
 
@@ -53,4 +53,14 @@ export function waitForMessages(
     description: `${count} message(s)`,
     timeoutMs,
   });
+}
+
+/** A fresh subject whose records Lethe's producers (the default partitioner, by key) put on `partition` of a topic with `partitions`. */
+export function subjectOn(partition: number, partitions = 6): string {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+  for (;;) {
+    const subject = `subj-${randomUUID().slice(0, 8)}`;
+    if (partitioner({ topic: 'any', partitionMetadata, message: { key: subject, value: null } }) === partition) return subject;
+  }
 }
