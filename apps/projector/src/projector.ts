@@ -6,16 +6,9 @@ import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, TOPICS, Undec
 import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { erasureEventRows, saveErasureEvents } from './erasure-events';
-import { ProjectionStore } from './projection-store';
+import { PartitionMoved, ProjectionStore } from './projection-store';
 import { toConsentState } from './state-view';
 import { storeRefusal } from './store-refusal';
-
-/** The partition's stored offset is not where this slice starts: another owner moved it. */
-class PartitionMoved extends Error {
-  constructor(topic: string, partition: number, sliceStart: string, readonly storedOffset: string) {
-    super(`${topic} partition ${partition} is at offset ${storedOffset} in PostgreSQL, not ${sliceStart}: another consumer applied it meanwhile, this slice is stale`);
-  }
-}
 
 export interface ProjectorDeps {
   kafka: Kafka;
@@ -190,10 +183,10 @@ export class Projector {
       // Safe without waiting for the WAL flush: state and offsets commit together, so a crash
       // that loses the last commits rolls both back, and the projector folds those records again.
       await tx.query('set local synchronous_commit to off');
-      // A process frozen inside this transaction must not hold the partition's lock for ever.
-      await tx.query(`set local idle_in_transaction_session_timeout = ${this.deps.sessionTimeoutMs}`);
-      const storedOffset = await this.store.lockOffset(tx, topic, partition, first);
-      if (storedOffset !== first) throw new PartitionMoved(topic, partition, first, storedOffset);
+      // A process frozen inside this transaction must not hold the partition's lock for ever; the
+      // next owner waits for it without heartbeating, so well within its own session.
+      await tx.query(`set local idle_in_transaction_session_timeout = ${Math.floor(this.deps.sessionTimeoutMs / 2)}`);
+      await this.store.fence(tx, topic, partition, first);
       const subjects = [...new Set(records.flatMap((r) => (r.event ? [r.event.subject_id] : [])))];
       const stored = await this.store.states(tx, subjects);
       const { changed, rejected } = foldRecords(records, stored);
