@@ -113,7 +113,7 @@ export class Projector {
     throw error;
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
     await this.resumed; // a failure here throws, and kafkajs retries the batch
     const expected = this.expected.get(batch.partition);
     if (expected === undefined) return; // not (or no longer) ours
@@ -143,7 +143,7 @@ export class Projector {
       const next = (BigInt(last) + 1n).toString();
       this.expected.set(batch.partition, next);
       resolveOffset(last);
-      await this.commitToKafka(batch.topic, batch.partition, next);
+      await this.commitToKafka(commitOffsetsIfNecessary, batch.topic, batch.partition, next);
       await heartbeat();
     }
   }
@@ -213,11 +213,13 @@ export class Projector {
 
   /**
    * Kafka's committed offset follows the one stored in PostgreSQL, so lag tools see the group's
-   * position. It is never read back: a failed commit (the group is rebalancing) only delays it.
+   * position. It is never read back, so one attempt is enough: a commit refused while the group
+   * rebalances only waits for the next slice (kafkajs's consumer.commitOffsets would retry it,
+   * holding up the heartbeat that lets this member rejoin).
    */
-  private async commitToKafka(topic: string, partition: number, offset: string): Promise<void> {
+  private async commitToKafka(commit: EachBatchPayload['commitOffsetsIfNecessary'], topic: string, partition: number, offset: string) {
     try {
-      await this.consumer.commitOffsets([{ topic, partition, offset }]);
+      await commit({ topics: [{ topic, partitions: [{ partition, offset }] }] });
     } catch (error) {
       this.logger.debug(`offset commit to Kafka for partition ${partition} deferred: ${(error as Error).message}`);
     }
