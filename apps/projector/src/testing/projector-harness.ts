@@ -69,17 +69,15 @@ export class ProjectorHarness {
     return child;
   }
 
-  async storedOffsets(): Promise<Map<number, bigint>> {
-    const rows = await this.db.query(`select partition, next_offset from consumer_offsets where group_id = $1`, [this.groupId]);
+  async storedOffsets(db: Pick<DataSource, 'query'> = this.db): Promise<Map<number, bigint>> {
+    const rows = await db.query(`select partition, next_offset from consumer_offsets where group_id = $1`, [this.groupId]);
     return new Map(rows.map((r: { partition: number; next_offset: string }) => [r.partition, BigInt(r.next_offset)]));
   }
 
   /** The stored offsets and every subject's state, read at one moment while the projector may run on. */
   async snapshot(): Promise<{ offsets: Map<number, bigint>; rows: { subject_id: string; state: SubjectState }[] }> {
     return this.db.transaction('REPEATABLE READ', async (tx) => {
-      const offsets = await tx.query(`select partition, next_offset from consumer_offsets where group_id = $1`, [this.groupId]);
-      const rows = await tx.query(`select subject_id, state from subject_state`);
-      return { offsets: new Map(offsets.map((r: { partition: number; next_offset: string }) => [r.partition, BigInt(r.next_offset)])), rows };
+      return { offsets: await this.storedOffsets(tx), rows: await tx.query(`select subject_id, state from subject_state`) };
     });
   }
 
