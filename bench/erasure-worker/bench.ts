@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { endpointsFrom, masterKeyFrom } from '@lethe/config';
-import { ConsentEvent, ConsentEventCodec, TOPICS } from '@lethe/contracts';
+import { endpointsFrom, masterKeyFrom, topicSettingsFrom } from '@lethe/config';
+import { ConsentEvent, ConsentEventCodec, subjectsFor } from '@lethe/contracts';
 import { encryptIdentities, PostgresKeyStore } from '@lethe/identity-vault';
-import { ACKS_ALL, appendToConsentLog, createKafka, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
+import { ACKS_ALL, appendToConsentLog, createKafka, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import { createShopSchema, shopConfig } from '@lethe/testing';
 import { loadWorkerConfig } from '../../apps/erasure-worker/src/config';
@@ -28,6 +28,7 @@ import { consumerPerfTest, log, rate } from '../common';
 const total = Number(process.argv[2] ?? 20_000);
 const partitions = 6;
 const endpoints = endpointsFrom(process.env);
+const topics = topicSettingsFrom(process.env).names;
 const run = randomUUID().slice(0, 8);
 const subjectPrefix = `bench-${run}-`;
 const subjectOf = (n: number) => `${subjectPrefix}${n}`;
@@ -78,17 +79,17 @@ async function seedProfiles(topic: string): Promise<void> {
 async function writeRequests(schema: string, systems: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, letheTopics({ partitions, replicationFactor: 1, minInsyncReplicas: 1 }));
+  await ensureTopics(admin, { names: topics, partitions, replicationFactor: 1, minInsyncReplicas: 1 });
   await admin.disconnect();
   const db = await openDatabase({ url: endpoints.databaseUrl, schema });
   const keys = new PostgresKeyStore(db, masterKeyFrom(process.env).key);
-  const codec = ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl);
+  const codec = ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl, subjectsFor(topics).consentLogValue);
   const producer = createSafeProducer(kafka);
   await producer.connect();
   const started = Date.now();
   for (let sent = 0; sent < total; ) {
     const size = Math.min(1_000, total - sent);
-    await appendToConsentLog(producer, codec, await Promise.all(Array.from({ length: size }, (_, i) => request(sent + i))));
+    await appendToConsentLog(producer, codec, topics.consentLog, await Promise.all(Array.from({ length: size }, (_, i) => request(sent + i))));
     sent += size;
     if (sent % 10_000 === 0 || sent === total) log(`requested ${sent}/${total}`);
   }
@@ -112,7 +113,7 @@ async function writeRequests(schema: string, systems: string[]): Promise<void> {
       correlation_id: null,
       causation_id: null,
       identities: encryptIdentities([{ type: 'email', value: `c${n}@example.com` }], subject, await keys.keyFor(subject)),
-      payload: { type: 'ErasureRequested', request_id: `bench-${run}-${n}`, scope: 'ALL', keep_transaction_history: true, systems },
+      payload: { type: 'ErasureRequested', request_id: `bench-${run}-${n}`, scope: 'ALL', keep_transaction_history: true, systems, all_systems: false },
     };
   }
 }
@@ -125,7 +126,7 @@ async function waitForWorker(groups: string[], ends: Map<number, number>, starte
   let lastReport = Date.now();
   while (finished.size < groups.length) {
     for (const group of groups.filter((g) => !finished.has(g))) {
-      const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [TOPICS.consentLog] });
+      const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topics.consentLog] });
       const done = offsets.partitions.reduce((sum, p) => sum + Math.min(Math.max(Number(p.offset), 0), ends.get(p.partition) ?? 0), 0);
       if (done >= total) finished.set(group, Date.now() - started);
       else if (Date.now() - lastReport >= 5_000) {
@@ -157,9 +158,9 @@ async function main(): Promise<void> {
 
     const admin = kafka.admin();
     await admin.connect();
-    const ends = new Map((await admin.fetchTopicOffsets(TOPICS.consentLog)).map((p) => [p.partition, Number(p.high)]));
+    const ends = new Map((await admin.fetchTopicOffsets(topics.consentLog)).map((p) => [p.partition, Number(p.high)]));
     await admin.disconnect();
-    const perf = consumerPerfTest(endpoints, TOPICS.consentLog, total);
+    const perf = consumerPerfTest(endpoints, topics.consentLog, total);
 
     const { system: _system, ...shop } = shopConfig(endpoints.databaseUrl, shopSchema);
     const systemsFile = join(dir, 'systems.json');

@@ -6,9 +6,9 @@
  * and prints both rates and their ratio. Run through bench/run.sh (npm run bench:projector).
  */
 import { randomUUID } from 'node:crypto';
-import { endpointsFrom } from '@lethe/config';
-import { ConsentEvent, ConsentEventCodec, TOPICS } from '@lethe/contracts';
-import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
+import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
+import { ConsentEvent, ConsentEventCodec, subjectsFor } from '@lethe/contracts';
+import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { loadProjectorConfig } from '../../apps/projector/src/config';
 import { startProjector } from '../../apps/projector/src/runtime';
 import { consumerPerfTest, log, rate } from '../common';
@@ -17,14 +17,15 @@ const total = Number(process.argv[2] ?? 1_000_000);
 const valueBytes = Number(process.argv[3] ?? 300);
 const partitions = 6;
 const endpoints = endpointsFrom(process.env);
+const topics = topicSettingsFrom(process.env).names;
 
 async function produceEvents(): Promise<number> {
   const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'bench-producer' });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, letheTopics({ partitions, replicationFactor: 1, minInsyncReplicas: 1 }));
+  await ensureTopics(admin, { names: topics, partitions, replicationFactor: 1, minInsyncReplicas: 1 });
   await admin.disconnect();
-  const codec = ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl);
+  const codec = ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl, subjectsFor(topics).consentLogValue);
   const producer = createSafeProducer(kafka);
   await producer.connect();
 
@@ -43,7 +44,7 @@ async function produceEvents(): Promise<number> {
         return { key: e.subject_id, value };
       }),
     );
-    await producer.send({ topic: TOPICS.consentLog, acks: ACKS_ALL, messages });
+    await producer.send({ topic: topics.consentLog, acks: ACKS_ALL, messages });
     sent += size;
     if (sent % 100_000 === 0 || sent === total) log(`produced ${sent}/${total}`);
   }
@@ -113,7 +114,7 @@ async function projectorRun(): Promise<{ overall: number; steady: number }> {
 async function main(): Promise<void> {
   log(`${total} events of about ${valueBytes} bytes, ${partitions} partitions, broker ${endpoints.kafkaBrokers.join(',')}`);
   const bytes = await produceEvents();
-  const perf = consumerPerfTest(endpoints, TOPICS.consentLog, total);
+  const perf = consumerPerfTest(endpoints, topics.consentLog, total);
   const projector = await projectorRun();
   console.log('');
   console.log(`| events | value bytes | kafka-consumer-perf-test (msg/s) | projector (events/s) | ratio |`);

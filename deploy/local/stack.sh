@@ -18,7 +18,7 @@ REGISTRY_PORT="${LETHE_REGISTRY_PORT:-8081}"
 PG_ADMIN_URL="${LETHE_PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 REDIS_HOST="${LETHE_REDIS_HOST:-127.0.0.1}"
 REDIS_PORT="${LETHE_REDIS_PORT:-6379}"
-TIMEOUT="${LETHE_STACK_TIMEOUT:-120}"
+TIMEOUT="${LETHE_STACK_TIMEOUT:-120}" # seconds, for each wait below
 KAFKA_HEAP="${LETHE_KAFKA_HEAP:-1g}"
 REGISTRY_HEAP="${LETHE_REGISTRY_HEAP:-512m}"
 
@@ -140,6 +140,17 @@ kafka_up() {
   say "kafka: ready"
 }
 
+# A broker's port opens before it can serve its first clients: it still creates and loads
+# __consumer_offsets, and allocates producer ids through the controller. Apps and tests started
+# then meet "the coordinator is loading" errors, so `up` returns only once both work. The check
+# uses the project's own Kafka client (a node process starts far faster than a JVM tool).
+kafka_serves() {
+  [[ -d "$ROOT/node_modules/kafkajs" ]] || die "node_modules is missing: run npm ci first (the readiness check uses the project's Kafka client)"
+  (cd "$ROOT" && node -r @swc-node/register "$HERE/kafka-ready.ts" "127.0.0.1:$KAFKA_PORT" "$TIMEOUT") \
+    || die "kafka does not serve producers and consumer groups; last lines of $LOG_DIR/kafka.log:
+$(tail -n 20 "$LOG_DIR/kafka.log" 2>/dev/null)"
+}
+
 # ---------- schema registry ----------
 
 registry_ready() {
@@ -219,7 +230,8 @@ cmd_up() {
   redis_up
   fetch_jars
   kafka_up
-  registry_up
+  registry_up # starts while the broker loads its coordinators
+  kafka_serves
   say "up: KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
 }
 

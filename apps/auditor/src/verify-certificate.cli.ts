@@ -2,7 +2,21 @@ import { readFileSync } from 'node:fs';
 import { verifyCertificate } from '@lethe/certificates';
 
 // npm run verify-certificate -- <certificate.json | -> [--public-key <pem file>]
-// Offline: reads files only, never the network. Exit 0 when valid, 1 when not, 2 on bad usage.
+// Offline: reads files only, never the network.
+
+/**
+ * Exit codes. Only VALID means "Lethe issued this": without a pinned key the signature can only
+ * be checked against the key the document carries, which anyone forging it would also embed.
+ */
+const EXIT = {
+  /** Intact, and signed by the pinned key. */
+  VALID: 0,
+  /** Changed, malformed, or signed by another key than the pinned one. */
+  INVALID: 1,
+  USAGE: 2,
+  /** Intact against its own embedded key; no --public-key, so who signed it is not known. */
+  ISSUER_UNVERIFIED: 3,
+} as const;
 
 const USAGE = 'usage: npm run verify-certificate -- <certificate.json | -> [--public-key <public key PEM file>]';
 
@@ -30,7 +44,7 @@ function main(): number {
   const args = parseArgs(process.argv.slice(2));
   if (!args) {
     console.error(USAGE);
-    return 2;
+    return EXIT.USAGE;
   }
   let document: unknown;
   let expectedKey: string | undefined;
@@ -44,23 +58,25 @@ function main(): number {
     }
   } catch (error) {
     console.error(`invalid: ${(error as Error).message}`);
-    return 1;
+    return EXIT.INVALID;
   }
   const result = verifyCertificate(document, expectedKey);
   if (!result.valid) {
     console.error(`invalid: ${result.problem}`);
-    return 1;
+    return EXIT.INVALID;
   }
   const { requestId, systems, completedAt } = result.certificate;
+  const summary = `erasure request ${requestId} completed ${completedAt}, ${systems.length} system(s) (${systems.map((s) => s.system).join(', ')})`;
   if (!result.pinned) {
+    console.log(`unverified: ${summary}, signed by ${result.keyId} (the key inside the certificate, not a pinned one)`);
     console.error(
-      'warning: checked against the public key inside the certificate only. That shows the document is intact, not who signed it; ' +
-        'pin Lethe\'s key (GET /v1/certificates/public-key) and pass it with --public-key.',
+      'issuer unverified: the signature is self-consistent, which shows the document is intact, not who signed it; ' +
+        "pin Lethe's key (GET /v1/certificates/public-key) and pass it with --public-key.",
     );
+    return EXIT.ISSUER_UNVERIFIED;
   }
-  const names = systems.map((s) => s.system).join(', ');
-  console.log(`valid: erasure request ${requestId} completed ${completedAt}, ${systems.length} system(s) (${names}), signed by ${result.keyId}${result.pinned ? ' (the pinned key)' : ' (embedded key, not pinned)'}`);
-  return 0;
+  console.log(`valid: ${summary}, signed by ${result.keyId} (the pinned key)`);
+  return EXIT.VALID;
 }
 
 process.exitCode = main();

@@ -6,6 +6,7 @@ import { ConsentEventCodec } from '@lethe/contracts';
 import { KeyStore } from '@lethe/identity-vault';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-keys';
+import { RateLimits } from './auth/rate-limits';
 import { CertificateController } from './certificates/certificate.controller';
 import type { ApiConfig } from './config';
 import { IdempotencyStore, idempotencyLeaseMs } from './idempotency/idempotency-store';
@@ -48,6 +49,7 @@ export class ApiModule {
         { provide: EVENT_CODEC, useValue: runtime.codec },
         { provide: KEY_STORE, useValue: runtime.keyStore },
         { provide: ApiKeyStore, useValue: new ApiKeyStore(runtime.db) },
+        { provide: RateLimits, useValue: new RateLimits({ perKeyPerMinute: runtime.config.rateLimitPerMinute, authFailuresPerMinute: runtime.config.authFailuresPerMinute }) },
         { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db, idempotencyLeaseMs(runtime.config)) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

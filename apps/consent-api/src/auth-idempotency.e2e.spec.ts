@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConsentEventCodec } from '@lethe/contracts';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiKeyStore } from './auth/api-keys';
 import { requestHash } from './idempotency/idempotency-store';
@@ -15,7 +14,7 @@ let tail: LogTail;
 beforeAll(async () => {
   api = await ApiHarness.start('auth-e2e');
   const consumer = testKafka('consent-api-auth').consumer({ groupId: uniqueName('test.api-auth') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 
@@ -35,7 +34,7 @@ const WRITES: [string, object][] = [
   ['consents/withdraw', { purposes: ['marketing'] }],
   ['objections', { purposes: ['marketing'] }],
   ['opt-outs', { kinds: ['SALE'] }],
-  ['erasure-requests', { scope: 'ALL' }],
+  ['erasure-requests', { scope: 'ALL', systems: ['crm'] }],
   ['gpc', {}],
 ];
 
@@ -89,7 +88,7 @@ describe('API keys', () => {
     const key = await api.createKey('consent-only-svc', ['consent:write']);
     const subject = uniqueName('subj');
     expectRefused(await api.post(`/v1/subjects/${subject}/opt-outs`, { kinds: ['SALE'] }, { key }), 403, 'forbidden');
-    expectRefused(await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'ALL' }, { key }), 403, 'forbidden');
+    expectRefused(await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'ALL', systems: ['crm'] }, { key }), 403, 'forbidden');
     expectRefused(await api.call({ method: 'GET', url: `/v1/subjects/${subject}/consent`, key }), 403, 'forbidden');
     const granted = await api.post(`/v1/subjects/${subject}/consents/grant`, { purposes: ['marketing'], policyVersion: 'v1' }, { key });
     expect(granted.statusCode).toBe(202);
@@ -117,8 +116,8 @@ describe('API keys', () => {
     const key = await api.createKey('analytics-only', ['objection:write', 'erasure:write'], ['analytics']);
     const subject = uniqueName('subj');
     expectRefused(await api.post(`/v1/subjects/${subject}/objections`, {}, { key }), 403, 'forbidden');
-    expectRefused(await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'ALL' }, { key }), 403, 'forbidden');
-    const scoped = await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'PURPOSES', purposes: ['analytics'] }, { key });
+    expectRefused(await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'ALL', systems: ['crm'] }, { key }), 403, 'forbidden');
+    const scoped = await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'PURPOSES', purposes: ['analytics'], systems: ['crm'] }, { key });
     expect(scoped.statusCode).toBe(202);
     expect((await tail.settledEventsOf(subject)).map((event) => event.event_id)).toEqual([scoped.json().eventId]);
   });

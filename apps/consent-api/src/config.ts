@@ -8,6 +8,7 @@ import {
   logLevelsFrom,
   masterKeyFrom,
   signingKeyFrom,
+  startupTimeoutMsFrom,
   TopicSettings,
   topicSettingsFrom,
 } from '@lethe/config';
@@ -16,6 +17,8 @@ import { readSystemsFile, SystemsFile } from '@lethe/connectors';
 export interface ApiConfig {
   endpoints: Endpoints;
   topics: TopicSettings;
+  /** How long start-up waits for a broker that is still starting (LETHE_STACK_TIMEOUT). */
+  startupTimeoutMs: number;
   host: string;
   port: number;
   /** How long a write may wait for the broker's acknowledgement before answering 503. */
@@ -24,6 +27,11 @@ export interface ApiConfig {
   bodyLimitBytes: number;
   /** Requests per minute per API key (per client address without one). */
   rateLimitPerMinute: number;
+  /**
+   * Failed authentications per minute per client address (LETHE_API_AUTH_FAILURE_LIMIT); past it
+   * the address gets 429 before any key it sends is looked up.
+   */
+  authFailuresPerMinute: number;
   logLevels: LogLevel[];
   masterKey: Buffer;
   developmentMasterKey: boolean;
@@ -51,11 +59,13 @@ export function loadApiConfig(env: Env): ApiConfig {
   return {
     endpoints: endpointsFrom(env),
     topics: topicSettingsFrom(env),
+    startupTimeoutMs: startupTimeoutMsFrom(env),
     host: env.LETHE_API_HOST ?? '127.0.0.1',
     port: integer(env, 'LETHE_API_PORT', 3000, 1, 65_535),
     brokerTimeoutMs: integer(env, 'LETHE_BROKER_TIMEOUT_MS', 10_000, 100, 120_000),
     bodyLimitBytes: integer(env, 'LETHE_API_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
     rateLimitPerMinute: integer(env, 'LETHE_API_RATE_LIMIT', 6_000, 1, 10_000_000),
+    authFailuresPerMinute: integer(env, 'LETHE_API_AUTH_FAILURE_LIMIT', 30, 1, 100_000),
     logLevels: logLevelsFrom(env),
     masterKey: master.key,
     developmentMasterKey: master.development,

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConsentEventCodec, ConsentEventPayload, HEADERS, TOPICS } from '@lethe/contracts';
+import { ConsentEventPayload, HEADERS } from '@lethe/contracts';
 import { ACKS_ALL } from '@lethe/kafka';
-import { consentEvent, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { consentEvent, testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
 
 // Operating erasure requests as an operator does: see partial success, retry one failed system,
@@ -29,7 +29,7 @@ beforeAll(async () => {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const consumer = testKafka('consent-api-erasure-operations').consumer({ groupId: uniqueName('test.erasure-operations-tail') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 
@@ -79,10 +79,15 @@ async function requestErasure(subject: string, requestId: string, jurisdiction: 
 async function appendAck(subject: string, requestId: string, payload: ConsentEventPayload): Promise<void> {
   const event = consentEvent({ subject_id: subject, source: 'SYSTEM', actor: 'erasure-worker', purposes: [], correlation_id: requestId, payload });
   await api.runtime.producer.send({
-    topic: TOPICS.consentLog,
+    topic: api.topics.consentLog,
     acks: ACKS_ALL,
     messages: [{ key: subject, value: await api.runtime.codec.encode(event), headers: { [HEADERS.eventType]: payload.type } }],
   });
+}
+
+/** What a worker appends when its system deleted the subject's data. */
+function stepCompleted(requestId: string, system: string, counts: Record<string, number>): ConsentEventPayload {
+  return { type: 'ErasureStepCompleted', request_id: requestId, system, action: 'delete', counts, evidence_hash: 'c'.repeat(64), legal_hold: null, strategies: {} };
 }
 
 /** The value of one sample of a Prometheus text exposition, or undefined when absent. */
@@ -98,16 +103,7 @@ describe('a request that partly succeeded', () => {
   beforeAll(async () => {
     await requestErasure(subject, requestId, 'GDPR', ['crm', 'cache']);
     await appendAck(subject, requestId, { type: 'ErasureStepFailed', request_id: requestId, system: 'crm', retryable: false, attempt: 3, reason: 'crm_rejected_delete' });
-    await appendAck(subject, requestId, {
-      type: 'ErasureStepCompleted',
-      request_id: requestId,
-      system: 'cache',
-      action: 'delete',
-      counts: { keys: 2 },
-      evidence_hash: 'c'.repeat(64),
-      legal_hold: null,
-      strategies: {},
-    });
+    await appendAck(subject, requestId, stepCompleted(requestId, 'cache', { keys: 2 }));
   });
 
   it('shows which system finished and which failed, with counts', async () => {
@@ -162,15 +158,15 @@ describe('a request that partly succeeded', () => {
   it('extends the deadline once, to extendableTo, showing the reason', async () => {
     const before = await requestWhen(requestId, () => true);
     expect(before.extendableTo).not.toBeNull();
-    const extended = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex request across many systems' });
+    const extended = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex_request.many_systems' });
     expect(extended.statusCode).toBe(202);
     expect(extended.json()).toMatchObject({ status: 'accepted', type: 'ErasureDeadlineExtended', requestId, dueAt: before.extendableTo });
 
     const after = await requestWhen(requestId, (r) => r.extension !== null);
     expect(after.dueAt).toBe(before.extendableTo);
-    expect(after.extension).toEqual({ reason: 'complex request across many systems', at: expect.any(String) });
+    expect(after.extension).toEqual({ reason: 'complex_request.many_systems', at: expect.any(String) });
 
-    const twice = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'still complex' });
+    const twice = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'still_complex' });
     expect(twice.statusCode).toBe(409);
     expect(twice.json()).toMatchObject({ error: 'illegal_state', reason: 'already_extended' });
   });
@@ -180,13 +176,13 @@ describe('refusals', () => {
   it('refuses to extend an LGPD request: that law allows no extension', async () => {
     const requestId = uniqueName('dsr');
     await requestErasure(uniqueName('subj'), requestId, 'LGPD', ['crm']);
-    const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex request' });
+    const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex_request' });
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ error: 'illegal_state', reason: 'extension_not_allowed' });
   });
 
   it('answers 404 for a request nobody made, and 400 without a reason, never echoing it', async () => {
-    const missing = await api.post(`/v1/erasure-requests/${uniqueName('dsr')}/deadline-extension`, { reason: 'complex request' });
+    const missing = await api.post(`/v1/erasure-requests/${uniqueName('dsr')}/deadline-extension`, { reason: 'complex_request' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: 'not_found', reason: 'request_not_found' });
     expect((await api.post(`/v1/erasure-requests/${uniqueName('dsr')}/systems/crm/retry`)).statusCode).toBe(404);
@@ -227,17 +223,17 @@ describe('overdue requests', () => {
    * appended later by other runs are fresh, hence never overdue).
    */
   async function projectionCaughtUp(): Promise<void> {
-    const ends = await api.runtime.admin.fetchTopicOffsets(TOPICS.consentLog);
+    const ends = await api.runtime.admin.fetchTopicOffsets(api.topics.consentLog);
     await waitFor(
       async () => {
         const rows: { partition: number; next_offset: string }[] = await api.runtime.db.query(
           `select partition, next_offset from consumer_offsets where topic = $1`,
-          [TOPICS.consentLog],
+          [api.topics.consentLog],
         );
         const next = new Map(rows.map((row) => [row.partition, BigInt(row.next_offset)]));
         return ends.every(({ partition, high }) => BigInt(high) === 0n || (next.get(partition) ?? 0n) >= BigInt(high));
       },
-      { description: `the projector to reach the end of ${TOPICS.consentLog}`, timeoutMs: 120_000 },
+      { description: `the projector to reach the end of ${api.topics.consentLog}`, timeoutMs: 120_000 },
     );
   }
 
@@ -263,8 +259,9 @@ describe('overdue requests', () => {
     await requestErasure(uniqueName('subj'), pastDeadline, 'GDPR', ['crm']);
     await requestErasure(uniqueName('subj'), pastSla, 'CCPA', ['crm']);
     await requestErasure(uniqueName('subj'), fresh, 'GDPR', ['crm']);
-    const completed = await api.post(`/v1/subjects/${uniqueName('subj')}/erasure-requests`, { requestId: done, scope: 'ALL', systems: [] });
-    expect(completed.statusCode).toBe(202);
+    const doneSubject = uniqueName('subj');
+    await requestErasure(doneSubject, done, 'GDPR', ['crm']);
+    await appendAck(doneSubject, done, stepCompleted(done, 'crm', { rows: 1 }));
     await requestWhen(done, (r) => r.status === 'completed');
     // Deadlines and the SLA run from recorded_at, Lethe's own clock when it appended the request,
     // so no API call can make a request that is already late. Moving the projected times is the
@@ -292,7 +289,7 @@ describe('overdue requests', () => {
 
   it('lists completed requests apart from open ones', async () => {
     const completed = await listAll('completed', 1000);
-    expect(completed.find((r) => r.requestId === done)).toMatchObject({ status: 'completed', overdue: [], progress: { total: 0 } });
+    expect(completed.find((r) => r.requestId === done)).toMatchObject({ status: 'completed', overdue: [], progress: { completed: 1, total: 1 } });
     expect(completed.every((r) => r.status === 'completed')).toBe(true);
     const open = await listAll('open', 1000);
     expect(open.map((r) => r.requestId)).toEqual(expect.arrayContaining([pastDeadline, pastSla, fresh]));
@@ -337,7 +334,7 @@ it('takes the event id the caller chose for an operation', async () => {
   const requestId = uniqueName('dsr');
   await requestErasure(subject, requestId, 'UK_GDPR', ['crm']);
   const eventId = randomUUID();
-  const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex request', eventId });
+  const response = await api.post(`/v1/erasure-requests/${requestId}/deadline-extension`, { reason: 'complex_request', eventId });
   expect(response.json()).toMatchObject({ eventId });
-  expect((await tail.eventWithId(subject, eventId)).payload).toMatchObject({ type: 'ErasureDeadlineExtended', reason: 'complex request' });
+  expect((await tail.eventWithId(subject, eventId)).payload).toMatchObject({ type: 'ErasureDeadlineExtended', reason: 'complex_request' });
 });

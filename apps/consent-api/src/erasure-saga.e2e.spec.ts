@@ -1,20 +1,20 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { Admin, Consumer, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { verifyCertificate } from '@lethe/certificates';
-import { ConsentEventCodec, erasureWorkId, optOutStepCompletedId, optOutWorkId } from '@lethe/contracts';
+import { erasureWorkId, optOutStepCompletedId, optOutWorkId } from '@lethe/contracts';
 import { appendToConsentLog } from '@lethe/kafka';
 import {
   collectMessages,
   createFreshTopic,
   createShopSchema,
   FakeProcessor,
+  freePort,
   rowsById,
   seedCustomer,
   shopConfig,
@@ -59,14 +59,6 @@ let shopSchema: string;
 let profileTopic: string;
 const children: ChildProcess[] = [];
 const consumers: Consumer[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 function start(entry: string, env: Record<string, string | undefined>): void {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, entry)], {
@@ -168,7 +160,7 @@ beforeAll(async () => {
   api = await ApiHarness.start('erasure-saga-e2e', { LETHE_SYSTEMS_FILE: systemsFile });
   await api.app.listen(apiPort, '127.0.0.1');
   const consumer = kafka.consumer({ groupId: uniqueName('test.erasure-saga') });
-  tail = new LogTail(consumer, admin, ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
   start('../../projector/src/main.ts', { ...api.env, LETHE_PROJECTOR_GROUP: uniqueName('test.saga-projector') });
   start('../../erasure-worker/src/main.ts', { ...api.env, LETHE_SYSTEMS_FILE: systemsFile, LETHE_WORKER_RETRY_POLL_MS: '100' });
@@ -280,7 +272,7 @@ it('acts once and completes once when the same request arrives twice', async () 
   expect(first.statusCode).toBe(202);
   expect([200, 202]).toContain(second.statusCode);
   const requested = await tail.eventWithId(subject, (first.json() as { eventId: string }).eventId);
-  await appendToConsentLog(api.runtime.producer, api.runtime.codec, [requested]);
+  await appendToConsentLog(api.runtime.producer, api.runtime.codec, api.topics.consentLog, [requested]);
   await requestWhen(requestId, (view) => view.status === 'completed');
   // Once folded, a third is recognised and writes nothing.
   expect((await requestErasure(subject, requestId, systems)).json()).toMatchObject({ status: 'unchanged', reason: 'already_requested' });
@@ -454,13 +446,13 @@ it('refuses a request id already used for another subject, and erases both subje
   // A log written by another producer (or before ids were checked) may still hold the same request
   // id for two subjects: each subject's erasure is its own work, erased and acknowledged on its own.
   const requested = await tail.eventWithId(first.externalId, (accepted.json() as { eventId: string }).eventId);
-  await appendToConsentLog(api.runtime.producer, api.runtime.codec, [{ ...requested, event_id: randomUUID(), subject_id: second.externalId }]);
+  await appendToConsentLog(api.runtime.producer, api.runtime.codec, api.topics.consentLog, [{ ...requested, event_id: randomUUID(), subject_id: second.externalId }]);
 
   const bothDone = async () => {
     const rows = await api.runtime.db.query(`select subject_id, status from erasure_requests where request_id = $1 order by subject_id`, [requestId]);
     return rows.length === 2 && rows.every((row: { status: string }) => row.status === 'completed') && rows;
   };
-  expect(await waitFor(bothDone, { description: 'both subjects’ requests to complete' })).toEqual(
+  expect(await waitFor(bothDone, { description: 'both subjects’ requests to complete', timeoutMs: 90_000 })).toEqual(
     [first.externalId, second.externalId].sort().map((subject_id) => ({ subject_id, status: 'completed' })),
   );
   for (const customer of [first, second]) {

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApiApp } from './app';
 import { loadApiConfig } from './config';
 import { closeApiRuntime, connectApiRuntime } from './runtime';
+import { safeErrorSummary } from '@lethe/config';
 
 async function main(): Promise<void> {
   const logger = new Logger('consent-api');
@@ -27,6 +28,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(`[consent-api] failed to start: ${error.message}`);
+  console.error(`[consent-api] failed to start: ${safeErrorSummary(error)}`);
   process.exit(1);
 });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConsentEventCodec } from '@lethe/contracts';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { ApiHarness, ERROR_KEYS, LogTail, STACK_LINE } from './testing/api-harness';
 
 // What operators and client generators rely on: /health, /metrics, /docs/json, and a 503 with
@@ -15,7 +14,7 @@ beforeAll(async () => {
   api = await ApiHarness.start('operations-e2e');
   withoutBroker = await api.startWithoutBroker(500);
   const consumer = testKafka('consent-api-operations').consumer({ groupId: uniqueName('test.api-operations') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 
@@ -95,7 +94,7 @@ describe('when the event log does not acknowledge', () => {
     ['consents/withdraw', { purposes: ['marketing'] }],
     ['objections', {}],
     ['opt-outs', { kinds: ['SALE'] }],
-    ['erasure-requests', { scope: 'ALL', identities: [{ type: 'email', value: 'frank@example.com' }] }],
+    ['erasure-requests', { scope: 'ALL', systems: ['crm'], identities: [{ type: 'email', value: 'frank@example.com' }] }],
     ['gpc', {}],
   ];
   const unavailableSubjects: string[] = [];

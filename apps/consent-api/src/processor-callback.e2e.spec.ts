@@ -2,9 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConsentEventCodec, erasureStepCompletedId, erasureStepFailedId, erasureWorkId } from '@lethe/contracts';
+import { erasureStepCompletedId, erasureStepFailedId, erasureWorkId } from '@lethe/contracts';
 import { SIGNATURE_HEADERS, signPayload } from '@lethe/connectors';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
 
@@ -75,7 +75,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   api = await ApiHarness.start('processor-callback-e2e', { LETHE_SYSTEMS_FILE: systemsFile });
-  tail = new LogTail(testKafka('consent-api-callbacks').consumer({ groupId: uniqueName('test.api-callbacks') }), api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(testKafka('consent-api-callbacks').consumer({ groupId: uniqueName('test.api-callbacks') }), waitFor);
   await tail.start();
   projector = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, '../../projector/src/main.ts')], {
     cwd: resolve(__dirname, '../../..'),

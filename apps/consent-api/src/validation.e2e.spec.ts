@@ -1,5 +1,4 @@
-import { ConsentEventCodec } from '@lethe/contracts';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiHarness, ERROR_KEYS, LogTail, STACK_LINE } from './testing/api-harness';
 
@@ -13,7 +12,7 @@ const refusedSubjects: string[] = [];
 beforeAll(async () => {
   api = await ApiHarness.start('validation-e2e');
   const consumer = testKafka('consent-api-validation').consumer({ groupId: uniqueName('test.api-validation') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 
@@ -74,8 +73,9 @@ const badBodies: [string, object, string][] = [
   ['opt-outs', { kinds: ['SALE'], identities: [{ type: 'email', value: 'x'.repeat(321) }] }, 'identities[0].value'],
   ['consents/grant', { ...GRANT, identities: [{ type: 'email', value: 'ada@example.com' }] }, 'identities'],
   ['erasure-requests', { scope: 'ALL', identities: [{ type: 'email', value: 'a@example.com', extra: 1 }] }, 'identities[0].extra'],
-  ['erasure-requests', { scope: 'PURPOSES' }, 'purposes'],
-  ['erasure-requests', { scope: 'ALL', purposes: ['marketing'] }, 'purposes'],
+  ['erasure-requests', { scope: 'PURPOSES', systems: ['crm'] }, 'purposes'],
+  ['erasure-requests', { scope: 'ALL', purposes: ['marketing'], systems: ['crm'] }, 'purposes'],
+  ['erasure-requests', { scope: 'ALL', systems: [] }, 'systems'],
   ['gpc', { colour: 'red' }, 'colour'],
 ];
 
@@ -119,6 +119,10 @@ describe('subject ids that are not opaque ids', () => {
     ['with a space', 'john%20smith'],
     ['with a plus', '%2B4915112345678'],
     ['with a slash', 'a%2Fb'],
+    ['shaped like a phone number', '0049-170-1234567'],
+    ['shaped like a phone number with dots', '020.7946.0958'],
+    ['shaped like a name', 'Ada.Lovelace'],
+    ['with a NUL', 'subj%00-1'],
   ])('refuses a subject id %s', async (_name, subject) => {
     const response = await api.post(`/v1/subjects/${subject}/consents/grant`, GRANT);
     expect(expectErrorBody(response, 400).field).toBe('subjectId');
@@ -155,12 +159,78 @@ describe('subject ids that are not opaque ids', () => {
   });
 });
 
-describe('bodies that are not JSON objects of a sane size', () => {
-  it('answers malformed JSON with 400', async () => {
+describe('text that is not a code, or holds control characters', () => {
+  // C0 (with NUL), DEL, C1, and halves of a surrogate pair without the other half.
+  const BAD_CHARACTERS: [string, string][] = [
+    ['NUL', '\u0000'],
+    ['ESC', '\u001b'],
+    ['a new line', '\n'],
+    ['DEL', '\u007f'],
+    ['C1 NEL', '\u0085'],
+    ['a lone high surrogate', '\ud800'],
+    ['a lone low surrogate', '\udc00'],
+  ];
+  // [what, URL below /v1, body with the text in one field, field the error must name]
+  const FIELDS: [string, string, (text: string) => object, string][] = [
+    ['grant policyVersion', 'subjects/{subject}/consents/grant', (t) => ({ ...GRANT, policyVersion: t }), 'policyVersion'],
+    ['grant purposes', 'subjects/{subject}/consents/grant', (t) => ({ ...GRANT, purposes: [t] }), 'purposes'],
+    ['correlationId', 'subjects/{subject}/consents/grant', (t) => ({ ...GRANT, correlationId: t }), 'correlationId'],
+    ['eventId', 'subjects/{subject}/opt-outs', (t) => ({ kinds: ['SALE'], eventId: t }), 'eventId'],
+    ['objection reason', 'subjects/{subject}/objections', (t) => ({ reason: t }), 'reason'],
+    ['erasure requestId', 'subjects/{subject}/erasure-requests', (t) => ({ scope: 'ALL', systems: ['crm'], requestId: t }), 'requestId'],
+    ['erasure systems', 'subjects/{subject}/erasure-requests', (t) => ({ scope: 'ALL', systems: [t] }), 'systems'],
+    ['identities value', 'subjects/{subject}/erasure-requests', (t) => ({ scope: 'ALL', systems: ['crm'], identities: [{ type: 'email', value: t }] }), 'identities[0].value'],
+    ['deadline-extension reason', 'erasure-requests/{request}/deadline-extension', (t) => ({ reason: t }), 'reason'],
+  ];
+  const cases = FIELDS.flatMap(([what, url, body, field]) => BAD_CHARACTERS.map(([name, character]) => [what, name, url, body, field, character] as const));
+
+  it.each(cases)('refuses %s with %s: 400 naming the field, without echoing it', async (_what, _name, url, body, field, character) => {
     const subject = uniqueName('subj');
     refusedSubjects.push(subject);
-    const response = await api.post(`/v1/subjects/${subject}/consents/grant`, '{"purposes": ["marketing"], "policyVersion": ');
-    expect(expectErrorBody(response, 400).error).toBe('bad_request');
+    const secret = uniqueName('secret');
+    const path = url.replace('{subject}', subject).replace('{request}', uniqueName('dsr'));
+    const response = await api.post(`/v1/${path}`, body(`${secret}${character}x`));
+    const error = expectErrorBody(response, 400);
+    expect(error).toMatchObject({ error: 'validation', field });
+    expect(response.body).not.toContain(secret);
+  });
+
+  it.each([
+    ['correlationId', 'subjects/{subject}/consents/grant', { ...GRANT, correlationId: 'call with ada@example.com' }],
+    ['reason', 'erasure-requests/{request}/deadline-extension', { reason: 'Ada Lovelace asked for more time' }],
+  ])('refuses prose in %s (it would stay on the immutable log): codes only', async (field, url, body) => {
+    const subject = uniqueName('subj');
+    refusedSubjects.push(subject);
+    const response = await api.post(`/v1/${url.replace('{subject}', subject).replace('{request}', uniqueName('dsr'))}`, body);
+    expect(expectErrorBody(response, 400)).toMatchObject({ error: 'validation', field });
+    expect(response.body).not.toMatch(/ada@example\.com|Lovelace/);
+  });
+
+  it.each([
+    ['GET', '/v1/erasure-requests/dsr%00secret', 'requestId'],
+    ['GET', '/v1/erasure-requests/dsr%C2%85secret/certificate', 'requestId'],
+    ['POST', '/v1/erasure-requests/dsr%1Bsecret/deadline-extension', 'requestId'],
+    ['POST', '/v1/erasure-requests/dsr-1/systems/crm%7Fsecret/retry', 'system'],
+    ['GET', '/v1/erasure-requests?cursor=secret%00', 'cursor'],
+  ] as const)('refuses %s %s with a control character: 400 naming %s, without echoing it', async (method, url, field) => {
+    const response = await api.call({ method, url, payload: method === 'POST' ? { reason: 'complex_request' } : undefined });
+    expect(expectErrorBody(response, 400)).toMatchObject({ error: 'validation', field });
+    expect(response.body).not.toContain('secret');
+  });
+
+  it('accepts a correlationId in the code shape', async () => {
+    const response = await api.post(`/v1/subjects/${uniqueName('subj')}/consents/grant`, { ...GRANT, correlationId: 'order-service:checkout.42_b' });
+    expect(response.statusCode).toBe(202);
+  });
+});
+
+describe('bodies that are not JSON objects of a sane size', () => {
+  it('answers malformed JSON with 400 and a fixed message that quotes nothing of the body', async () => {
+    const subject = uniqueName('subj');
+    refusedSubjects.push(subject);
+    const response = await api.post(`/v1/subjects/${subject}/consents/grant`, '{"purposes": ["marketing"], "policyVersion": ada.lovelace@example.com}');
+    expect(expectErrorBody(response, 400)).toEqual({ statusCode: 400, error: 'bad_request', message: 'the request body is not valid JSON' });
+    expect(response.body).not.toMatch(/ada|lovelace|example/);
   });
 
   it('answers a body over 64 KiB with 413', async () => {

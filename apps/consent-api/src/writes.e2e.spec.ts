@@ -1,6 +1,6 @@
-import { ConsentEvent, ConsentEventCodec, ConsentEventPayloadType } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventPayloadType } from '@lethe/contracts';
 import { decryptIdentities } from '@lethe/identity-vault';
-import { testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
 
@@ -15,7 +15,7 @@ let tail: LogTail;
 beforeAll(async () => {
   api = await ApiHarness.start(SERVICE);
   const consumer = testKafka('consent-api-writes').consumer({ groupId: uniqueName('test.api-writes') });
-  tail = new LogTail(consumer, api.runtime.admin, ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl), waitFor);
+  tail = api.logTail(consumer, waitFor);
   await tail.start();
 });
 
@@ -121,7 +121,7 @@ describe('POST /v1/subjects/:subjectId/erasure-requests', () => {
     });
     expect(response.json().requestId).toBe(requestId);
     const event = await accepted(response, subject, 'ErasureRequested');
-    expect(event.payload).toEqual({ type: 'ErasureRequested', request_id: requestId, scope: 'ALL', keep_transaction_history: true, systems: ['shop-db', 'crm'] });
+    expect(event.payload).toEqual({ type: 'ErasureRequested', request_id: requestId, scope: 'ALL', keep_transaction_history: true, systems: ['shop-db', 'crm'], all_systems: false });
     expect(event.purposes).toEqual([]);
 
     expect(event.identities).not.toBeNull();
@@ -138,7 +138,7 @@ describe('POST /v1/subjects/:subjectId/erasure-requests', () => {
 
   it('records an erasure of some purposes and makes up a request id when none is given', async () => {
     const subject = uniqueName('subj');
-    const response = await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'PURPOSES', purposes: ['marketing'] });
+    const response = await api.post(`/v1/subjects/${subject}/erasure-requests`, { scope: 'PURPOSES', purposes: ['marketing'], systems: ['crm'] });
     expect(response.json().requestId).toMatch(/^er-/);
     const event = await accepted(response, subject, 'ErasureRequested');
     expect(event.payload).toEqual({
@@ -146,9 +146,23 @@ describe('POST /v1/subjects/:subjectId/erasure-requests', () => {
       request_id: response.json().requestId,
       scope: 'PURPOSES',
       keep_transaction_history: false,
-      systems: [],
+      systems: ['crm'],
     });
     expect(event).toMatchObject({ purposes: ['marketing'], identities: null });
+  });
+
+  // Nothing would acknowledge it, so it would be complete, and certified, the moment it is projected.
+  it.each([
+    ['names an empty list of systems', { scope: 'ALL', systems: [] }],
+    ['names none while the API declares none (no systems file)', { scope: 'ALL' }],
+  ])('refuses an erasure that %s with 400 no_systems, and writes nothing', async (_case, body) => {
+    const subject = uniqueName('subj');
+    const response = await api.post(`/v1/subjects/${subject}/erasure-requests`, body);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ statusCode: 400, error: 'validation', reason: 'no_systems', field: 'systems' });
+    expect(response.json().message).toContain('systems');
+    expect(Object.keys(response.json()).every((key) => ERROR_KEYS.includes(key))).toBe(true);
+    expect(await tail.settledEventsOf(subject)).toEqual([]);
   });
 
   it('refuses identities for a subject whose key was shredded, and writes nothing', async () => {
@@ -156,6 +170,7 @@ describe('POST /v1/subjects/:subjectId/erasure-requests', () => {
     await api.runtime.keyStore.shred(subject);
     const response = await api.post(`/v1/subjects/${subject}/erasure-requests`, {
       scope: 'ALL',
+      systems: ['crm'],
       identities: [{ type: 'email', value: 'shredded@example.com' }],
     });
     expect(response.statusCode).toBe(409);

@@ -8,6 +8,9 @@ import {
   LogLevel,
   logLevelsFrom,
   masterKeyFrom,
+  MetricsEndpoint,
+  metricsEndpointFrom,
+  startupTimeoutMsFrom,
   TopicSettings,
   topicSettingsFrom,
 } from '@lethe/config';
@@ -16,6 +19,8 @@ import { readSystemsFile, SystemEntry, SystemsFile } from '@lethe/connectors';
 export interface WorkerConfig {
   endpoints: Endpoints;
   topics: TopicSettings;
+  /** How long start-up waits for a broker that is still starting (LETHE_STACK_TIMEOUT). */
+  startupTimeoutMs: number;
   systemsFile: SystemsFile;
   /** The systems this process runs: all of the file, or those named in LETHE_WORKER_SYSTEMS. */
   systems: SystemEntry[];
@@ -27,6 +32,7 @@ export interface WorkerConfig {
   developmentMasterKey: boolean;
   databaseSchema?: string;
   logLevels: LogLevel[];
+  metrics?: MetricsEndpoint;
 }
 
 /** Reads and checks the configuration once, at boot; a bad value stops the process, saying which. */
@@ -38,6 +44,7 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
   return {
     endpoints: endpointsFrom(env),
     topics: topicSettingsFrom(env),
+    startupTimeoutMs: startupTimeoutMsFrom(env),
     systemsFile,
     systems: selectSystems(systemsFile, env.LETHE_WORKER_SYSTEMS),
     retryPollMs: integer(env, 'LETHE_WORKER_RETRY_POLL_MS', 1_000, 50, 600_000),
@@ -46,6 +53,7 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     developmentMasterKey: master.development,
     databaseSchema: databaseSchemaFrom(env),
     logLevels: logLevelsFrom(env),
+    metrics: metricsEndpointFrom(env),
   };
 }
 

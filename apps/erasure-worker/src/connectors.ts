@@ -4,38 +4,29 @@ import {
   Connector,
   ConnectorError,
   connectorConfigOf,
-  ConnectorType,
   HttpConnector,
   KafkaConnector,
-  ReactionAction,
   SqlConnector,
   SystemEntry,
 } from '@lethe/connectors';
 
-/**
- * The opt-out actions each kind of system can honour. A database row or a compacted record can be
- * deleted (or a row anonymized), but not "suppressed"; a cache entry is suppressed by deleting it;
- * a third party is told which action is asked of it.
- */
-const ACTIONS_BY_TYPE: Record<ConnectorType, readonly ReactionAction[]> = {
-  sql: ['delete', 'anonymize'],
-  cache: ['delete', 'suppress'],
-  kafka: ['delete'],
-  http: ['delete', 'anonymize', 'suppress'],
-};
-
 /** The connector of one systems-file entry; a bad entry stops the worker, naming the key. */
 export function buildConnector(entry: SystemEntry, letheBrokers: string[]): Connector {
-  for (const [cause, action] of Object.entries(entry.reactions)) {
-    if (!ACTIONS_BY_TYPE[entry.type].includes(action)) {
-      throw new ConfigError(`${entry.path}.onOptOut.${cause}: a ${entry.type} system can ${ACTIONS_BY_TYPE[entry.type].join(' or ')}, not ${action}`);
-    }
-  }
   const config = connectorConfigOf(entry);
   try {
     switch (entry.type) {
-      case 'sql':
-        return new SqlConnector(config);
+      case 'sql': {
+        const connector = new SqlConnector(config);
+        const anonymizing = Object.keys(entry.reactions).find((cause) => entry.reactions[cause] === 'anonymize');
+        if (anonymizing) {
+          try {
+            connector.assertCanAnonymize();
+          } catch (error) {
+            throw new ConfigError(`${entry.path}.onOptOut.${anonymizing}: anonymize needs every table to say how: ${(error as Error).message}`);
+          }
+        }
+        return connector;
+      }
       case 'cache':
         return new CacheConnector(config);
       case 'kafka':

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { loadWorkerConfig } from './config';
 import { startWorker } from './runtime';
+import { safeErrorSummary } from '@lethe/config';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   // A consumer that stopped for good must not leave a process that looks alive: exit, and let
   // the supervisor restart it from its committed offsets (every step is idempotent).
   const running = await startWorker(config, (error) => {
-    logger.error(`a system's consumer stopped: ${error.message}`);
+    logger.error(`a system's consumer stopped: ${safeErrorSummary(error)}`);
     process.exit(1);
   });
   const stop = () => void running.stop().finally(() => process.exit(0));
@@ -21,6 +22,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(`[erasure-worker] failed to start: ${error.message}`);
+  console.error(`[erasure-worker] failed to start: ${safeErrorSummary(error)}`);
   process.exit(1);
 });

@@ -5,8 +5,11 @@ import type { StepResult } from './step-runner';
  * seconds instead of one line per step: a system that joins late and catches up on a million
  * historic requests would otherwise write a million lines.
  */
+/** A step's result, or a withdrawal skipped because the subject granted the purpose again since. */
+export type Noted = StepResult | 'superseded';
+
 export class Progress {
-  private readonly counts = new Map<StepResult, number>();
+  private readonly counts = new Map<Noted, number>();
   private sinceReport = 0;
   private total = 0;
   private lastReport: number;
@@ -15,7 +18,7 @@ export class Progress {
     this.lastReport = now();
   }
 
-  add(result: StepResult): void {
+  add(result: Noted): void {
     this.counts.set(result, (this.counts.get(result) ?? 0) + 1);
     this.sinceReport += 1;
     this.total += 1;

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { reach } from '@lethe/config';
+import { reach, safeErrorSummary } from '@lethe/config';
 import type { Connector } from '@lethe/connectors';
-import { ConsentEventCodec } from '@lethe/contracts';
+import type { SubjectState } from '@lethe/consent-domain';
+import { ConsentEventCodec, consumerGroupsFor, subjectsFor } from '@lethe/contracts';
 import { PostgresKeyStore } from '@lethe/identity-vault';
-import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, letheTopics } from '@lethe/kafka';
+import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, serveMetrics } from '@lethe/kafka';
 import { openDatabase, OutstandingSteps } from '@lethe/persistence';
 import type { WorkerConfig } from './config';
 import { buildConnector } from './connectors';
@@ -29,15 +30,17 @@ export async function startWorker(
   const connectors = config.systems.map((entry) => buildConnector(entry, config.endpoints.kafkaBrokers));
   const db = await reach('PostgreSQL (DATABASE_URL)', () => openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }));
   const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId: options.clientId ?? 'lethe-erasure-worker' });
-  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, letheTopics(config.topics)));
-  const codec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
+  const patience = kafkaPatience(config.startupTimeoutMs);
+  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, config.topics), patience);
+  const codec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl, subjectsFor(config.topics.names).consentLogValue);
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => codec.register());
   const producer = createSafeProducer(kafka);
-  await reach('Kafka producer', () => producer.connect());
+  await reach('Kafka producer', () => producer.connect(), patience);
   await Promise.all(connectors.map((connector) => checkSystem(connector, logger)));
 
   const keyStore = new PostgresKeyStore(db, config.masterKey);
-  const append = (events: Parameters<typeof appendToConsentLog>[2]) => appendToConsentLog(producer, codec, events);
+  const append = (events: Parameters<typeof appendToConsentLog>[3]) => appendToConsentLog(producer, codec, config.topics.names.consentLog, events);
+  const groups = consumerGroupsFor(config.topics.prefix);
   const consumers = config.systems.map((entry, i) => {
     const steps = new OutstandingSteps(db, entry.name);
     const runner = new StepRunner({ system: entry.name, connector: connectors[i], keyStore, steps, backoff: config.systemsFile.retry, append });
@@ -46,19 +49,23 @@ export async function startWorker(
       kafka,
       producer,
       codec,
+      topics: config.topics.names,
       runner,
       steps,
+      projectedState: async (subjectId) => ((await db.query(`select state from subject_state where subject_id = $1`, [subjectId]))[0]?.state as SubjectState | undefined) ?? null,
       retryPollMs: config.retryPollMs,
       partitionsAtOnce: config.partitionsAtOnce,
-      groupId: options.groupIdOf?.(entry.name),
+      groupId: options.groupIdOf?.(entry.name) ?? groups.erasureWorker(entry.name),
       onFatal,
     });
   });
   for (const consumer of consumers) await consumer.start();
+  const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
   logger.log(`running ${config.systems.map((s) => `${s.name} (${s.type})`).join(', ')}`);
   return {
     consumers,
     stop: async () => {
+      metrics?.close();
       await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
       await Promise.allSettled(connectors.map((connector: Connector) => connector.close()));
       await producer.disconnect();
@@ -75,6 +82,6 @@ async function checkSystem(connector: Connector, logger: Logger): Promise<void> 
   try {
     await connector.testConnection();
   } catch (error) {
-    logger.warn(`system ${connector.system} does not answer or does not match its configuration: ${(error as Error).message}`);
+    logger.warn(`system ${connector.system} does not answer or does not match its configuration: ${safeErrorSummary(error)}`);
   }
 }

@@ -1,11 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
-import { ConsentEvent, CONSUMER_GROUPS, ConsentEventCodec, erasureWorkId, HEADERS, TOPICS, UndecodableRecordError } from '@lethe/contracts';
-import { sendToDeadLetter } from '@lethe/kafka';
+import {
+  CONSENT_EVENT_PAYLOAD_TYPES,
+  ConsentEvent,
+  ConsentEventCodec,
+  DecodeError,
+  erasureWorkId,
+  HEADERS,
+  TopicNames,
+  UnknownPayloadTypeError,
+  upgradeNeeded,
+} from '@lethe/contracts';
+import { retryWhileRegistryUnavailable, sendToDeadLetter } from '@lethe/kafka';
+import { reactionInForce, SubjectState } from '@lethe/consent-domain';
 import type { OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
 import { StepResult, StepRunner } from './step-runner';
-import { Participant, typesOfInterest, workFor } from './work';
+import { Participant, typesOfInterest, Work, workFor } from './work';
+import { safeErrorSummary } from '@lethe/config';
 
 /** How often a line of progress is logged, when anything happened. */
 const PROGRESS_EVERY_MS = 10_000;
@@ -17,8 +29,12 @@ export interface SystemConsumerDeps {
   kafka: Kafka;
   producer: Producer;
   codec: ConsentEventCodec;
+  /** Lethe's topics under the configured prefix. */
+  topics: TopicNames;
   runner: StepRunner;
   steps: OutstandingSteps;
+  /** The subject's state as the projector folded it (null when it has none), to tell what is still in force. */
+  projectedState: (subjectId: string) => Promise<SubjectState | null>;
   /** How often scheduled retries are looked for. */
   retryPollMs: number;
   /**
@@ -26,8 +42,8 @@ export interface SystemConsumerDeps {
    * so steps of different partitions overlap; within a partition, records stay in order.
    */
   partitionsAtOnce: number;
-  /** Consumer group; one per system (CONSUMER_GROUPS.erasureWorker) unless a test names its own. */
-  groupId?: string;
+  /** Consumer group; one per system (consumerGroupsFor(prefix).erasureWorker) unless a test names its own. */
+  groupId: string;
   onFatal: (error: Error) => void;
 }
 
@@ -46,19 +62,21 @@ export class SystemConsumer {
   private progressTimer?: NodeJS.Timeout;
   private readonly progress = new Progress();
   private retrying = false;
+  private running = false;
   private lastPurge = 0;
 
   constructor(private readonly deps: SystemConsumerDeps) {
     const system = deps.participant.name;
     this.logger = new Logger(`erasure:${system}`);
-    this.groupId = deps.groupId ?? CONSUMER_GROUPS.erasureWorker(system);
+    this.groupId = deps.groupId;
     this.types = typesOfInterest(deps.participant);
     this.consumer = deps.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
   }
 
   async start(): Promise<void> {
+    this.running = true;
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.deps.onFatal(payload.error);
     });
@@ -73,33 +91,70 @@ export class SystemConsumer {
     });
     this.retryTimer = setInterval(() => void this.retryDue(), this.deps.retryPollMs);
     this.progressTimer = setInterval(() => this.reportProgress(), PROGRESS_EVERY_MS);
-    this.logger.log(`consuming ${TOPICS.consentLog} as ${this.groupId}`);
+    this.logger.log(`consuming ${this.deps.topics.consentLog} as ${this.groupId}`);
   }
 
   async stop(): Promise<void> {
+    this.running = false;
     clearInterval(this.retryTimer);
     clearInterval(this.progressTimer);
     await this.consumer.disconnect();
     this.reportProgress();
   }
 
-  private async onMessage({ partition, message }: EachMessagePayload): Promise<void> {
+  private async onMessage({ partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const type = message.headers?.[HEADERS.eventType]?.toString();
+    if (type && !(CONSENT_EVENT_PAYLOAD_TYPES as readonly string[]).includes(type)) this.stopForUpgrade(new UnknownPayloadTypeError(type), partition, message.offset);
     if (type && !this.types.includes(type)) return; // not ours: skip without decoding
-    let event: ConsentEvent;
-    try {
-      event = await this.deps.codec.decode(message.value);
-    } catch (error) {
-      if (!(error instanceof UndecodableRecordError)) throw error; // registry down: retried
-      await sendToDeadLetter(this.deps.producer, [{ topic: TOPICS.consentLog, partition, message, groupId: this.groupId, reason: error.message }]);
-      this.logger.warn(`an undecodable record went to ${TOPICS.consentDlq}`);
-      return;
-    }
+    const event = await this.decode(partition, message, heartbeat);
+    if (!event) return;
     if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.subject_id, event.payload);
-    const work = workFor(event, this.deps.participant);
+    const work = await this.workOf(event);
     if (!work) return;
     const result = await this.deps.runner.run(event, work, { number: 1, roundStart: 1, record: message.value as Buffer });
     this.noteStep(`${work.kind} ${work.workId}`, result);
+  }
+
+  /**
+   * The work `event` gives this system now. A withdrawal is checked against the subject's current
+   * state, so a system catching up on history does not act on (nor send a processor the
+   * identities of) a withdrawal the subject has since reversed by granting the purpose again.
+   */
+  private async workOf(event: ConsentEvent): Promise<Work | null> {
+    const state = event.payload.type === 'ConsentWithdrawn' ? await this.deps.projectedState(event.subject_id) : null;
+    const work = workFor(event, this.deps.participant, (cause) => reactionInForce(state, event, cause));
+    if (!work && state && workFor(event, this.deps.participant)) this.noteSkipped(event);
+    return work;
+  }
+
+  private noteSkipped(event: ConsentEvent): void {
+    this.progress.add('superseded');
+    this.logger.debug(`event ${event.event_id}: superseded by a later grant, not acted on`);
+  }
+
+  /**
+   * The event, or undefined once an undecodable record is on consent.dlq. A registry outage waits
+   * here, retried with backoff; a payload type from a newer Lethe stops the worker, since it may
+   * be work an older worker cannot see.
+   */
+  private async decode(partition: number, message: EachMessagePayload['message'], heartbeat: () => Promise<void>): Promise<ConsentEvent | undefined> {
+    const stillWanted = () => this.running;
+    try {
+      return await retryWhileRegistryUnavailable(() => this.deps.codec.decode(message.value), { group: this.groupId, log: this.logger, stillWanted, heartbeat });
+    } catch (error) {
+      if (error instanceof UnknownPayloadTypeError) this.stopForUpgrade(error, partition, message.offset);
+      if (!(error instanceof DecodeError)) throw error;
+      const letter = { topic: this.deps.topics.consentLog, partition, message, groupId: this.groupId, reason: error.kind, detail: error.message };
+      await sendToDeadLetter(this.deps.producer, this.deps.topics.consentDlq, [letter]);
+      this.logger.warn(`an undecodable record (${error.kind}) went to ${this.deps.topics.consentDlq}`);
+      return undefined;
+    }
+  }
+
+  private stopForUpgrade(error: UnknownPayloadTypeError, partition: number, offset: string): never {
+    const fatal = upgradeNeeded(error, `${this.deps.topics.consentLog} partition ${partition} offset ${offset}`, `erasure worker (${this.deps.participant.name})`);
+    this.deps.onFatal(fatal);
+    throw fatal;
   }
 
   /** Each step at debug level; the default level gets the periodic summary. */
@@ -129,7 +184,7 @@ export class SystemConsumer {
     try {
       for (const due of await this.deps.steps.claimDue(20)) {
         const event = await this.deps.codec.decode(due.record);
-        const work = workFor(event, this.deps.participant);
+        const work = await this.workOf(event);
         // The system no longer maps this cause, or the row predates work ids (the step runs again
         // under its work id, idempotently): either way this row has nothing more to do.
         if (!work || work.workId !== due.workId) await this.deps.steps.clear(due.workId);
@@ -143,7 +198,7 @@ export class SystemConsumer {
         this.lastPurge = Date.now();
       }
     } catch (error) {
-      this.logger.warn(`retry sweep failed, will try again: ${(error as Error).message}`);
+      this.logger.warn(`retry sweep failed, will try again: ${safeErrorSummary(error)}`);
     } finally {
       this.retrying = false;
     }

@@ -26,17 +26,19 @@ const STRENGTH: Record<ReactionAction, number> = { suppress: 1, anonymize: 2, de
 
 /**
  * The work `event` gives `participant`, or null when it gives none. An erasure request names the
- * systems that must act; a withdrawal, objection or opt-out reaches the systems whose `onOptOut`
- * maps one of its purposes or kinds to an action. An objection to all processing (no purposes)
- * matches every purpose the system maps.
+ * systems that must act (all of them, present and future, when the caller named none); a withdrawal, objection or opt-out reaches the systems whose `onOptOut`
+ * maps one of its purposes or kinds to an action, among the causes still `inForce` (a purpose
+ * granted again since is not acted on when a system catches up on history). An objection to all
+ * processing (no purposes) matches every purpose the system maps.
  */
-export function workFor(event: ConsentEvent, participant: Participant): Work | null {
+export function workFor(event: ConsentEvent, participant: Participant, inForce: (cause: string) => boolean = () => true): Work | null {
   const payload = event.payload;
   if (payload.type === 'ErasureRequested') {
-    if (!payload.systems.includes(participant.name)) return null;
+    // A request that named no systems reaches every system, also one declared after it was made.
+    if (!payload.all_systems && !payload.systems.includes(participant.name)) return null;
     return { kind: 'erasure', workId: erasureWorkId(event.subject_id, payload.request_id), requestId: payload.request_id };
   }
-  const causes = causesOf(event).filter((cause) => Object.hasOwn(participant.reactions, cause));
+  const causes = causesOf(event).filter((cause) => Object.hasOwn(participant.reactions, cause) && inForce(cause));
   if (causes.length === 0) return null;
   const strongest = causes.reduce((best, cause) => (STRENGTH[participant.reactions[cause]] > STRENGTH[participant.reactions[best]] ? cause : best));
   return { kind: 'opt-out', workId: optOutWorkId(event.subject_id, event.event_id), action: participant.reactions[strongest], cause: strongest };

@@ -6,7 +6,7 @@ const crm = { name: 'crm', reactions: { marketing: 'suppress', analytics: 'delet
 
 describe('workFor', () => {
   it('gives erasure work to the systems a request names, and to no other', () => {
-    const request = consentEvent({ subject_id: 'subj-1', payload: { type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['crm'] } });
+    const request = consentEvent({ subject_id: 'subj-1', payload: { type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['crm'], all_systems: false } });
     expect(workFor(request, crm)).toEqual({ kind: 'erasure', workId: erasureWorkId('subj-1', 'dsr-1'), requestId: 'dsr-1' });
     expect(workFor(request, { name: 'cache', reactions: {} })).toBeNull();
   });
@@ -24,13 +24,24 @@ describe('workFor', () => {
     expect(workFor(optOut, crm)).toEqual({ kind: 'opt-out', workId: optOutWorkId('subj-1', 'e-3'), action: 'anonymize', cause: 'SALE' });
   });
 
+  it('gives erasure work to every system, also one declared later, when the caller named none', () => {
+    const request = consentEvent({ subject_id: 'subj-1', payload: { type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['crm'], all_systems: true } });
+    expect(workFor(request, { name: 'new-warehouse', reactions: {} })).toMatchObject({ kind: 'erasure', requestId: 'dsr-1' });
+  });
+
   it('gives two subjects two pieces of work even when their request or event ids are the same', () => {
-    const erasure = (subject_id: string) => consentEvent({ subject_id, payload: { type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['crm'] } });
+    const erasure = (subject_id: string) => consentEvent({ subject_id, payload: { type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['crm'], all_systems: false } });
     const withdrawal = (subject_id: string) => consentEvent({ event_id: 'e-1', subject_id, purposes: ['marketing'], payload: { type: 'ConsentWithdrawn' } });
     expect(workFor(erasure('subj-a'), crm)?.workId).not.toBe(workFor(erasure('subj-b'), crm)?.workId);
     expect(workFor(withdrawal('subj-a'), crm)?.workId).not.toBe(workFor(withdrawal('subj-b'), crm)?.workId);
     // And the same subject's request is the same work however often it is delivered.
     expect(workFor(erasure('subj-a'), crm)?.workId).toBe(workFor(erasure('subj-a'), crm)?.workId);
+  });
+
+  it('acts only on the causes still in force, with the strongest action among those', () => {
+    const withdrawal = consentEvent({ event_id: 'e-1', subject_id: 'subj-1', purposes: ['marketing', 'analytics'], payload: { type: 'ConsentWithdrawn' } });
+    expect(workFor(withdrawal, crm, (cause) => cause !== 'analytics')).toMatchObject({ action: 'suppress', cause: 'marketing' });
+    expect(workFor(withdrawal, crm, () => false)).toBeNull();
   });
 
   it('ignores consent grants and acknowledgements', () => {

@@ -4,14 +4,15 @@ import type { ConsentEvent } from '@lethe/contracts';
 
 export interface DecodedRecord {
   message: KafkaMessage;
-  /** The decoded event, or why it cannot be applied. */
+  /** The decoded event, or why it cannot be applied: a DecodeError kind, and its explanation. */
   event?: ConsentEvent;
   problem?: string;
+  detail?: string;
 }
 
 export interface FoldResult {
   changed: SubjectState[];
-  rejected: { message: KafkaMessage; reason: string }[];
+  rejected: { message: KafkaMessage; reason: string; detail?: string }[];
 }
 
 /**
@@ -22,9 +23,9 @@ export interface FoldResult {
 export function foldRecords(records: DecodedRecord[], stored: Map<string, SubjectState>): FoldResult {
   const states = new Map<string, SubjectState>();
   const rejected: FoldResult['rejected'] = [];
-  for (const { message, event, problem } of records) {
+  for (const { message, event, problem, detail } of records) {
     if (!event) {
-      rejected.push({ message, reason: problem ?? 'undecodable' });
+      rejected.push({ message, reason: problem ?? 'undecodable', detail });
       continue;
     }
     if (message.key?.toString() !== event.subject_id) {

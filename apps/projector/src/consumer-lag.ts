@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
+import { safeErrorSummary } from '@lethe/config';
 
 /**
  * lethe_consumer_lag{group,topic,partition}: records on the topic not yet folded into PostgreSQL.
@@ -19,7 +20,7 @@ export function exposeConsumerLag(group: string, topic: string, lag: () => Promi
         for (const [partition, records] of await lag()) this.set({ group, topic, partition: String(partition) }, Number(records));
       } catch (error) {
         // An outage of PostgreSQL or Kafka: the series is absent until they answer again.
-        logger.warn(`lethe_consumer_lag unavailable: ${(error as Error).message}`);
+        logger.warn(`lethe_consumer_lag unavailable: ${safeErrorSummary(error)}`);
       }
     },
   });

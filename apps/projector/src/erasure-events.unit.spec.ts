@@ -11,7 +11,7 @@ const record = (offset: number, payload: ConsentEvent['payload'], event_id?: str
   event: consentEvent({ subject_id: subject, payload, recorded_at: 1_767_225_600_000 + offset, ...(event_id ? { event_id } : {}) }),
 });
 
-const requested: ConsentEvent['payload'] = { type: 'ErasureRequested', request_id: 'r1', scope: 'ALL', keep_transaction_history: false, systems: ['a'] };
+const requested: ConsentEvent['payload'] = { type: 'ErasureRequested', request_id: 'r1', scope: 'ALL', keep_transaction_history: false, systems: ['a'], all_systems: false };
 const acked: ConsentEvent['payload'] = { type: 'ErasureStepCompleted', request_id: 'r1', system: 'a', action: 'delete', counts: {}, evidence_hash: 'e'.repeat(64), legal_hold: null, strategies: {} };
 
 it('keeps erasure events with their coordinates, in offset order, and nothing else', () => {

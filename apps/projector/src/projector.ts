@@ -1,14 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { safeErrorSummary } from '@lethe/config';
 import { completionsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, TOPICS, UndecodableRecordError } from '@lethe/contracts';
-import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
+import { ConsentEventCodec, ConsentStateCodec, DecodeError, erasureCompletedId, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
+import { appendToConsentLog, retryWhileRegistryUnavailable, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { erasureEventRows, saveErasureEvents } from './erasure-events';
 import { PartitionMoved, ProjectionStore } from './projection-store';
 import { toConsentState } from './state-view';
-import { storeRefusal } from './store-refusal';
+import { STORE_REFUSED, storeRefusal } from './store-refusal';
 
 export interface ProjectorDeps {
   kafka: Kafka;
@@ -16,6 +17,8 @@ export interface ProjectorDeps {
   producer: Producer;
   eventCodec: ConsentEventCodec;
   stateCodec: ConsentStateCodec;
+  /** Lethe's topics under the configured prefix. */
+  topics: TopicNames;
   groupId: string;
   maxBatchRecords: number;
   concurrency: number;
@@ -60,12 +63,12 @@ export class Projector {
   async start(): Promise<void> {
     await this.admin.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.deps.onFatal(payload.error);
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      const partitions = payload.memberAssignment[TOPICS.consentLog] ?? [];
+      const partitions = payload.memberAssignment[this.deps.topics.consentLog] ?? [];
       this.resumed = this.resumeFromStoredOffsets(partitions);
     });
     await this.consumer.run({
@@ -82,15 +85,15 @@ export class Projector {
   }
 
   private async resumeFromStoredOffsets(partitions: number[]): Promise<void> {
-    const stored = await this.store.offsets(this.deps.db.manager, TOPICS.consentLog);
-    const ends = await this.admin.fetchTopicOffsets(TOPICS.consentLog);
+    const stored = await this.store.offsets(this.deps.db.manager, this.deps.topics.consentLog);
+    const ends = await this.admin.fetchTopicOffsets(this.deps.topics.consentLog);
     const low = new Map(ends.map((p) => [p.partition, p.low]));
     this.refuseALogThatShrank(stored, new Map(ends.map((p) => [p.partition, p.high])));
     this.expected.clear();
     for (const partition of partitions) {
       const offset = stored.get(partition) ?? low.get(partition) ?? '0';
       this.expected.set(partition, offset);
-      this.consumer.seek({ topic: TOPICS.consentLog, partition, offset });
+      this.consumer.seek({ topic: this.deps.topics.consentLog, partition, offset });
     }
     this.logger.log(`resuming ${partitions.length} partition(s) from the offsets stored with the state`);
   }
@@ -105,7 +108,7 @@ export class Projector {
     if (!shrunk) return;
     const [partition, offset] = shrunk;
     const error = new Error(
-      `${TOPICS.consentLog} partition ${partition} ends at offset ${high.get(partition) ?? 0}, but the projection in PostgreSQL has applied it up to ${offset}: ` +
+      `${this.deps.topics.consentLog} partition ${partition} ends at offset ${high.get(partition) ?? 0}, but the projection in PostgreSQL has applied it up to ${offset}: ` +
         `the topic was recreated or its data wiped. Refusing to resume, as new events would be skipped. ` +
         `Restore the log, or rebuild the projection from this log into an empty database or schema (LETHE_DB_SCHEMA).`,
     );
@@ -128,7 +131,12 @@ export class Projector {
     for (let start = 0; start < pending.length; start += this.deps.maxBatchRecords) {
       if (!isRunning() || isStale()) return;
       const slice = pending.slice(start, start + this.deps.maxBatchRecords);
-      const records = await Promise.all(slice.map((message) => this.decode(message)));
+      const records = await retryWhileRegistryUnavailable(() => Promise.all(slice.map((message) => this.decode(batch.partition, message))), {
+        group: this.deps.groupId,
+        log: this.logger,
+        stillWanted: () => isRunning() && !isStale(),
+        heartbeat,
+      });
       await this.faultDelay(batch.partition, slice);
       try {
         await this.applyIsolating(batch.topic, batch.partition, records);
@@ -150,8 +158,9 @@ export class Projector {
 
   /**
    * Applies the records; when PostgreSQL refuses what one of them holds, halves the records
-   * until that one is alone, parks it on consent.dlq with the reason and applies the others, so
-   * one record never blocks its partition. Outages are thrown, and the batch is retried.
+   * until that one is alone, parks it on consent.dlq (reason store_refused, the SQLSTATE in the
+   * detail) and applies the others, so one record never blocks its partition. Outages are
+   * thrown, and the batch is retried.
    */
   private async applyIsolating(topic: string, partition: number, records: DecodedRecord[]): Promise<void> {
     try {
@@ -161,7 +170,7 @@ export class Projector {
       if (!refusal) throw error;
       if (records.length === 1) {
         this.logger.warn(`${topic} partition ${partition} offset ${records[0].message.offset}: ${refusal}`);
-        return this.applySlice(topic, partition, [{ message: records[0].message, problem: refusal }]);
+        return this.applySlice(topic, partition, [{ message: records[0].message, problem: STORE_REFUSED, detail: refusal }]);
       }
       const half = Math.ceil(records.length / 2);
       await this.applyIsolating(topic, partition, records.slice(0, half));
@@ -195,9 +204,10 @@ export class Projector {
       await this.appendCompletions(changed);
       await sendToDeadLetter(
         this.deps.producer,
-        rejected.map(({ message, reason }) => ({ topic, partition, message, reason, groupId: this.deps.groupId })),
+        this.deps.topics.consentDlq,
+        rejected.map(({ message, reason, detail }) => ({ topic, partition, message, reason, detail, groupId: this.deps.groupId })),
       );
-      if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${TOPICS.consentDlq}`);
+      if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${this.deps.topics.consentDlq}`);
       await this.publishStates(changed);
     });
   }
@@ -208,7 +218,7 @@ export class Projector {
     const messages = await Promise.all(
       changed.map(async (state) => ({ key: state.subjectId, value: await this.deps.stateCodec.encode(toConsentState(state, now)) })),
     );
-    await sendInChunks(this.deps.producer, TOPICS.consentState, messages);
+    await sendInChunks(this.deps.producer, this.deps.topics.consentState, messages);
   }
 
   /**
@@ -221,7 +231,7 @@ export class Projector {
     try {
       await commit({ topics: [{ topic, partitions: [{ partition, offset }] }] });
     } catch (error) {
-      this.logger.debug(`offset commit to Kafka for partition ${partition} deferred: ${(error as Error).message}`);
+      this.logger.debug(`offset commit to Kafka for partition ${partition} deferred: ${safeErrorSummary(error)}`);
     }
   }
 
@@ -234,8 +244,8 @@ export class Projector {
 
   /** Offsets of consent.log not yet folded into PostgreSQL, by partition (lethe_consumer_lag). */
   async lag(): Promise<Map<number, bigint>> {
-    const stored = await this.store.offsets(this.deps.db.manager, TOPICS.consentLog);
-    const ends = await this.admin.fetchTopicOffsets(TOPICS.consentLog);
+    const stored = await this.store.offsets(this.deps.db.manager, this.deps.topics.consentLog);
+    const ends = await this.admin.fetchTopicOffsets(this.deps.topics.consentLog);
     return new Map(ends.map(({ partition, high, low }) => [partition, BigInt(high) - BigInt(stored.get(partition) ?? low)]));
   }
 
@@ -247,15 +257,24 @@ export class Projector {
   private async appendCompletions(changed: SubjectState[]): Promise<void> {
     const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId };
     const events = changed.flatMap((state) => completionsDue(state, metadata));
-    await appendToConsentLog(this.deps.producer, this.deps.eventCodec, events);
+    await appendToConsentLog(this.deps.producer, this.deps.eventCodec, this.deps.topics.consentLog, events);
   }
 
-  /** Undecodable records become rejections; a registry outage throws, so the batch is retried. */
-  private async decode(message: DecodedRecord['message']): Promise<DecodedRecord> {
+  /**
+   * Undecodable records become rejections (for consent.dlq, with the kind as reason); a registry
+   * outage throws RegistryUnavailableError, which the caller retries. A payload type from a newer
+   * Lethe stops the projector: folding past it would give a state a newer projector disagrees with.
+   */
+  private async decode(partition: number, message: DecodedRecord['message']): Promise<DecodedRecord> {
     try {
       return { message, event: await this.deps.eventCodec.decode(message.value) };
     } catch (error) {
-      if (error instanceof UndecodableRecordError) return { message, problem: error.message };
+      if (error instanceof DecodeError) return { message, problem: error.kind, detail: error.message };
+      if (error instanceof UnknownPayloadTypeError) {
+        const fatal = upgradeNeeded(error, `${this.deps.topics.consentLog} partition ${partition} offset ${message.offset}`, 'projector');
+        this.deps.onFatal(fatal);
+        throw fatal;
+      }
       throw error;
     }
   }

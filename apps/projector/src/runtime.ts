@@ -1,6 +1,6 @@
 import { reach } from '@lethe/config';
-import { ConsentEventCodec, ConsentStateCodec, TOPICS } from '@lethe/contracts';
-import { createKafka, createSafeProducer, ensureTopicsWith, letheTopics, serveMetrics } from '@lethe/kafka';
+import { ConsentEventCodec, ConsentStateCodec, subjectsFor } from '@lethe/contracts';
+import { createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, serveMetrics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import type { ProjectorConfig } from './config';
 import { exposeConsumerLag } from './consumer-lag';
@@ -16,16 +16,19 @@ export async function startProjector(
     openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema }),
   );
   const kafka = createKafka({ brokers: config.endpoints.kafkaBrokers, clientId });
-  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, letheTopics(config.topics)));
-  const eventCodec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl);
-  const stateCodec = ConsentStateCodec.forRegistry(config.endpoints.schemaRegistryUrl);
+  const patience = kafkaPatience(config.startupTimeoutMs);
+  await reach('Kafka (KAFKA_BROKERS)', () => ensureTopicsWith(kafka, config.topics), patience);
+  const subjects = subjectsFor(config.topics.names);
+  const eventCodec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl, subjects.consentLogValue);
+  const stateCodec = ConsentStateCodec.forRegistry(config.endpoints.schemaRegistryUrl, subjects.consentStateValue);
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register()]));
   const producer = createSafeProducer(kafka);
-  await producer.connect();
+  await reach('Kafka producer', () => producer.connect(), patience);
   const { groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs } = config;
-  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, onFatal });
+  const topics = config.topics.names;
+  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, topics, groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, onFatal });
   await projector.start();
-  if (config.metrics) exposeConsumerLag(groupId, TOPICS.consentLog, () => projector.lag());
+  if (config.metrics) exposeConsumerLag(groupId, topics.consentLog, () => projector.lag());
   const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
   return {
     projector,

@@ -5,6 +5,9 @@
  * leave the partition; anything else (connection lost, 08, 53, 57P, serialization failure or
  * deadlock 40, lock timeout) may pass and is retried.
  */
+/** The dead-letter reason of a record the projection store refused; storeRefusal gives its detail. */
+export const STORE_REFUSED = 'store_refused';
+
 export function storeRefusal(error: unknown): string | undefined {
   const code = sqlState(error);
   if (!code || !(code.startsWith('22') || code.startsWith('23'))) return undefined;

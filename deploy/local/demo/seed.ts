@@ -18,6 +18,8 @@ export const DEMO = {
   processorPort: Number(process.env.LETHE_DEMO_PROCESSOR_PORT ?? 3100),
   /** Shared by the worker and the demo processor; a real processor's secret is never committed. */
   processorSecret: 'lethe-demo-processor-secret',
+  /** Keys the demo shop's card-holder pseudonyms; a real system's is never committed either. */
+  hmacSecret: 'lethe-demo-hmac-secret',
   customers: [
     { subjectId: 'subj-123', email: 'ada@example.com', name: 'Ada Lovelace' },
     { subjectId: 'subj-456', email: 'grace@example.com', name: 'Grace Hopper' },
@@ -85,12 +87,13 @@ function systemsFile(databaseUrl: string, redisUrl: string, apiUrl: string): obj
         type: 'sql',
         url: databaseUrl,
         schema: DEMO.schema,
+        hmacSecret: DEMO.hmacSecret,
         subject: { table: 'customers', column: 'external_id', match: 'subject_id' },
         tables: [
           { name: 'customers', root: true, action: 'delete' },
           { name: 'addresses', via: byCustomer, action: 'delete' },
           { name: 'orders', via: byCustomer, action: 'anonymize', fields: { customer_id: 'null', shipping_name: 'redact', shipping_address: 'redact' } },
-          { name: 'payments', via: { column: 'order_id', references: 'orders.id' }, action: 'anonymize', fields: { card_holder: 'sha256' } },
+          { name: 'payments', via: { column: 'order_id', references: 'orders.id' }, action: 'anonymize', fields: { card_holder: 'hmac' } },
         ],
       },
       { name: 'session-cache', type: 'cache', url: redisUrl, keys: ['demo:session:{subjectId}'], patterns: ['demo:cart:{subjectId}:*'], onOptOut: { marketing: 'suppress' } },

@@ -1,7 +1,13 @@
-import { DomainError, type ErasureRequestState } from '@lethe/consent-domain';
+import { classifyFields, DomainError, type ErasureRequestState } from '@lethe/consent-domain';
 
-/** Bumped whenever the meaning or the set of fields changes; verifiers refuse what they do not know. */
-export const CERTIFICATE_FORMAT = 'lethe.erasure-certificate/v1';
+/**
+ * Bumped whenever the meaning or the set of fields changes; verifiers refuse what they do not know.
+ * v2 adds each system's `pseudonymized` and `anonymized` fields (ADR 0009).
+ */
+export const CERTIFICATE_FORMAT = 'lethe.erasure-certificate/v2';
+
+/** Formats a verifier still checks: certificates issued earlier stay verifiable. */
+export const VERIFIABLE_FORMATS: readonly string[] = ['lethe.erasure-certificate/v1', CERTIFICATE_FORMAT];
 
 /** Where an event sits on consent.log: fetch that record and its event_id must match. */
 export interface LogCoordinates {
@@ -23,8 +29,12 @@ export interface CertifiedSystem {
   /** delete, anonymize, suppress, tombstone, forwarded. */
   action: string | null;
   counts: Record<string, number>;
-  /** Anonymized fields (table.column) and the strategy applied to each. */
+  /** Fields kept in anonymized rows (table.column) and the strategy applied to each. */
   strategies: Record<string, string>;
+  /** Of those, the fields still linkable to the person (a keyed hash): personal data still. */
+  pseudonymized: string[];
+  /** Of those, the fields nothing of the person is left in (null, redact, random, year). */
+  anonymized: string[];
   /** The retention obligation and its legal basis, when something was kept. */
   legalHold: string | null;
   /** When the system acted, as it reported. */
@@ -108,6 +118,7 @@ export function buildCertificate({ subjectId, request, events, issuedAt }: Certi
           action: step.action ?? null,
           counts: { ...(step.counts ?? {}) },
           strategies: { ...(step.strategies ?? {}) },
+          ...classifyFields(step.strategies ?? {}),
           legalHold: step.legalHold ?? null,
           at: iso(step.at),
           evidenceHash: step.evidenceHash ?? null,

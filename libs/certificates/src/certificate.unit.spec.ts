@@ -1,11 +1,11 @@
 import { fold, isDomainError } from '@lethe/consent-domain';
 import { buildCertificate, CERTIFICATE_FORMAT } from './certificate';
-import { completedRequest } from './spec-fixtures';
+import { certifiableRequest } from '@lethe/testing';
 
 const issuedAt = Date.UTC(2026, 0, 6);
 
 it('names every system with what it did and the first event that completed it', () => {
-  const { subjectId, request, log, events } = completedRequest();
+  const { subjectId, request, log, events } = certifiableRequest();
   const certificate = buildCertificate({ subjectId, request, events: [...events].reverse(), issuedAt });
   expect(certificate).toMatchObject({
     format: CERTIFICATE_FORMAT,
@@ -28,18 +28,26 @@ it('names every system with what it did and the first event that completed it', 
     ['b', 'completed', 'anonymize', '102', log[2].event_id],
   ]);
   expect(certificate.systems[0]).toMatchObject({ counts: { rows: 2 }, strategies: {}, legalHold: null, at: '2026-01-05T09:00:03.000Z', evidenceHash: 'a'.repeat(64) });
-  expect(certificate.systems[1].strategies).toEqual({ 'customers.email': 'hmac' });
+  expect(certificate.systems[1].strategies).toEqual({ 'customers.email': 'hmac', 'customers.name': 'redact', 'orders.placed_at': 'year', 'payments.card_holder': 'sha256' });
+});
+
+it('states per system which fields were pseudonymized (still linkable) and which anonymized', () => {
+  const { subjectId, request, events } = certifiableRequest();
+  const [deleted, anonymized] = buildCertificate({ subjectId, request, events, issuedAt }).systems;
+  expect(deleted).toMatchObject({ pseudonymized: [], anonymized: [] });
+  // A keyed hash, and the unkeyed sha256 an older step may name, are pseudonyms, not anonymization.
+  expect(anonymized).toMatchObject({ pseudonymized: ['customers.email', 'payments.card_holder'], anonymized: ['customers.name', 'orders.placed_at'] });
 });
 
 it('refuses a request that is still open, with a reason clients can branch on', () => {
-  const { subjectId, log, events } = completedRequest();
+  const { subjectId, log, events } = certifiableRequest();
   const open = fold(log.slice(0, 3), subjectId).erasureRequests['dsr-1'];
   const attempt = () => buildCertificate({ subjectId, request: open, events, issuedAt });
   expect(attempt).toThrow(expect.objectContaining({ code: 'illegal_state', reason: 'request_not_complete' }));
 });
 
 it('refuses to certify without the log position of every cited event', () => {
-  const { subjectId, request, events } = completedRequest();
+  const { subjectId, request, events } = certifiableRequest();
   for (const missing of [[0], [1], [3], [5, 6]]) {
     try {
       buildCertificate({ subjectId, request, events: events.filter((_, i) => !missing.includes(i)), issuedAt });

@@ -1,6 +1,6 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '@lethe/consent-domain';
-import { CERTIFICATE_FORMAT, type ErasureCertificate } from './certificate';
+import { VERIFIABLE_FORMATS, type CertifiedSystem, type ErasureCertificate } from './certificate';
 import { keyIdOf, publicKeyFrom, publicKeyPem } from './keys';
 
 export interface CertificateSignature {
@@ -15,8 +15,14 @@ export interface CertificateSignature {
 
 export type SignedCertificate = ErasureCertificate & { signature: CertificateSignature };
 
+/** A certificate of any verifiable format: one issued as v1 has no `pseudonymized` and `anonymized`. */
+export type VerifiedCertificate = Omit<SignedCertificate, 'format' | 'systems'> & {
+  format: string;
+  systems: (Omit<CertifiedSystem, 'pseudonymized' | 'anonymized'> & Partial<Pick<CertifiedSystem, 'pseudonymized' | 'anonymized'>>)[];
+};
+
 export type Verification =
-  | { valid: true; certificate: SignedCertificate; keyId: string; pinned: boolean }
+  | { valid: true; certificate: VerifiedCertificate; keyId: string; pinned: boolean }
   | { valid: false; problem: string };
 
 /** What is signed: the document without its signature, as canonical JSON (sorted keys, no spaces). */
@@ -40,7 +46,9 @@ export function signCertificate(certificate: ErasureCertificate, privateKey: Key
 export function verifyCertificate(document: unknown, expectedKey?: KeyObject | string): Verification {
   if (document === null || typeof document !== 'object' || Array.isArray(document)) return invalid('not a JSON object');
   const { format, signature } = document as { format?: unknown; signature?: Partial<Record<keyof CertificateSignature, unknown>> };
-  if (format !== CERTIFICATE_FORMAT) return invalid(`unknown format ${JSON.stringify(format)}, expected "${CERTIFICATE_FORMAT}"`);
+  if (typeof format !== 'string' || !VERIFIABLE_FORMATS.includes(format)) {
+    return invalid(`unknown format ${JSON.stringify(format)}, expected one of ${VERIFIABLE_FORMATS.map((known) => `"${known}"`).join(', ')}`);
+  }
   if (!signature || typeof signature !== 'object') return invalid('no signature');
   const { algorithm, keyId, publicKey, value } = signature;
   if (algorithm !== 'Ed25519') return invalid(`unsupported signature algorithm ${JSON.stringify(algorithm)}`);
@@ -71,7 +79,7 @@ export function verifyCertificate(document: unknown, expectedKey?: KeyObject | s
     pinned = true;
   }
   if (!verify(null, signedBytes(document), embedded, bytes)) return invalid('signature does not match the document (it was changed, or signed by another key)');
-  return { valid: true, certificate: document as SignedCertificate, keyId, pinned };
+  return { valid: true, certificate: document as VerifiedCertificate, keyId, pinned };
 }
 
 function invalid(problem: string): Verification {

@@ -1,14 +1,15 @@
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { buildCertificate, type ErasureCertificate } from './certificate';
-import { completedRequest } from './spec-fixtures';
+import { certifiableRequest } from '@lethe/testing';
 import { keyIdOf, privateKeyFromSeed, publicKeyPem } from './keys';
 import { signCertificate, signedBytes, verifyCertificate, type SignedCertificate } from './sign';
+import issuedV1 from './fixtures/issued-v1.certificate.json';
 
 const key = privateKeyFromSeed(Buffer.alloc(32, 7));
 const other = generateKeyPairSync('ed25519').privateKey;
 
 function certificate(): ErasureCertificate {
-  const { subjectId, request, events } = completedRequest();
+  const { subjectId, request, events } = certifiableRequest();
   return buildCertificate({ subjectId, request, events, issuedAt: Date.UTC(2026, 0, 6) });
 }
 
@@ -88,9 +89,19 @@ it('refuses what is not a certificate of a known format', () => {
   const signed = signCertificate(certificate(), key);
   expect(verifyCertificate(null).valid).toBe(false);
   expect(verifyCertificate([]).valid).toBe(false);
+  expect(signed.format).toBe('lethe.erasure-certificate/v2');
   expect(verifyCertificate({ ...signed, format: 'lethe.erasure-certificate/v0' })).toMatchObject({ valid: false, problem: expect.stringMatching(/unknown format/) });
   const unsigned: Partial<SignedCertificate> = { ...signed };
   delete unsigned.signature;
   expect(verifyCertificate(unsigned)).toMatchObject({ valid: false, problem: 'no signature' });
   expect(verifyCertificate({ ...signed, signature: { ...signed.signature, algorithm: 'RS256' } }).valid).toBe(false);
+});
+
+it('still verifies a certificate issued in format v1, and refuses it changed', () => {
+  // Signed by the v1 code with this spec's key, before systems named pseudonymized and anonymized fields.
+  expect(issuedV1).toMatchObject({ format: 'lethe.erasure-certificate/v1', signature: { keyId: keyIdOf(key) } });
+  expect(issuedV1.systems[1]).not.toHaveProperty('pseudonymized');
+  expect(verifyCertificate(issuedV1, publicKeyPem(key))).toMatchObject({ valid: true, pinned: true });
+  const relabelled = { ...issuedV1, format: 'lethe.erasure-certificate/v2' };
+  expect(verifyCertificate(relabelled, publicKeyPem(key))).toMatchObject({ valid: false, problem: expect.stringMatching(/does not match/) });
 });

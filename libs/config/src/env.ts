@@ -1,3 +1,4 @@
+import { TopicNames, topicsFor } from '@lethe/contracts';
 import type { Env } from './endpoints';
 
 /** A configuration value that cannot be used; the process refuses to start and says which. */
@@ -16,21 +17,47 @@ export function integer(env: Env, name: string, fallback: number, min: number, m
 }
 
 export interface TopicSettings {
-  partitions: number;
-  replicationFactor: number;
-  minInsyncReplicas: number;
+  /** LETHE_TOPIC_PREFIX: put before every topic, registry subject and consumer group name. */
+  prefix: string;
+  names: TopicNames;
+  /** Each unset value is chosen when the topics are created (libs/kafka topic-plan.ts). */
+  partitions?: number;
+  replicationFactor?: number;
+  minInsyncReplicas?: number;
 }
 
-/** How Lethe's topics are created: the same for every app that may create them first. */
+/** How Lethe's topics are named and created: the same for every app that may create them first. */
 export function topicSettingsFrom(env: Env): TopicSettings {
-  const replicationFactor = integer(env, 'LETHE_REPLICATION_FACTOR', 1, 1, 16);
-  const minInsyncReplicas = integer(env, 'LETHE_MIN_INSYNC_REPLICAS', Math.min(2, replicationFactor), 1, 16);
-  if (minInsyncReplicas > replicationFactor) {
+  const replicationFactor = optionalInteger(env, 'LETHE_REPLICATION_FACTOR', 1, 16);
+  const minInsyncReplicas = optionalInteger(env, 'LETHE_MIN_INSYNC_REPLICAS', 1, 16);
+  if (minInsyncReplicas !== undefined && replicationFactor !== undefined && minInsyncReplicas > replicationFactor) {
     throw new ConfigError(
       `LETHE_MIN_INSYNC_REPLICAS (${minInsyncReplicas}) cannot exceed LETHE_REPLICATION_FACTOR (${replicationFactor})`,
     );
   }
-  return { partitions: integer(env, 'LETHE_TOPIC_PARTITIONS', 6, 1, 1_000), replicationFactor, minInsyncReplicas };
+  const prefix = topicPrefixFrom(env);
+  const partitions = optionalInteger(env, 'LETHE_TOPIC_PARTITIONS', 1, 1_000);
+  return { prefix, names: topicsFor(prefix), partitions, replicationFactor, minInsyncReplicas };
+}
+
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : integer(env, name, 0, min, max);
+}
+
+/** Kafka's rule for topic names: these characters, at most 249 of them. */
+const TOPIC_CHARACTERS = /^[A-Za-z0-9._-]*$/;
+const MAX_TOPIC_LENGTH = 249;
+
+function topicPrefixFrom(env: Env): string {
+  const prefix = env.LETHE_TOPIC_PREFIX ?? '';
+  if (!TOPIC_CHARACTERS.test(prefix)) {
+    throw new ConfigError('LETHE_TOPIC_PREFIX may hold only ASCII letters, digits, ".", "_" and "-" (Kafka topic names)');
+  }
+  const longest = Math.max(...Object.values(topicsFor(prefix)).map((topic) => topic.length));
+  if (longest > MAX_TOPIC_LENGTH) {
+    throw new ConfigError(`LETHE_TOPIC_PREFIX is too long: topic names would have ${longest} characters, Kafka allows ${MAX_TOPIC_LENGTH}`);
+  }
+  return prefix;
 }
 
 /**
@@ -61,13 +88,39 @@ export function databaseSchemaFrom(env: Env): string | undefined {
   return schema;
 }
 
-/** Runs one start-up connection step; a failure says which service did not answer. */
-export async function reach<T>(what: string, connect: () => Promise<T>): Promise<T> {
-  try {
-    return await connect();
-  } catch (error) {
-    throw new Error(`could not reach ${what}: ${(error as Error).message}`);
+/** How long a start-up step keeps retrying a service that is still starting, and which errors say so. */
+export interface Patience {
+  deadlineMs: number;
+  stillStarting: (error: unknown) => boolean;
+}
+
+/**
+ * Runs one start-up connection step; a failure says which service did not answer. With
+ * `patience`, errors of a service that is up but still starting (a broker loading its group
+ * coordinator) are retried until the deadline; any other error fails at once.
+ */
+export async function reach<T>(what: string, connect: () => Promise<T>, patience?: Patience): Promise<T> {
+  const deadline = Date.now() + (patience?.deadlineMs ?? 0);
+  for (;;) {
+    try {
+      return await connect();
+    } catch (error) {
+      if (error instanceof ConfigError) throw error; // the service answered: its settings are wrong
+      if (!patience?.stillStarting(error) || Date.now() >= deadline) {
+        const waited = patience?.stillStarting(error) ? ` (still starting after ${patience.deadlineMs / 1000} s)` : '';
+        throw new Error(`could not reach ${what}${waited}: ${(error as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, Math.max(0, deadline - Date.now()))));
+    }
   }
+}
+
+/**
+ * LETHE_STACK_TIMEOUT (seconds, default 120): how long start-up waits for services that are up
+ * but still starting; the same setting bounds `stack.sh up`'s own waits.
+ */
+export function startupTimeoutMsFrom(env: Env): number {
+  return integer(env, 'LETHE_STACK_TIMEOUT', 120, 1, 3_600) * 1_000;
 }
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug';

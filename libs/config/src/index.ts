@@ -1,3 +1,4 @@
 export * from './endpoints';
 export * from './env';
 export * from './signing-key';
+export * from './safe-error';

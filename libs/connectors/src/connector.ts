@@ -35,7 +35,7 @@ export interface ErasureOutcome {
   action: string;
   /** Rows, keys or records affected, by table, key pattern or topic. */
   counts: Record<string, number>;
-  /** For anonymized fields: `table.column` → strategy (null, redact, random, sha256, hmac, year). */
+  /** For fields of kept rows: `table.column` → strategy (null, redact, random, year, hmac). */
   strategies: Record<string, string>;
   /** Retention obligations that kept something, with their legal basis; null when none. */
   legalHold: string | null;
@@ -79,4 +79,21 @@ export class ConnectorError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The reason of a step that could not look for the subject: see `noIdentityForMatch`. */
+export const NO_IDENTITY_FOR_MATCH = 'no_identity_for_match';
+
+/**
+ * A system that finds the subject by an identity (an e-mail, a phone) got a request carrying none
+ * of those types: none was given, or its key was shredded. Reporting "done, 0 rows" would certify
+ * an erasure nobody could look for; no retry brings the identity back, so it fails for good.
+ * Names the types wanted, never a value.
+ */
+export function noIdentityForMatch(kind: string, system: string, doing: string, types: readonly string[]): ConnectorError {
+  const wanted = types.length > 0 ? types.join(', ') : 'any';
+  return new ConnectorError(
+    `${kind} connector "${system}": ${doing} failed: ${NO_IDENTITY_FOR_MATCH}: the request carries no identity of the types this system finds the subject by (${wanted})`,
+    false,
+  );
 }

@@ -10,6 +10,18 @@ export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
 export const REACTION_ACTIONS = ['delete', 'anonymize', 'suppress'] as const;
 export type ReactionAction = (typeof REACTION_ACTIONS)[number];
 
+/**
+ * The opt-out actions each kind of system can honour (the README's table of actions by type). A
+ * database row can be deleted or anonymized, but not "suppressed"; a compacted record can only be
+ * deleted; a cache entry is suppressed by deleting it; a third party is told which action is asked.
+ */
+export const ACTIONS_BY_TYPE: Record<ConnectorType, readonly ReactionAction[]> = {
+  sql: ['delete', 'anonymize'],
+  cache: ['delete', 'suppress'],
+  kafka: ['delete'],
+  http: ['delete', 'anonymize', 'suppress'],
+};
+
 export interface SystemEntry {
   name: string;
   type: ConnectorType;
@@ -66,19 +78,23 @@ export function parseSystemsFile(parsed: unknown): SystemsFile {
     if (!(CONNECTOR_TYPES as readonly unknown[]).includes(entry.type)) {
       throw new ConfigError(`${path}.type: one of ${CONNECTOR_TYPES.join(', ')}`);
     }
-    return { name: entry.name, type: entry.type as ConnectorType, path, raw: entry, reactions: reactionsOf(entry.onOptOut, `${path}.onOptOut`) };
+    const type = entry.type as ConnectorType;
+    return { name: entry.name, type, path, raw: entry, reactions: reactionsOf(entry.onOptOut, `${path}.onOptOut`, type) };
   });
   return { retry: retryPolicy(parsed.retry), systems };
 }
 
 const REACTION_KEY = /^([a-z][a-z0-9_.-]{0,63}|[A-Z][A-Z_]{0,63})$/;
 
-function reactionsOf(raw: unknown, path: string): Record<string, ReactionAction> {
+function reactionsOf(raw: unknown, path: string, type: ConnectorType): Record<string, ReactionAction> {
   if (raw === undefined) return {};
   if (!isObject(raw)) throw new ConfigError(`${path}: must be a mapping of purpose or opt-out kind to ${REACTION_ACTIONS.join(', ')}`);
   for (const [key, action] of Object.entries(raw)) {
     if (!REACTION_KEY.test(key)) throw new ConfigError(`${path}.${key}: a purpose (lower case) or an opt-out kind (SALE, SHARING, ...)`);
     if (!(REACTION_ACTIONS as readonly unknown[]).includes(action)) throw new ConfigError(`${path}.${key}: one of ${REACTION_ACTIONS.join(', ')}`);
+    if (!ACTIONS_BY_TYPE[type].includes(action as ReactionAction)) {
+      throw new ConfigError(`${path}.${key}: a ${type} system can ${ACTIONS_BY_TYPE[type].join(' or ')}, not ${action}`);
+    }
   }
   return raw as Record<string, ReactionAction>;
 }

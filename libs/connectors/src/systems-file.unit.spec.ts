@@ -1,4 +1,4 @@
-import { connectorConfigOf, parseSystemsFile } from './systems-file';
+import { ACTIONS_BY_TYPE, connectorConfigOf, parseSystemsFile } from './systems-file';
 
 describe('parseSystemsFile', () => {
   it('reads systems and the retry policy', () => {
@@ -26,5 +26,21 @@ describe('parseSystemsFile', () => {
     [{ retry: { tries: 3 }, systems: [{ name: 'a', type: 'sql' }] }, /retry\.tries: unknown setting/],
   ])('refuses %j naming the key', (raw, message) => {
     expect(() => parseSystemsFile(raw)).toThrow(message);
+  });
+
+  // The cells of the README's table of actions by type that a system cannot honour: refused when
+  // the file is read, so nothing reports an opt-out done that the system could not do.
+  it.each([
+    ['sql', 'suppress'],
+    ['cache', 'anonymize'],
+    ['kafka', 'anonymize'],
+    ['kafka', 'suppress'],
+  ])('refuses onOptOut %s: %s, naming what that type can do', (type, action) => {
+    const raw = { systems: [{ name: 'a', type, onOptOut: { marketing: action } }] };
+    expect(() => parseSystemsFile(raw)).toThrow(new RegExp(`systems\\[0\\]\\.onOptOut\\.marketing: a ${type} system can .+, not ${action}`));
+  });
+
+  it.each(Object.entries(ACTIONS_BY_TYPE).flatMap(([type, actions]) => actions.map((action) => [type, action])))('accepts onOptOut %s: %s', (type, action) => {
+    expect(parseSystemsFile({ systems: [{ name: 'a', type, onOptOut: { marketing: action } }] }).systems[0].reactions).toEqual({ marketing: action });
   });
 });

@@ -43,8 +43,16 @@ export interface RequestErasure {
   /** Required, non-empty, when scope is PURPOSES; must be empty or absent for ALL. */
   purposes?: readonly string[];
   keepTransactionHistory: boolean;
-  /** Downstream systems that must acknowledge; none means complete once requested. */
+  /**
+   * Downstream systems that must acknowledge; at least one. (Requests of old with none were
+   * complete once requested; the fold still reads them so.)
+   */
   systems: readonly string[];
+  /**
+   * The caller named no systems, so the request reaches every system: those above, and any
+   * declared later, which apply it when they catch up on the log (docs/adr/0013).
+   */
+  allSystems: boolean;
 }
 
 /** Take the extra time the law allows for a request (once), saying why. */

@@ -8,6 +8,7 @@ const request = (fields: Partial<RequestErasure> = {}): RequestErasure => ({
   scope: 'ALL',
   keepTransactionHistory: true,
   systems: ['sql', 'cache'],
+  allSystems: false,
   ...fields,
 });
 
@@ -25,6 +26,7 @@ describe('decide: RequestErasure', () => {
             scope: 'ALL',
             keep_transaction_history: true,
             systems: ['sql', 'cache'],
+            all_systems: false,
           },
           {
             event_id: 'evt-new',
@@ -80,8 +82,8 @@ describe('decide: RequestErasure', () => {
       .thenRejected('validation', 'keep_transaction_history_invalid');
   });
 
-  it('is accepted with no systems at all', () => {
+  it('is refused when it names no system: nothing would acknowledge it, so it would be certified at once', () => {
     const { decision } = given([]).when(request({ systems: [] }));
-    expect(decision).toMatchObject({ kind: 'append', events: [{ payload: { systems: [] } }] });
+    expect(decision).toMatchObject({ kind: 'reject', error: { code: 'validation', reason: 'no_systems', field: 'systems' } });
   });
 });

@@ -90,6 +90,7 @@ function requestErasure(command: RequestErasure, state: SubjectState, metadata: 
     scope: command.scope,
     keep_transaction_history: command.keepTransactionHistory,
     systems: [...command.systems],
+    all_systems: command.allSystems,
   };
   return append(envelope(metadata, payload, { purposes: command.purposes ?? [] }));
 }

@@ -81,6 +81,7 @@ describe('evolve properties', () => {
             scope: 'ALL' as const,
             keep_transaction_history: false,
             systems: [...otherSystems, system],
+            all_systems: false,
           },
         };
         const state = fold(placed([...before, earlyAck, ...between, lateRequest, ...after]), SUBJECT);

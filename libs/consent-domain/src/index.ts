@@ -11,3 +11,4 @@ export * from './state';
 export { canStepMove } from './erasure-steps';
 export { addBusinessDays, addCalendarDays, addCalendarMonths, type Period } from './calendar';
 export { PURPOSE_NAME } from './validation';
+export * from './field-strategies';

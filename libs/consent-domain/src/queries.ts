@@ -1,3 +1,4 @@
+import type { ConsentEvent } from '@lethe/contracts';
 import { ALL_PURPOSES, entryOf, type ErasureRequestState, type SubjectState } from './state';
 
 /** Questions `decide` and the services ask of a folded state. */
@@ -21,4 +22,17 @@ export function openErasureRequests(state: SubjectState): ErasureRequestState[] 
  */
 export function isErasureComplete(request: ErasureRequestState): boolean {
   return request.requested && Object.values(request.systems).every((step) => step.status === 'completed');
+}
+
+/**
+ * Whether a withdrawal, objection or opt-out (`event`) still stands for `cause` (a purpose or an
+ * opt-out kind), given the subject's state folded so far: a system catching up on history acts
+ * only on what is still in force. A state that has not applied the event yet knows nothing after
+ * it, so the event stands: the answer errs on the side of stopping. Objections and opt-outs
+ * cannot be lifted by an event; a withdrawal is superseded by a later grant of that purpose.
+ */
+export function reactionInForce(state: SubjectState | null, event: ConsentEvent, cause: string): boolean {
+  if (!state || !state.appliedEventIds.includes(event.event_id)) return true;
+  if (event.payload.type !== 'ConsentWithdrawn') return true;
+  return entryOf(state.purposes, cause)?.status !== 'granted';
 }

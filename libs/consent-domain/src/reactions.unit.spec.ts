@@ -16,7 +16,7 @@ function event(payload: ConsentEventPayload): ConsentEvent {
   return anEvent(payload, { event_id: `evt-${seq}`, subject_id: 'subj-1', occurred_at: T0 + seq, recorded_at: T0 + seq });
 }
 
-const requested = (systems: string[]): ConsentEventPayload => ({ type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: false, systems });
+const requested = (systems: string[]): ConsentEventPayload => ({ type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: false, systems, all_systems: false });
 const completed = (system: string): ConsentEventPayload => ({ type: 'ErasureStepCompleted', request_id: 'req-1', system, action: 'delete', counts: {}, evidence_hash: 'h', legal_hold: null, strategies: {} });
 
 describe('completionsDue', () => {

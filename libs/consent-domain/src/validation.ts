@@ -77,6 +77,8 @@ function erasureProblem(command: RequestErasure): DomainError | null {
     return invalid(field, 'keep_transaction_history_invalid', `${field} must be true or false`);
   }
   if (!Array.isArray(command.systems)) return invalid('systems', 'systems_invalid', 'systems must be a list');
+  // With no system to acknowledge it, a request would be complete, and certified, at once.
+  if (command.systems.length === 0) return invalid('systems', 'no_systems', 'systems must name at least one downstream system');
   const bad = command.systems.findIndex((system) => !isNonEmptyString(system));
   return bad === -1 ? null : invalid(`systems[${bad}]`, 'system_invalid', `systems[${bad}] must be a non-empty name`);
 }

@@ -1,8 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { consentEvent, SAMPLE_PAYLOADS, testEndpoints, uniqueName } from '@lethe/testing';
-import { ConsentEventCodec, ConsentState, ConsentStateCodec, loadSchema, SCHEMA_DIR, setSubjectCompatibility, UndecodableRecordError } from '.';
+import { consentEvent, eventOfNewerType, RegistryMode, RegistryProxy, SAMPLE_PAYLOADS, testEndpoints, underFreshSchemaId, uniqueName } from '@lethe/testing';
+import {
+  ConsentEventCodec,
+  ConsentState,
+  ConsentStateCodec,
+  DecodeError,
+  loadSchema,
+  RegistryUnavailableError,
+  SCHEMA_DIR,
+  setSubjectCompatibility,
+  UnknownPayloadTypeError,
+} from '.';
 
 const registryUrl = testEndpoints().schemaRegistryUrl;
 const registry = new SchemaRegistry({ host: registryUrl });
@@ -53,12 +63,56 @@ describe('ConsentEventCodec', () => {
     await expect(codec.encode(bad)).rejects.toThrow();
   });
 
-  it('reports bytes that are not a ConsentEvent as undecodable', async () => {
-    await expect(codec.decode(Buffer.from('{"json":true}'))).rejects.toBeInstanceOf(UndecodableRecordError);
-    await expect(codec.decode(null)).rejects.toBeInstanceOf(UndecodableRecordError);
+  it('classifies bytes that are not a ConsentEvent by what is wrong with them', async () => {
+    const kind = (value: Buffer | null) => codec.decode(value).then(
+      () => 'decoded',
+      (error: unknown) => (error instanceof DecodeError ? error.kind : String(error)),
+    );
+    expect(await kind(Buffer.from('{"json":true}'))).toBe('not_avro');
+    expect(await kind(null)).toBe('not_avro');
     const wire = await codec.encode(consentEvent());
-    const truncated = wire.subarray(0, wire.length - 10);
-    await expect(codec.decode(truncated)).rejects.toBeInstanceOf(UndecodableRecordError);
+    expect(await kind(wire.subarray(0, wire.length - 10))).toBe('corrupt_datum');
+    expect(await kind(Buffer.concat([wire.subarray(0, 5), Buffer.alloc(40, 0xff)]))).toBe('corrupt_datum');
+    const unknownId = Buffer.from(wire);
+    unknownId.writeInt32BE(2_000_000_000, 1);
+    expect(await kind(unknownId)).toBe('unknown_schema');
+    const state = await ConsentStateCodec.forRegistry(registryUrl, uniqueName('test.state') + '-value').encode({ subject_id: 's', version: 1, updated_at: 0, purposes: {}, opt_outs: [], objections: [], erasure: 'NONE' });
+    expect(await kind(state)).toBe('unknown_schema');
+  });
+
+  it('reports a payload type of a newer writer as such, not as a bad record', async () => {
+    const newer = await eventOfNewerType(registryUrl, consentEvent());
+    await expect(codec.decode(newer)).rejects.toEqual(expect.objectContaining({ name: 'UnknownPayloadTypeError', payloadType: 'ConsentFrozen' }));
+    await expect(codec.decode(newer)).rejects.toBeInstanceOf(UnknownPayloadTypeError);
+  });
+});
+
+describe('ConsentEventCodec while the registry is unavailable', () => {
+  const proxy = new RegistryProxy(registryUrl);
+  let codec: ConsentEventCodec;
+
+  beforeAll(async () => {
+    codec = ConsentEventCodec.forRegistry(await proxy.start(), uniqueName('test.codec') + '-value');
+    await codec.register();
+  });
+  afterAll(() => proxy.stop());
+
+  it.each<RegistryMode>(['refuse', 503, 401, 403, 404, 409])('reports %s as an outage, never as a bad record, and decodes once it answers', async (mode) => {
+    const event = consentEvent();
+    const wire = await underFreshSchemaId(await codec.encode(event), registryUrl);
+    await proxy.setMode(mode);
+    await expect(codec.decode(wire)).rejects.toBeInstanceOf(RegistryUnavailableError);
+    await proxy.setMode('forward');
+    expect(await codec.decode(wire)).toEqual(event);
+  });
+
+  it('believes a 404 for a schema id only while the registry returns the schemas it knows', async () => {
+    const wire = await codec.encode(consentEvent());
+    wire.writeInt32BE(2_000_000_001, 1);
+    await expect(codec.decode(wire)).rejects.toEqual(expect.objectContaining({ kind: 'unknown_schema' }));
+    await proxy.setMode(404);
+    await expect(codec.decode(wire)).rejects.toBeInstanceOf(RegistryUnavailableError);
+    await proxy.setMode('forward');
   });
 });
 

@@ -1,16 +1,19 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { ConsentEvent, ConsentEventPayload, CONSENT_EVENT_PAYLOAD_TYPES } from './generated/consent-event';
 import type { ConsentState } from './generated/consent-state';
-import { SUBJECTS } from './names';
+import { DecodeError, RegistryUnavailableError, UnknownPayloadTypeError } from './decode-errors';
 import { loadSchema, PAYLOAD_NAMESPACE, SchemaName } from './schemas';
 
-/** A record that cannot be read as a ConsentEvent. Not retriable: it goes to the dead-letter topic. */
-export class UndecodableRecordError extends Error {
-  readonly retriable = false;
-  constructor(reason: string) {
-    super(`undecodable record: ${reason}`);
-    this.name = 'UndecodableRecordError';
-  }
+/** How long one registry request may take before it counts as an outage. */
+const REGISTRY_TIMEOUT_MS = 10_000;
+type RegistryArgs = ConstructorParameters<typeof SchemaRegistry>[0];
+const withTimeout: NonNullable<RegistryArgs['middlewares']>[number] = () => ({
+  prepareRequest: (next) => next().then((request) => request.enhance({ timeout: REGISTRY_TIMEOUT_MS })),
+});
+
+/** A registry client whose requests give up after REGISTRY_TIMEOUT_MS instead of hanging. */
+export function registryClient(registryUrl: string): SchemaRegistry {
+  return new SchemaRegistry({ host: registryUrl, middlewares: [withTimeout] });
 }
 
 type WrappedPayload = Record<string, Record<string, unknown>>;
@@ -24,6 +27,8 @@ type AvroConsentEvent = Omit<ConsentEvent, 'payload'> & { payload: WrappedPayloa
  */
 export class RegistryCodec<T> {
   private schemaId?: Promise<number>;
+  /** The Avro full name every writer's schema of this topic must have. */
+  private readonly recordName: string;
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -32,7 +37,10 @@ export class RegistryCodec<T> {
     private readonly subject: string,
     private readonly toAvro: (value: T) => unknown = (value) => value,
     private readonly fromAvro: (avro: never) => T = (avro) => avro as T,
-  ) {}
+  ) {
+    const { namespace, name } = JSON.parse(loadSchema(schema)) as { namespace: string; name: string };
+    this.recordName = `${namespace}.${name}`;
+  }
 
   /** Registers the schema (once) and returns its id. */
   register(): Promise<number> {
@@ -48,18 +56,55 @@ export class RegistryCodec<T> {
     return this.registry.encode(id, this.toAvro(value));
   }
 
+  /**
+   * Decodes one record, or says why not: DecodeError (the bytes: dead-letter them),
+   * RegistryUnavailableError (the registry: retry), UnknownPayloadTypeError (a newer writer).
+   * The writer's schema is fetched first, so a failure there is never blamed on the datum.
+   */
   async decode(value: Buffer | null): Promise<T> {
     if (!value || value.length < 5 || value[0] !== 0) {
-      throw new UndecodableRecordError('not in the Confluent wire format');
+      throw new DecodeError('not_avro', 'not in the Confluent wire format (magic byte 0, schema id, Avro body)');
     }
+    const id = value.readInt32BE(1);
+    const writer = await this.writerSchema(id);
+    if (writer.name !== this.recordName) throw new DecodeError('unknown_schema', `schema ${id} is not a ${this.recordName}`);
     let decoded: unknown;
     try {
-      decoded = await this.registry.decode(value);
-    } catch (error) {
-      if (isRegistryUnavailable(error)) throw error; // retriable: the registry, not the record
-      throw new UndecodableRecordError(`Avro body does not match schema ${value.readInt32BE(1)}`);
+      decoded = await this.registry.decode(value); // the writer's schema is cached by now
+    } catch {
+      throw new DecodeError('corrupt_datum', `the Avro body does not match schema ${id}`);
     }
     return this.fromAvro(decoded as never);
+  }
+
+  /**
+   * A 404 is believed only from a registry that otherwise answers: asked again, it still does not
+   * know the id, while it does return the schema this process registered. Anything else (refused,
+   * timed out, 5xx, 401, 403, 409, a 404 for every id) is an outage.
+   */
+  private async writerSchema(id: number): Promise<{ name?: string }> {
+    for (let asked = 1; ; asked++) {
+      try {
+        return (await this.registry.getSchema(id)) as { name?: string };
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        if (typeof status !== 'number') throw new DecodeError('unknown_schema', `schema ${id} is not an Avro schema this codec can read`);
+        if (status !== 404) throw new RegistryUnavailableError(`fetching schema ${id}: ${registryProblem(error as Error, status)}`);
+        if (asked >= 2 && (await this.answersKnownSchema())) throw new DecodeError('unknown_schema', `schema ${id} is unknown to the registry`);
+        if (asked >= 2) throw new RegistryUnavailableError(`schema ${id} not found, and the registry does not return known schemas either`);
+      }
+    }
+  }
+
+  /** Whether the registry returns the schema this process registered: it is up, and it is the right one. */
+  private async answersKnownSchema(): Promise<boolean> {
+    try {
+      const known = await this.register();
+      const response = await fetch(`${this.registryUrl}/schemas/ids/${known}`, { signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS) });
+      return response.ok;
+    } catch {
+      return false;
+    }
   }
 
   private async registerOnce(): Promise<number> {
@@ -74,15 +119,16 @@ export class RegistryCodec<T> {
 
 /** consent.log values. Avro's wrapped payload union becomes a union tagged by `type`. */
 export class ConsentEventCodec extends RegistryCodec<ConsentEvent> {
-  static forRegistry(registryUrl: string, subject: string = SUBJECTS.consentLogValue): ConsentEventCodec {
-    return new ConsentEventCodec(new SchemaRegistry({ host: registryUrl }), registryUrl, 'consent-event', subject, toAvro, fromAvro);
+  /** `subject`: consent.log's value subject under the configured prefix (`subjectsFor`). */
+  static forRegistry(registryUrl: string, subject: string): ConsentEventCodec {
+    return new ConsentEventCodec(registryClient(registryUrl), registryUrl, 'consent-event', subject, toAvro, fromAvro);
   }
 }
 
 /** consent.state values. */
 export class ConsentStateCodec extends RegistryCodec<ConsentState> {
-  static forRegistry(registryUrl: string, subject: string = SUBJECTS.consentStateValue): ConsentStateCodec {
-    return new ConsentStateCodec(new SchemaRegistry({ host: registryUrl }), registryUrl, 'consent-state', subject);
+  static forRegistry(registryUrl: string, subject: string): ConsentStateCodec {
+    return new ConsentStateCodec(registryClient(registryUrl), registryUrl, 'consent-state', subject);
   }
 }
 
@@ -119,12 +165,13 @@ function fromAvro({ payload, ...envelope }: AvroConsentEvent): ConsentEvent {
   const [fullName] = Object.keys(payload);
   const type = fullName.slice(PAYLOAD_NAMESPACE.length + 1);
   if (!(CONSENT_EVENT_PAYLOAD_TYPES as readonly string[]).includes(type)) {
-    throw new UndecodableRecordError(`unknown payload type ${fullName}`);
+    throw new UnknownPayloadTypeError(type);
   }
   return { ...envelope, payload: { type, ...payload[fullName] } as ConsentEventPayload };
 }
 
-function isRegistryUnavailable(error: unknown): boolean {
-  const status = (error as { status?: number } | null)?.status;
-  return status === undefined ? /ECONNREFUSED|ETIMEDOUT|fetch failed/.test(String(error)) : status >= 500;
+/** The registry client reports refused connections and timeouts as a 400 carrying the cause. */
+function registryProblem(error: Error, status: number): string {
+  const network = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Timeout \(\d+ms\)/.exec(error.message);
+  return network ? network[0] : `HTTP ${status}`;
 }

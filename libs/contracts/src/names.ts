@@ -2,33 +2,53 @@
  * Every name Lethe shares with Kafka and the schema registry, in one place: topics, consumer
  * groups, registry subjects and record headers.
  */
-export const TOPICS = {
+export interface TopicNames {
   /** Append-only source of truth, keyed by subject id, kept forever. */
-  consentLog: 'consent.log',
+  consentLog: string;
   /** Compacted: the latest consent state of each subject. */
-  consentState: 'consent.state',
+  consentState: string;
   /** Records no consumer could process, with the reason in headers. */
-  consentDlq: 'consent.dlq',
-} as const;
+  consentDlq: string;
+}
 
-export const CONSUMER_GROUPS = {
-  projector: 'lethe.projector',
-  /** One group per downstream system, so each keeps its own offsets and pace. */
-  erasureWorker: (system: string) => `lethe.erasure.${system}`,
-} as const;
+/**
+ * Lethe's topics under a prefix (LETHE_TOPIC_PREFIX, e.g. `staging.`), so several environments
+ * can share one cluster, and each test can have topics of its own. The empty prefix gives the
+ * plain names: consent.log, consent.state, consent.dlq.
+ */
+export function topicsFor(prefix: string): TopicNames {
+  return { consentLog: `${prefix}consent.log`, consentState: `${prefix}consent.state`, consentDlq: `${prefix}consent.dlq` };
+}
+
+/** Consumer groups under the same prefix as the topics, so environments never share a group. */
+export function consumerGroupsFor(prefix: string) {
+  return {
+    projector: `${prefix}lethe.projector`,
+    /** One group per downstream system, so each keeps its own offsets and pace. */
+    erasureWorker: (system: string) => `${prefix}lethe.erasure.${system}`,
+  };
+}
 
 /** TopicNameStrategy: one subject per topic value (docs/adr/0003-event-envelope.md). */
-export const SUBJECTS = {
-  consentLogValue: `${TOPICS.consentLog}-value`,
-  consentStateValue: `${TOPICS.consentState}-value`,
-} as const;
+export function subjectsFor(topics: TopicNames) {
+  return { consentLogValue: `${topics.consentLog}-value`, consentStateValue: `${topics.consentState}-value` };
+}
 
 export const HEADERS = {
   /** The payload type of a consent.log record, so consumers can filter without decoding. */
   eventType: 'lethe-event-type',
+  /** A DecodeError kind (not_avro, unknown_schema, corrupt_datum) or the fold's reason; no personal data. */
   dlqReason: 'lethe-dlq-reason',
+  /** The reason explained for people: schema ids and offsets only. */
+  dlqDetail: 'lethe-dlq-detail',
   dlqSourceTopic: 'lethe-dlq-source-topic',
   dlqSourcePartition: 'lethe-dlq-source-partition',
   dlqSourceOffset: 'lethe-dlq-source-offset',
   dlqConsumerGroup: 'lethe-dlq-consumer-group',
+  /** On a record re-driven onto consent.log: the dead letter it came from, as topic:partition:offset. */
+  redrivenFrom: 'lethe-redriven-from',
+  /** On a marker on consent.dlq: the letter (partition:offset) that was re-driven... */
+  dlqRedriveOf: 'lethe-dlq-redrive-of',
+  /** ...and where its copy landed (topic:partition:offset). */
+  dlqRedrivenTo: 'lethe-dlq-redriven-to',
 } as const;

@@ -1,13 +1,13 @@
 import { Producer } from 'kafkajs';
-import { ConsentEvent, ConsentEventCodec, HEADERS, TOPICS } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, HEADERS } from '@lethe/contracts';
 import { sendInChunks } from './send-in-chunks';
 
 /**
- * Appends events to consent.log: Avro through the registry, keyed by subject, with the event type
+ * Appends events to consent.log (`topic`, under the configured prefix): Avro through the registry, keyed by subject, with the event type
  * in a header so consumers can skip what they do not handle without decoding it. Resolves once
  * every in-sync replica has them (acks=all).
  */
-export async function appendToConsentLog(producer: Producer, codec: ConsentEventCodec, events: ConsentEvent[]): Promise<void> {
+export async function appendToConsentLog(producer: Producer, codec: ConsentEventCodec, topic: string, events: ConsentEvent[]): Promise<void> {
   if (events.length === 0) return;
   const messages = await Promise.all(
     events.map(async (event) => ({
@@ -16,5 +16,5 @@ export async function appendToConsentLog(producer: Producer, codec: ConsentEvent
       headers: { [HEADERS.eventType]: event.payload.type },
     })),
   );
-  await sendInChunks(producer, TOPICS.consentLog, messages);
+  await sendInChunks(producer, topic, messages);
 }

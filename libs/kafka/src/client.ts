@@ -5,11 +5,13 @@ export interface KafkaClientOptions {
   clientId: string;
   /** kafkajs' own log level; its messages carry no record contents. */
   logLevel?: logLevel;
+  /** How often a failed request (a connection first of all) is retried; a command at a terminal wants fewer than an app. */
+  retries?: number;
 }
 
-export function createKafka({ brokers, clientId, logLevel: level = logLevel.WARN }: KafkaClientOptions): Kafka {
+export function createKafka({ brokers, clientId, logLevel: level = logLevel.WARN, retries = 8 }: KafkaClientOptions): Kafka {
   if (brokers.length === 0) throw new Error('createKafka: at least one broker is required');
-  return new Kafka({ clientId, brokers, logLevel: level, retry: { retries: 8, initialRetryTime: 200 } });
+  return new Kafka({ clientId, brokers, logLevel: level, retry: { retries, initialRetryTime: 200 } });
 }
 
 /**

@@ -4,3 +4,6 @@ export * from './dead-letter';
 export * from './send-in-chunks';
 export * from './topics';
 export * from './metrics';
+export * from './registry-outage';
+export * from './startup';
+export * from './topic-plan';

@@ -1,7 +1,17 @@
 import { createServer, Server } from 'node:http';
-import { register } from 'prom-client';
+import { Counter, register } from 'prom-client';
 
-/** Serves GET /metrics in the Prometheus text format; the caller closes the server on stop. */
+/**
+ * Metrics of the consumers (projector, erasure worker), on prom-client's default registry.
+ * Labels are consumer groups, never record contents.
+ */
+export const registryUnavailableTotal = new Counter({
+  name: 'lethe_registry_unavailable_total',
+  help: 'Decode attempts that found the schema registry unavailable and were retried (such records are never dead-lettered)',
+  labelNames: ['group'],
+});
+
+/** Serves GET /metrics in the Prometheus text format (503 when a metric cannot be collected); the caller closes the server on stop. */
 export async function serveMetrics(port: number, host: string): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404).end();

@@ -1,93 +1,71 @@
+import { Logger } from '@nestjs/common';
 import { Admin, Kafka } from 'kafkajs';
-import { TOPICS } from '@lethe/contracts';
+import { ConfigError } from '@lethe/config';
+import { ClusterView, ExistingTopic, planTopics, TopicRequest } from './topic-plan';
 
-export interface TopicSpec {
-  topic: string;
-  numPartitions: number;
-  replicationFactor: number;
-  configs: Record<string, string>;
-}
-
-export interface TopicOptions {
-  partitions: number;
-  replicationFactor: number;
-  minInsyncReplicas: number;
-}
-
-/** Lethe's topics and the configs they must have (docs/adr/0003-event-envelope.md). */
-export function letheTopics({ partitions, replicationFactor, minInsyncReplicas }: TopicOptions): TopicSpec[] {
-  const durable = { 'min.insync.replicas': String(minInsyncReplicas) };
-  return [
-    {
-      topic: TOPICS.consentLog,
-      numPartitions: partitions,
-      replicationFactor,
-      // The source of truth: never compacted, never expired.
-      configs: { ...durable, 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' },
-    },
-    {
-      topic: TOPICS.consentState,
-      numPartitions: partitions,
-      replicationFactor,
-      configs: { ...durable, 'cleanup.policy': 'compact' },
-    },
-    {
-      topic: TOPICS.consentDlq,
-      numPartitions: 1,
-      replicationFactor,
-      configs: { ...durable, 'cleanup.policy': 'delete', 'retention.ms': '-1' },
-    },
-  ];
-}
+const TOPIC_RESOURCE = 2;
 
 /**
- * Creates missing topics with their configs and checks existing ones. A topic that exists with
- * a different value for one of our configs is an error, never silently accepted: a compacted
- * or expiring consent.log would lose history.
+ * Creates Lethe's missing topics and checks the existing ones (topic-plan.ts decides). A setting
+ * that would delete records Lethe keeps stops start-up, naming it; a durability setting weaker
+ * than the cluster allows is logged as a warning, naming it, and returned.
  */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<{ created: string[] }> {
-  const existing = new Set(await admin.listTopics());
-  const missing = specs.filter((spec) => !existing.has(spec.topic));
-  if (missing.length > 0) {
+export async function ensureTopics(admin: Admin, request: TopicRequest): Promise<{ created: string[]; warnings: string[] }> {
+  const plan = planTopics(request, await describeLetheTopics(admin, request));
+  refuse(plan.refusals);
+  if (plan.create.length > 0) {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((spec) => ({
+      topics: plan.create.map((spec) => ({
         topic: spec.topic,
         numPartitions: spec.numPartitions,
         replicationFactor: spec.replicationFactor,
         configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
       })),
     });
+    // Another app may have created one first, with other configs: check what now exists.
+    refuse(planTopics(request, await describeLetheTopics(admin, request)).refusals);
   }
-  await assertTopicConfigs(admin, specs);
-  return { created: missing.map((spec) => spec.topic) };
+  const logger = new Logger('topics');
+  for (const warning of plan.warnings) logger.warn(warning);
+  return { created: plan.create.map((spec) => spec.topic), warnings: plan.warnings };
 }
 
 /** `ensureTopics` with an admin client of its own, for apps that need none afterwards. */
-export async function ensureTopicsWith(kafka: Kafka, specs: TopicSpec[]): Promise<{ created: string[] }> {
+export async function ensureTopicsWith(kafka: Kafka, request: TopicRequest): Promise<{ created: string[]; warnings: string[] }> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return await ensureTopics(admin, specs);
+    return await ensureTopics(admin, request);
   } finally {
     await admin.disconnect();
   }
 }
 
-async function assertTopicConfigs(admin: Admin, specs: TopicSpec[]): Promise<void> {
-  const { resources } = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: specs.map((spec) => ({ type: 2 /* TOPIC */, name: spec.topic })),
-  });
-  const problems: string[] = [];
-  for (const spec of specs) {
-    const actual = resources.find((resource) => resource.resourceName === spec.topic);
-    for (const [name, wanted] of Object.entries(spec.configs)) {
-      const value = actual?.configEntries.find((entry) => entry.configName === name)?.configValue;
-      if (value !== wanted) problems.push(`${spec.topic}: ${name} is ${value ?? 'unset'}, expected ${wanted}`);
-    }
+function refuse(refusals: string[]): void {
+  if (refusals.length > 0) {
+    throw new ConfigError(`Lethe's topics have settings it refuses to run on (they would lose records):\n  ${refusals.join('\n  ')}`);
   }
-  if (problems.length > 0) {
-    throw new Error(`existing topics do not have the configs Lethe needs:\n  ${problems.join('\n  ')}`);
+}
+
+/** The cluster's size and Lethe's topics in it: partitions, replicas and every effective config. */
+async function describeLetheTopics(admin: Admin, request: TopicRequest): Promise<ClusterView> {
+  const { brokers } = await admin.describeCluster();
+  const present = new Set(await admin.listTopics());
+  const names = Object.values(request.names).filter((topic) => present.has(topic));
+  const existing = new Map<string, ExistingTopic>();
+  if (names.length === 0) return { brokers: brokers.length, existing };
+  const [{ topics }, { resources }] = await Promise.all([
+    admin.fetchTopicMetadata({ topics: names }),
+    admin.describeConfigs({ includeSynonyms: false, resources: names.map((name) => ({ type: TOPIC_RESOURCE, name })) }),
+  ]);
+  for (const { name, partitions } of topics) {
+    const entries = resources.find((resource) => resource.resourceName === name)?.configEntries ?? [];
+    existing.set(name, {
+      partitions: partitions.length,
+      replicationFactor: Math.min(...partitions.map((partition) => partition.replicas.length)),
+      configs: Object.fromEntries(entries.map((entry) => [entry.configName, entry.configValue])),
+    });
   }
+  return { brokers: brokers.length, existing };
 }

@@ -7,7 +7,7 @@ export const SAMPLE_PAYLOADS: ConsentEventPayload[] = [
   { type: 'ConsentWithdrawn' },
   { type: 'ObjectionRaised', reason: 'direct marketing' },
   { type: 'OptOutRecorded', kinds: ['SALE', 'SHARING'] },
-  { type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: true, systems: ['shop-db'] },
+  { type: 'ErasureRequested', request_id: 'req-1', scope: 'ALL', keep_transaction_history: true, systems: ['shop-db'], all_systems: false },
   {
     type: 'ErasureStepCompleted',
     request_id: 'req-1',
@@ -57,7 +57,7 @@ export function randomEvents(subjects: string[], count: number): ConsentEvent[] 
       i % 7 === 0
         ? { type: 'OptOutRecorded', kinds: ['SALE'] }
         : i % 11 === 0
-          ? { type: 'ErasureRequested', request_id: `req-${subject_id}`, scope: 'ALL', keep_transaction_history: false, systems: ['crm'] }
+          ? { type: 'ErasureRequested', request_id: `req-${subject_id}`, scope: 'ALL', keep_transaction_history: false, systems: ['crm'], all_systems: false }
           : i % 13 === 0
             ? { type: 'ErasureStepCompleted', request_id: `req-${subject_id}`, system: 'crm', action: 'delete', counts: { rows: 1 }, evidence_hash: 'e'.repeat(64), legal_hold: null, strategies: {} }
             : { type: i % 2 ? 'ConsentGranted' : 'ConsentWithdrawn' };

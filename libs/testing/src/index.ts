@@ -4,4 +4,8 @@ export * from './wait-for';
 export * from './database';
 export * from './shop';
 export * from './fake-processor';
+export * from './registry-proxy';
+export * from './schema-variants';
+export * from './app-process';
+export * from './certificates';
 export * from './ports';

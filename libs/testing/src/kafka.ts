@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { endpointsFrom, Endpoints } from '@lethe/config';
+import { topicsFor } from '@lethe/contracts';
+import { ACKS_ALL } from '@lethe/kafka';
 import { waitFor } from './wait-for';
 
 /** The services the test run resolved (see stack/global-setup.ts). */
@@ -63,4 +65,25 @@ export function subjectOn(partition: number, partitions = 6): string {
     const subject = `subj-${randomUUID().slice(0, 8)}`;
     if (partitioner({ topic: 'any', partitionMetadata, message: { key: subject, value: null } }) === partition) return subject;
   }
+}
+
+/**
+ * Lethe's topics under a fresh LETHE_TOPIC_PREFIX, for apps a test starts with that prefix in
+ * their environment: they create these topics and use nothing else. Delete them with `drop`.
+ */
+export function freshTopicSet(admin: Admin): { prefix: string; log: string; state: string; dlq: string; drop: () => Promise<void> } {
+  const prefix = `${uniqueName('test')}.`;
+  const { consentLog, consentState, consentDlq } = topicsFor(prefix);
+  const names = { log: consentLog, state: consentState, dlq: consentDlq };
+  const drop = async () => {
+    const existing = new Set(await admin.listTopics());
+    await admin.deleteTopics({ topics: Object.values(names).filter((topic) => existing.has(topic)) });
+  };
+  return { prefix, ...names, drop };
+}
+
+/** Appends records to one partition of `topic` as they are (keys, bytes, headers); returns their offsets. */
+export async function appendRaw(producer: Producer, topic: string, messages: { key: string; value: Buffer; headers?: Record<string, string> }[]): Promise<string[]> {
+  const [{ baseOffset }] = await producer.send({ topic, acks: ACKS_ALL, messages });
+  return messages.map((_, i) => String(BigInt(baseOffset as string) + BigInt(i)));
 }

@@ -66,7 +66,7 @@ export function shopConfig(url: string, schema: string, overrides: Partial<SqlCo
         via: { column: 'order_id', references: 'orders.id' },
         action: 'delete',
         whenKeepingHistory: 'anonymize',
-        fields: { card_holder: 'sha256', card_expiry: 'year' },
+        fields: { card_holder: 'hmac', card_expiry: 'year' },
       },
       {
         name: 'invoices',

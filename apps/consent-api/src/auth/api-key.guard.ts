@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetad
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Action, allows, ApiKeyStore, Principal } from './api-keys';
+import { RateLimits } from './rate-limits';
 
 const REQUIRED_ACTION = 'lethe:required-action';
 
@@ -21,13 +22,16 @@ export type AuthenticatedRequest = FastifyRequest & { principal: Principal };
 /**
  * Authenticates `Authorization: Bearer <key>` (or `X-Api-Key`) and checks the route's action.
  * 401 when the key is missing or unknown, 403 when it may not do this. Purpose scopes are
- * checked where the purposes are known, in the write service.
+ * checked where the purposes are known, in the write service. Rate limits apply here, where the
+ * key is known (see rate-limits.ts): an address over its limit of failures is refused before a
+ * key it sends is looked up.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly keys: ApiKeyStore,
     private readonly reflector: Reflector,
+    private readonly limits: RateLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -36,14 +40,23 @@ export class ApiKeyGuard implements CanActivate {
     if (!action) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const key = bearer(request.headers.authorization) ?? header(request.headers['x-api-key']);
-    if (!key) throw new UnauthorizedException('an API key is required: Authorization: Bearer <key>');
+    // A key known to be valid costs no lookup, so it passes even from an address over its limit
+    // of failures (another service behind the same address may be the one failing).
+    if (!key || !this.keys.cached(key)) this.limits.checkAddress(request.ip);
+    if (!key) throw this.failed(request, 'an API key is required: Authorization: Bearer <key>');
     const principal = await this.keys.authenticate(key);
-    if (!principal) throw new UnauthorizedException('the API key is not valid');
+    if (!principal) throw this.failed(request, 'the API key is not valid');
+    this.limits.countRequest(principal.keyId);
     if (!allows(principal, action)) {
       throw new ForbiddenException(`this API key may not ${action}`);
     }
     request.principal = principal;
     return true;
+  }
+
+  private failed(request: FastifyRequest, message: string): UnauthorizedException {
+    this.limits.failedAuthentication(request.ip);
+    return new UnauthorizedException(message);
   }
 }
 

@@ -69,10 +69,16 @@ export class ApiKeyStore {
     }));
   }
 
+  /** The principal of a key looked up within CACHE_MS, null for a key found invalid, undefined when not known. */
+  cached(key: string): Principal | null | undefined {
+    const cached = this.cache.get(hashKey(key));
+    return cached && cached.until > Date.now() ? cached.principal : undefined;
+  }
+
   async authenticate(key: string): Promise<Principal | null> {
+    const cached = this.cached(key);
+    if (cached !== undefined) return cached;
     const hash = hashKey(key);
-    const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.principal;
     const [row] = await this.db.query(`select id, service, scopes from api_keys where key_hash = $1 and revoked_at is null`, [hash]);
     const principal = row ? { keyId: row.id, service: row.service, scopes: row.scopes as Scopes } : null;
     if (this.cache.size > 10_000) this.cache.clear();

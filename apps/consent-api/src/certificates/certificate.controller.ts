@@ -8,7 +8,7 @@ import { RequireAction } from '../auth/api-key.guard';
 import type { ApiConfig } from '../config';
 import { API_CONFIG, DATABASE } from '../platform/tokens';
 import { erasureRequestRow } from '../reads/erasure-request-row';
-import { SubjectIdPipe } from '../writes/subject-id.pipe';
+import { CodeParamPipe, SubjectIdPipe } from '../writes/subject-id.pipe';
 
 /**
  * Erasure certificates: what every system did for a completed request, where the events that
@@ -31,14 +31,14 @@ export class CertificateController {
   @Get('erasure-requests/:requestId/certificate')
   @RequireAction('read')
   @ApiOperation({ summary: 'A signed certificate of a completed erasure request (409 request_not_complete while it is open)' })
-  certificate(@Param('requestId') requestId: string) {
+  certificate(@Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
     return this.certify(requestId);
   }
 
   @Get('subjects/:subjectId/erasure-requests/:requestId/certificate')
   @RequireAction('read')
   @ApiOperation({ summary: "A signed certificate of one subject's completed erasure request" })
-  subjectCertificate(@Param('subjectId', SubjectIdPipe) subjectId: string, @Param('requestId') requestId: string) {
+  subjectCertificate(@Param('subjectId', SubjectIdPipe) subjectId: string, @Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
     return this.certify(requestId, subjectId);
   }
 

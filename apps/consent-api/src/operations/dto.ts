@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { CODE, CODE_RULE, IsCode } from '../writes/text-fields';
 import { LIST_STATUSES, ListStatus } from './erasure-request-list';
 
 /** What an operation on a request may carry besides its own fields. */
@@ -13,13 +14,12 @@ export class OperationEnvelopeDto {
 
 export class ExtensionDto extends OperationEnvelopeDto {
   @ApiProperty({
-    example: 'complex request: 14 systems, two third-party processors',
-    description: 'Why more time is needed, as told to the subject. Stored on the log and shown in certificates: no personal data.',
-    maxLength: 500,
+    example: 'complex_request',
+    description: `Why more time is needed, as a code (${CODE_RULE}) such as complex_request or many_systems. Stored on the log for good and shown in certificates, so never free text.`,
+    pattern: CODE.source,
   })
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(500)
+  @IsCode('reason')
   reason!: string;
 }
 

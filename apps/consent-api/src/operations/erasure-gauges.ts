@@ -5,6 +5,7 @@ import type { ApiConfig } from '../config';
 import { Metrics } from '../platform/metrics';
 import { API_CONFIG, DATABASE } from '../platform/tokens';
 import { slaCutoff } from './erasure-overdue';
+import { safeErrorSummary } from '@lethe/config';
 
 interface Counts {
   open: number;
@@ -74,7 +75,7 @@ export class ErasureGauges {
       return row as Counts;
     } catch (error) {
       // Absent series say "unknown" on a dashboard; a stale number would say "fine".
-      this.logger.warn(`erasure gauges not collected: ${(error as Error).message}`);
+      this.logger.warn(`erasure gauges not collected: ${safeErrorSummary(error)}`);
       return null;
     }
   }

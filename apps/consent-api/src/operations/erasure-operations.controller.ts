@@ -11,6 +11,7 @@ import { ConsentController } from '../writes/consent.controller';
 import { ExtensionDto, ListQueryDto, OperationEnvelopeDto } from './dto';
 import { listErasureRequests } from './erasure-request-list';
 import { decodeCursor } from './list-cursor';
+import { CodeParamPipe } from '../writes/subject-id.pipe';
 
 interface KnownRequest {
   subject_id: string;
@@ -56,12 +57,12 @@ export class ErasureOperationsController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first response and writes nothing.' })
   @ApiOperation({ summary: 'Extend the deadline once, to the latest the jurisdiction allows, saying why' })
   @ApiResponse({ status: 202, description: 'On consent.log; dueAt is the new deadline.' })
-  @ApiResponse({ status: 400, description: 'reason missing or longer than 500 characters.' })
+  @ApiResponse({ status: 400, description: 'reason missing or not a code (1-128 letters, digits, dots, colons, dashes or underscores).' })
   @ApiResponse({ status: 404, description: 'No erasure request has this id (reason request_not_found).' })
   @ApiResponse({ status: 409, description: 'already_extended, extension_not_allowed (e.g. LGPD) or request_completed.' })
   @ApiResponse({ status: 503, description: 'The event log is unavailable; retry with the same Idempotency-Key.' })
   async extend(
-    @Param('requestId') requestId: string,
+    @Param('requestId', new CodeParamPipe('requestId')) requestId: string,
     @Body() body: ExtensionDto,
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -84,8 +85,8 @@ export class ErasureOperationsController {
   @ApiResponse({ status: 409, description: 'Only a failed step can be retried: step_pending or step_completed.' })
   @ApiResponse({ status: 503, description: 'The event log is unavailable; retry with the same Idempotency-Key.' })
   async retry(
-    @Param('requestId') requestId: string,
-    @Param('system') system: string,
+    @Param('requestId', new CodeParamPipe('requestId')) requestId: string,
+    @Param('system', new CodeParamPipe('system')) system: string,
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body() body: OperationEnvelopeDto = {},

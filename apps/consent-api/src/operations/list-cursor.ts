@@ -1,4 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
+import { CODE } from '../writes/text-fields';
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Keyset paging over (due date, request id, subject id): the position after the last request of a
@@ -17,16 +20,17 @@ export function encodeCursor(position: ListPosition): string {
 }
 
 export function decodeCursor(cursor: string): ListPosition {
-  let parsed: unknown;
+  let parsed: unknown = null;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    // Buffer.from skips what is not base64url; a cursor holding anything else is not ours.
+    if (BASE64URL.test(cursor)) parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     parsed = null;
   }
   if (Array.isArray(parsed) && parsed.length === 3) {
     const [dueAt, requestId, subjectId] = parsed as unknown[];
     const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
-    if (typeof dueAt === 'string' && !Number.isNaN(Date.parse(dueAt)) && nonEmpty(requestId) && nonEmpty(subjectId)) {
+    if (typeof dueAt === 'string' && !Number.isNaN(Date.parse(dueAt)) && typeof requestId === 'string' && CODE.test(requestId) && nonEmpty(subjectId)) {
       return { dueAt, requestId, subjectId };
     }
   }

@@ -14,6 +14,8 @@ it.each([
   ['a date that is not one', Buffer.from('["soon","dsr-1","subj-1"]').toString('base64url')],
   ['an empty request id', Buffer.from('["2026-04-01T10:00:00.000Z","","subj-1"]').toString('base64url')],
   ['no subject id', Buffer.from('["2026-04-01T10:00:00.000Z","dsr-1"]').toString('base64url')],
+  ['a request id with a control character', Buffer.from('["2026-04-01T10:00:00.000Z","dsr\\u0000","subj-1"]').toString('base64url')],
+  ['characters outside base64url around a valid cursor', `${encodeCursor({ dueAt: '2026-04-01T10:00:00.000Z', requestId: 'dsr-1', subjectId: 'subj-1' })}\u0000`],
 ])('refuses %s, naming the field', (_, cursor) => {
   expect(() => decodeCursor(cursor)).toThrow(BadRequestException);
   try {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Producer } from 'kafkajs';
-import { ConsentEvent, ConsentEventCodec, HEADERS, TOPICS } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, HEADERS } from '@lethe/contracts';
 import { ACKS_ALL } from '@lethe/kafka';
 import { Metrics } from './metrics';
 import { API_CONFIG } from './tokens';
@@ -42,7 +42,7 @@ export class EventLog implements OnApplicationShutdown {
         })),
       );
       await withTimeout(
-        this.producer.send({ topic: TOPICS.consentLog, acks: ACKS_ALL, messages }),
+        this.producer.send({ topic: this.config.topics.names.consentLog, acks: ACKS_ALL, messages }),
         this.config.brokerTimeoutMs,
       );
     } catch (error) {

@@ -1,7 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { isDomainError } from '@lethe/consent-domain';
+import { RateLimitedException } from '../auth/rate-limits';
 import { BrokerUnavailableError } from './event-log';
+import { safeErrorSummary } from '@lethe/config';
 
 const domainStatus = { validation: 400, not_found: 404, illegal_state: 409, concurrency: 412 } as const;
 
@@ -25,6 +27,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
     if (exception instanceof BrokerUnavailableError) reply.header('Retry-After', '5');
+    if (exception instanceof RateLimitedException) reply.header('Retry-After', String(exception.retryAfterSeconds));
     reply.status(body.statusCode).send(body);
   }
 
@@ -36,27 +39,42 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof BrokerUnavailableError) {
       return { statusCode: 503, error: 'unavailable', message: 'the event log is unavailable; retry with the same Idempotency-Key' };
     }
+    if (isFrameworkRefusal(exception)) {
+      // Fastify's own refusals (malformed JSON, body too large, wrong content type). A fixed
+      // message: a parser's own may quote the body near the error, which may be personal data.
+      const status = exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode: number }).statusCode;
+      return { statusCode: status, error: statusName(status), message: frameworkMessages[status] ?? 'the request is malformed' };
+    }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
-      const response = exception.getResponse() as string | { message?: string | string[]; error?: string; field?: string };
+      const response = exception.getResponse() as string | { message?: string | string[]; error?: string; reason?: string; field?: string };
       const raw = typeof response === 'string' ? response : response.message ?? exception.message;
       const message = Array.isArray(raw) ? raw.join('; ') : raw;
       const error = typeof response === 'object' && response.error === 'validation' ? 'validation' : statusName(statusCode);
-      return { statusCode, error, message, ...field(typeof response === 'object' ? response.field : undefined) };
+      const details = typeof response === 'object' ? response : {};
+      return { statusCode, error, message, ...(details.reason ? { reason: details.reason } : {}), ...field(details.field) };
     }
-    const status = (exception as { statusCode?: number })?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      // Fastify's own refusals (body too large, malformed JSON, wrong content type).
-      return { statusCode: status, error: statusName(status), message: (exception as Error).message };
-    }
-    this.logger.error(`unhandled ${(exception as Error)?.name ?? 'error'}: ${(exception as Error)?.message ?? ''}`);
+    this.logger.error(`unhandled ${safeErrorSummary(exception)}`);
     return { statusCode: 500, error: 'internal', message: 'internal error' };
   }
+}
+
+/** Nest hands Fastify's errors on as a plain HttpException (ours are all subclasses); one it does not map still carries its 4xx statusCode. */
+function isFrameworkRefusal(exception: unknown): boolean {
+  if (exception instanceof HttpException) return exception.constructor === HttpException;
+  const status = (exception as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 function field(name: string | null | undefined): { field?: string } {
   return name ? { field: name } : {};
 }
+
+const frameworkMessages: Record<number, string> = {
+  400: 'the request body is not valid JSON',
+  413: 'the request body is larger than this API accepts',
+  415: 'the content type is not supported: send application/json',
+};
 
 const statusNames: Record<number, string> = {
   400: 'bad_request',

@@ -6,7 +6,7 @@ import { RequireAction } from '../auth/api-key.guard';
 import type { ApiConfig } from '../config';
 import { overdueReasons, progressOf } from '../operations/erasure-overdue';
 import { API_CONFIG, DATABASE } from '../platform/tokens';
-import { SubjectIdPipe } from '../writes/subject-id.pipe';
+import { CodeParamPipe, SubjectIdPipe } from '../writes/subject-id.pipe';
 import { erasureRequestRow } from './erasure-request-row';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
@@ -47,14 +47,14 @@ export class ReadsController {
   @Get('erasure-requests/:requestId')
   @RequireAction('read')
   @ApiOperation({ summary: 'An erasure request with the status of every downstream system (409 request_id_ambiguous if the log holds the id for two subjects)' })
-  erasureRequest(@Param('requestId') requestId: string) {
+  erasureRequest(@Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
     return this.erasureRequestView(requestId);
   }
 
   @Get('subjects/:subjectId/erasure-requests/:requestId')
   @RequireAction('read')
   @ApiOperation({ summary: "One subject's erasure request with the status of every downstream system" })
-  subjectErasureRequest(@Param('subjectId', SubjectIdPipe) subjectId: string, @Param('requestId') requestId: string) {
+  subjectErasureRequest(@Param('subjectId', SubjectIdPipe) subjectId: string, @Param('requestId', new CodeParamPipe('requestId')) requestId: string) {
     return this.erasureRequestView(requestId, subjectId);
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Admin, Consumer } from 'kafkajs';
-import { ConsentEvent, ConsentEventCodec, TOPICS } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, TopicNames } from '@lethe/contracts';
 import { createKafka, createSafeProducer } from '@lethe/kafka';
 import type { ApiRuntime } from '../app.module';
 import { createApiApp } from '../app';
@@ -11,8 +11,8 @@ import { loadApiConfig } from '../config';
 import { connectApiRuntime } from '../runtime';
 
 // Shared by the consent API's e2e specs: the real app in-process on the test stack (its own
-// PostgreSQL schema, the shared consent.log), called through Fastify's inject, and a reader of
-// consent.log. It cannot import @lethe/testing (apps may not depend on it outside specs), so
+// PostgreSQL schema, its own topics under a fresh LETHE_TOPIC_PREFIX), called through Fastify's
+// inject, and a reader of its consent.log. It cannot import @lethe/testing (apps may not depend on it outside specs), so
 // specs pass their `waitFor` in.
 
 export type Wait = <T>(
@@ -28,6 +28,8 @@ export interface Call {
   headers?: Record<string, string>;
   /** The API key; null sends none; undefined uses the harness' default key. */
   key?: string | null;
+  /** The client address the request comes from (127.0.0.1 unless named). */
+  remoteAddress?: string;
 }
 
 /** The only keys an error body may have (platform/http-errors.ts). */
@@ -46,10 +48,13 @@ export class ApiHarness {
   /** The settings the app was built with; pass them on to a projector that shares its database. */
   env: Record<string, string | undefined> = {};
 
-  /** Connects a runtime of its own (fresh schema, fresh master key) and builds the app. */
+  /**
+   * Connects a runtime of its own (fresh schema, fresh master key, fresh topics, so no other
+   * suite's records are ever read or folded here) and builds the app.
+   */
   static async start(service: string, settings: Record<string, string> = {}): Promise<ApiHarness> {
     const schema = `api_${randomBytes(6).toString('hex')}`;
-    const env = { ...process.env, LETHE_DB_SCHEMA: schema, LETHE_MASTER_KEY: randomBytes(32).toString('base64'), LETHE_SIGNING_KEY: randomBytes(32).toString('base64'), ...settings };
+    const env = { ...process.env, LETHE_DB_SCHEMA: schema, LETHE_TOPIC_PREFIX: `test.${randomBytes(4).toString('hex')}.`, LETHE_MASTER_KEY: randomBytes(32).toString('base64'), LETHE_SIGNING_KEY: randomBytes(32).toString('base64'), ...settings };
     const config = loadApiConfig(env);
     const runtime = await connectApiRuntime(config, service);
     const harness = new ApiHarness(runtime, await createApiApp(runtime), schema);
@@ -72,20 +77,30 @@ export class ApiHarness {
     return createApiApp(runtime);
   }
 
+  /** This app's topics (under its own prefix). */
+  get topics(): TopicNames {
+    return this.runtime.config.topics.names;
+  }
+
+  /** A reader of this app's consent.log, with the consumer it is given (a fresh group). */
+  logTail(consumer: Consumer, wait: Wait): LogTail {
+    return new LogTail(consumer, this.runtime.admin, this.runtime.codec, this.topics.consentLog, wait);
+  }
+
   /** Creates an API key and returns it in plain. */
   async createKey(service: string, actions: Action[] = [...ACTIONS], purposes: string[] = ['*']): Promise<string> {
     const { key } = await new ApiKeyStore(this.runtime.db).create(service, { actions, purposes });
     return key;
   }
 
-  call({ method, url, payload, headers = {}, key }: Call, app: NestFastifyApplication = this.app): Promise<LightMyRequestResponse> {
+  call({ method, url, payload, headers = {}, key, remoteAddress }: Call, app: NestFastifyApplication = this.app): Promise<LightMyRequestResponse> {
     const token = key === undefined ? this.defaultKey : key;
     const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
     const contentType: Record<string, string> = typeof payload === 'string' ? { 'content-type': 'application/json' } : {};
     return app
       .getHttpAdapter()
       .getInstance()
-      .inject({ method, url, payload, headers: { ...contentType, ...auth, ...headers } });
+      .inject({ method, url, payload, headers: { ...contentType, ...auth, ...headers }, remoteAddress });
   }
 
   post(url: string, payload?: object | string, options: Omit<Call, 'method' | 'url' | 'payload'> = {}) {
@@ -113,12 +128,13 @@ export class LogTail {
     private readonly consumer: Consumer,
     private readonly admin: Admin,
     private readonly codec: ConsentEventCodec,
+    private readonly topic: string,
     private readonly wait: Wait,
   ) {}
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ partition, message }) => {
         this.records.push({ partition, offset: message.offset, key: message.key?.toString(), value: message.value });
@@ -146,7 +162,7 @@ export class LogTail {
   /** Waits until the event with this id has been read, and returns it. */
   eventWithId(subjectId: string, eventId: string): Promise<ConsentEvent> {
     return this.wait(async () => (await this.eventsOf(subjectId)).find((event) => event.event_id === eventId), {
-      description: `event ${eventId} of ${subjectId} on ${TOPICS.consentLog}`,
+      description: `event ${eventId} of ${subjectId} on ${this.topic}`,
     });
   }
 
@@ -155,10 +171,10 @@ export class LogTail {
    * broker reports at this moment, so anything written before the call has been read.
    */
   async settledEventsOf(subjectId: string): Promise<ConsentEvent[]> {
-    const ends = await this.admin.fetchTopicOffsets(TOPICS.consentLog);
+    const ends = await this.admin.fetchTopicOffsets(this.topic);
     await this.wait(
       () => ends.every(({ partition, high }) => BigInt(high) === 0n || (this.nextOffset.get(partition) ?? 0n) >= BigInt(high)),
-      { description: `the reader to reach the end of ${TOPICS.consentLog}` },
+      { description: `the reader to reach the end of ${this.topic}` },
     );
     return this.eventsOf(subjectId);
   }

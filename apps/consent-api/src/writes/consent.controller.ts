@@ -91,22 +91,31 @@ export class ConsentController {
       purposes: body.purposes ?? [],
       keepTransactionHistory: body.keepTransactionHistory ?? false,
       systems,
+      // Naming no systems asks for every one, including any declared later (docs/adr/0013).
+      allSystems: body.systems === undefined,
     });
     return this.run('erasure:write', 'erasure', subjectId, command, body, req, reply, key, body.identities);
   }
 
   /**
    * The systems that must acknowledge: those named, or every declared one. With a systems file,
-   * a name it does not declare would never be acknowledged, so it is refused.
+   * a name it does not declare would never be acknowledged, so it is refused. None at all is
+   * refused too: nothing would acknowledge the request, so it would be certified at once.
    */
   private systemsFor(named: string[] | undefined): string[] {
     const declared = this.config.systems?.systems.map((system) => system.name);
-    if (!named) return declared ?? [];
-    const unknown = declared ? named.findIndex((name) => !declared.includes(name)) : -1;
+    const systems = named ?? declared ?? [];
+    if (systems.length === 0) {
+      const message = named
+        ? 'systems must name at least one downstream system'
+        : 'systems must name the downstream systems to erase from: this API declares none (LETHE_SYSTEMS_FILE)';
+      throw new BadRequestException({ error: 'validation', reason: 'no_systems', field: 'systems', message });
+    }
+    const unknown = declared ? systems.findIndex((name) => !declared.includes(name)) : -1;
     if (unknown !== -1) {
       throw new BadRequestException({ error: 'validation', field: `systems[${unknown}]`, message: `systems[${unknown}] is not a declared downstream system` });
     }
-    return named;
+    return systems;
   }
 
   /** Shared by every write: the writer does the work, the reply gets its status. */

@@ -19,6 +19,7 @@ import {
 import { ERASURE_SCOPE_SYMBOLS, JURISDICTION_SYMBOLS, OPT_OUT_KIND_SYMBOLS } from '@lethe/contracts';
 import { PURPOSE_NAME } from '@lethe/consent-domain';
 import { IDENTITY_TYPES } from '@lethe/identity-vault';
+import { CODE, CODE_RULE, HasNoControlCharacters, IsCode } from './text-fields';
 
 /** Sources a client may claim; GPC is set only by the GPC endpoint, SYSTEM only by Lethe. */
 export const CLIENT_SOURCES = ['API', 'WEB', 'MOBILE', 'SDK', 'IMPORT'] as const;
@@ -32,6 +33,7 @@ export class IdentityDto {
   @ApiProperty({ description: 'Encrypted with the subject key before it reaches the log.' })
   @IsString()
   @MaxLength(320)
+  @HasNoControlCharacters()
   value!: string;
 }
 
@@ -73,10 +75,14 @@ export class WriteEnvelopeDto {
   @IsIn(JURISDICTION_SYMBOLS)
   jurisdiction?: (typeof JURISDICTION_SYMBOLS)[number];
 
-  @ApiPropertyOptional({ description: 'Ties related events together across services.', maxLength: 128 })
+  @ApiPropertyOptional({
+    description: `A code that ties related events together across services (${CODE_RULE}). Stays on the log for good, so never free text.`,
+    pattern: CODE.source,
+    example: 'checkout:8f3a2c',
+  })
   @IsOptional()
   @IsString()
-  @MaxLength(128)
+  @IsCode('correlationId')
   correlationId?: string;
 }
 
@@ -133,9 +139,10 @@ export class OptOutDto extends WriteEnvelopeDto {
 }
 
 export class ErasureDto extends WriteEnvelopeDto {
-  @ApiPropertyOptional({ description: 'Your id for the request; defaults to a new one.', example: 'dsr-2026-0042' })
+  @ApiPropertyOptional({ description: `Your id for the request (${CODE_RULE}); defaults to a new one.`, pattern: CODE.source, example: 'dsr-2026-0042' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'requestId must be 1-128 letters, digits, dots, colons, dashes or underscores' })
+  @IsString()
+  @IsCode('requestId')
   requestId?: string;
 
   @ApiProperty({ enum: ERASURE_SCOPE_SYMBOLS })
@@ -154,7 +161,11 @@ export class ErasureDto extends WriteEnvelopeDto {
   @IsBoolean()
   keepTransactionHistory?: boolean;
 
-  @ApiPropertyOptional({ type: [String], description: 'Downstream systems that must acknowledge.' })
+  @ApiPropertyOptional({
+    type: [String],
+    minItems: 1,
+    description: 'Downstream systems that must acknowledge; defaults to every system the systems file declares. None at all is refused (reason no_systems).',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)

@@ -3,13 +3,15 @@ import { resolve } from 'node:path';
 import { Admin, Kafka, KafkaMessage, Producer, RecordMetadata } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { SubjectState } from '@lethe/consent-domain';
-import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, HEADERS, TOPICS } from '@lethe/contracts';
-import { ACKS_ALL, createSafeProducer, ensureTopics, letheTopics } from '@lethe/kafka';
+import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, HEADERS, subjectsFor, TopicNames, topicsFor } from '@lethe/contracts';
+import { ACKS_ALL, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { toConsentState } from '../state-view';
 
 /** What the harness needs of @lethe/testing, which apps may import in specs only: specs pass it in. */
 export interface TestKit {
   freshDatabase: () => Promise<FreshDatabase>;
+  freshTopicSet: (admin: Admin) => { prefix: string; drop: () => Promise<void> };
+  testEndpoints: () => { schemaRegistryUrl: string };
   uniqueName: (prefix: string) => string;
   waitFor: <T>(check: () => T | undefined | false | Promise<T | undefined | false>, options: { description: string; timeoutMs?: number }) => Promise<T>;
 }
@@ -20,30 +22,50 @@ interface FreshDatabase {
   drop: () => Promise<void>;
 }
 
-/** The projector as users run it, as separate processes of one group folding into one schema. */
+/**
+ * The projector as users run it, as separate processes of one group folding into one schema.
+ * Each harness has topics of its own (a fresh LETHE_TOPIC_PREFIX): comparisons with a replay of
+ * the whole log need a log no other test writes to.
+ */
 export class ProjectorHarness {
+  readonly codec: ConsentEventCodec;
+  readonly stateCodec: ConsentStateCodec;
+
   private constructor(
     private readonly kit: TestKit,
     private readonly kafka: Kafka,
-    private readonly codec: ConsentEventCodec,
+    private readonly topicSet: { prefix: string; drop: () => Promise<void> },
+    readonly topics: TopicNames,
     readonly admin: Admin,
     readonly producer: Producer,
     readonly database: FreshDatabase,
     readonly groupId: string,
-  ) {}
+  ) {
+    const { schemaRegistryUrl } = kit.testEndpoints();
+    this.codec = ConsentEventCodec.forRegistry(schemaRegistryUrl, subjectsFor(topics).consentLogValue);
+    this.stateCodec = ConsentStateCodec.forRegistry(schemaRegistryUrl, subjectsFor(topics).consentStateValue);
+  }
 
-  /** Lethe's topics, a producer and a fresh schema; `close()` in afterAll. */
-  static async open(kit: TestKit, kafka: Kafka, codec: ConsentEventCodec, groupId: string): Promise<ProjectorHarness> {
+  /** Topics of its own, a producer and a fresh schema; `close()` in afterAll. */
+  static async open(kit: TestKit, kafka: Kafka, groupId: string): Promise<ProjectorHarness> {
     const admin = kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, letheTopics({ partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 }));
+    const topicSet = kit.freshTopicSet(admin);
+    const topics = topicsFor(topicSet.prefix);
+    await ensureTopics(admin, { names: topics, partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 });
     const producer = createSafeProducer(kafka);
     await producer.connect();
-    return new ProjectorHarness(kit, kafka, codec, admin, producer, await kit.freshDatabase(), groupId);
+    return new ProjectorHarness(kit, kafka, topicSet, topics, admin, producer, await kit.freshDatabase(), groupId);
+  }
+
+  /** The LETHE_TOPIC_PREFIX of this harness's topics. */
+  get prefix(): string {
+    return this.topicSet.prefix;
   }
 
   async close(): Promise<void> {
     await this.producer.disconnect();
+    await this.topicSet.drop();
     await this.admin.disconnect();
     await this.database.drop();
   }
@@ -55,14 +77,14 @@ export class ProjectorHarness {
   /** Appends the events in one request; returns where each partition's first one landed. */
   async produce(events: ConsentEvent[]): Promise<RecordMetadata[]> {
     const messages = await Promise.all(events.map(async (e) => ({ key: e.subject_id, value: await this.codec.encode(e) })));
-    return this.producer.send({ topic: TOPICS.consentLog, acks: ACKS_ALL, messages });
+    return this.producer.send({ topic: this.topics.consentLog, acks: ACKS_ALL, messages });
   }
 
-  /** Starts `main.ts` with the suite's schema and group; `output` collects its stdout when given. */
+  /** Starts `main.ts` with the suite's topics, schema and group; `output` collects its stdout when given. */
   spawn(env: Record<string, string> = {}, output?: { text: string }): ChildProcess {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, '../main.ts')], {
       cwd: resolve(__dirname, '../../../..'),
-      env: { ...process.env, LETHE_DB_SCHEMA: this.database.schema, LETHE_PROJECTOR_GROUP: this.groupId, LETHE_PROJECTOR_MAX_BATCH: '20', ...env },
+      env: { ...process.env, LETHE_TOPIC_PREFIX: this.topicSet.prefix, LETHE_DB_SCHEMA: this.database.schema, LETHE_PROJECTOR_GROUP: this.groupId, LETHE_PROJECTOR_MAX_BATCH: '20', ...env },
       stdio: ['ignore', output ? 'pipe' : 'ignore', 'inherit'],
     });
     child.stdout?.on('data', (chunk) => output && (output.text += chunk));
@@ -82,7 +104,7 @@ export class ProjectorHarness {
   }
 
   async endOffsets(): Promise<Map<number, bigint>> {
-    return new Map((await this.admin.fetchTopicOffsets(TOPICS.consentLog)).map((p) => [p.partition, BigInt(p.high)]));
+    return new Map((await this.admin.fetchTopicOffsets(this.topics.consentLog)).map((p) => [p.partition, BigInt(p.high)]));
   }
 
   /**
@@ -110,7 +132,7 @@ export class ProjectorHarness {
     const byPartition = new Map<number, KafkaMessage[]>([...ends.keys()].map((p) => [p, []]));
     const consumer = this.kafka.consumer({ groupId: this.kit.uniqueName('test.reader') });
     await consumer.connect();
-    await consumer.subscribe({ topic: TOPICS.consentLog, fromBeginning: true });
+    await consumer.subscribe({ topic: this.topics.consentLog, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         if (BigInt(message.offset) < (ends.get(partition) ?? 0n)) byPartition.get(partition)?.push(message);
@@ -129,7 +151,7 @@ export class ProjectorHarness {
     const letters: KafkaMessage[] = [];
     const consumer = this.kafka.consumer({ groupId: this.kit.uniqueName('test.dlq') });
     await consumer.connect();
-    await consumer.subscribe({ topic: TOPICS.consentDlq, fromBeginning: true });
+    await consumer.subscribe({ topic: this.topics.consentDlq, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         if (message.headers?.[HEADERS.dlqConsumerGroup]?.toString() === this.groupId && matches(message)) letters.push(message);
@@ -141,11 +163,11 @@ export class ProjectorHarness {
   }
 
   /** Waits until consent.state's latest value of each subject has its projected version, and returns those values. */
-  async publishedStates(subjects: string[], stateCodec: ConsentStateCodec) {
+  async publishedStates(subjects: string[]) {
     const latest = new Map<string, Buffer>();
     const consumer = this.kafka.consumer({ groupId: this.kit.uniqueName('test.state') });
     await consumer.connect();
-    await consumer.subscribe({ topic: TOPICS.consentState, fromBeginning: true });
+    await consumer.subscribe({ topic: this.topics.consentState, fromBeginning: true });
     const rows: { subject_id: string; state: SubjectState }[] = await this.db.query(`select subject_id, state from subject_state where subject_id = any($1)`, [subjects]);
     await consumer.run({
       eachMessage: async ({ message }) => {
@@ -157,7 +179,7 @@ export class ProjectorHarness {
       async () => {
         for (const row of rows) {
           const value = latest.get(row.subject_id);
-          if (!value || (await stateCodec.decode(value)).version !== row.state.version) return false;
+          if (!value || (await this.stateCodec.decode(value)).version !== row.state.version) return false;
         }
         return true;
       },
@@ -165,24 +187,7 @@ export class ProjectorHarness {
     );
     await consumer.disconnect();
     return Promise.all(
-      rows.map(async (row) => ({ published: { ...(await stateCodec.decode(latest.get(row.subject_id) as Buffer)), updated_at: 0 }, projected: toConsentState(row.state, 0) })),
+      rows.map(async (row) => ({ published: { ...(await this.stateCodec.decode(latest.get(row.subject_id) as Buffer)), updated_at: 0 }, projected: toConsentState(row.state, 0) })),
     );
   }
-}
-
-/**
- * Keys found on more than one partition of the log. Lethe's producers keep a subject on one
- * partition; a subject some other producer spread over several has no defined order across
- * them, so the projection and a replay may fold it differently: comparisons leave it out.
- */
-export function spreadSubjects(log: Map<number, KafkaMessage[]>): Set<string> {
-  const partitionOf = new Map<string, number>();
-  const spread = new Set<string>();
-  for (const [partition, messages] of log) {
-    for (const key of messages.map((m) => m.key?.toString() ?? '')) {
-      if ((partitionOf.get(key) ?? partition) !== partition) spread.add(key);
-      partitionOf.set(key, partition);
-    }
-  }
-  return spread;
 }

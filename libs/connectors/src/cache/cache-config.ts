@@ -9,11 +9,15 @@ import { parseTemplate, TemplateError } from './key-template';
  * url: redis://:${SESSION_CACHE_PASSWORD}@session-cache:6379/0   # or rediss:// for TLS
  * keys:                                  # exact keys, deleted with DEL
  *   - session:{subjectId}
- *   - profile:{identity:email}           # skipped for a subject without an email
+ *   - profile:{identity:email}           # a request without an email fails (see below)
  * patterns:                              # SCAN MATCH patterns, every match is unlinked
  *   - cart:{subjectId}:*
  *   - recent:{identity:customer_id}:*
  * ```
+ *
+ * All templates or none: when one needs an identity the request does not carry (none given, or
+ * shredded), the step fails for good (`no_identity_for_match`) before any key is deleted. Keep
+ * identity-keyed data in a system of its own if many requests come without that identity.
  *
  * Values filled into `patterns` are glob-escaped, so only the template's own `*`, `?` and `[…]`
  * act as wildcards. A single Redis node (or a primary) is assumed; Redis Cluster is not supported.

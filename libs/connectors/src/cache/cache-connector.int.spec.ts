@@ -110,18 +110,35 @@ describe('CacheConnector', () => {
     expect(await remaining()).toEqual(before);
   });
 
-  it('skips a template whose identity the request does not carry', async () => {
-    const outcome = await connector.erase(target(OURS, [{ type: 'phone', value: '+491701234567' }]));
+  it('fails for good, deleting nothing, when a template needs an identity the request does not carry', async () => {
+    const before = await remaining();
+    const request = target(OURS, [{ type: 'phone', value: '+491701234567' }]);
+    // The subject-id templates could run, but a half-done step would read as done: none runs.
+    for (const attempt of [() => connector.erase(request), () => connector.dryRun(request), () => connector.erase({ ...request, identities: [] })]) {
+      const error = await attempt().then(() => null, (failure: unknown) => failure);
+      expect(error).toBeInstanceOf(ConnectorError);
+      expect(error).toMatchObject({
+        retryable: false,
+        message: expect.stringMatching(new RegExp(`^cache connector "${system}": (erase|dry run) failed: no_identity_for_match: .*\\(email\\)`)),
+      });
+      expect((error as Error).message).not.toMatch(/u-1|\+49/);
+    }
+    expect(await remaining()).toEqual(before);
+    // Nothing was recorded: with the email, the same request erases for real.
+    const later = await connector.erase({ ...request, identities: [{ type: 'email', value: 'ours@example.com' }] });
+    expect(later).toMatchObject({ alreadyDone: false, counts: { [`${prefix}:profile:{identity:email}`]: 1, [`${prefix}:session:{subjectId}`]: 1 } });
+  });
 
-    expect(outcome.counts[`${prefix}:profile:{identity:email}`]).toBe(0);
-    expect(outcome.counts[`${prefix}:session:{subjectId}`]).toBe(1);
-    expect(await redis.exists(`${prefix}:profile:ours@example.com`)).toBe(1);
+  it('still reports a request done before its identity was shredded as done', async () => {
+    const request = target(OURS, [{ type: 'email', value: 'ours@example.com' }]);
+    const first = await connector.erase(request);
+    expect(await connector.erase({ ...request, identities: [] })).toEqual({ ...first, alreadyDone: true });
   });
 
   it('scans past a first page of keys', async () => {
     const many = Array.from({ length: 2500 }, (_, i) => [`${prefix}:cart:${OURS}:extra-${i}`, 'v']).flat();
     await redis.mset(...many);
-    const outcome = await connector.erase(target(OURS));
+    const outcome = await connector.erase(target(OURS, [{ type: 'email', value: 'ours@example.com' }]));
 
     expect(outcome.counts[`${prefix}:cart:{subjectId}:*`]).toBe(2502);
     expect(await redis.keys(`${prefix}:cart:u-1\\*:*`)).toEqual([]);

@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
-import type { Connector, ErasureOutcome, ErasureTarget } from '../connector';
+import { noIdentityForMatch, type Connector, type ErasureOutcome, type ErasureTarget } from '../connector';
 import { CacheLedger, RecordedOutcome } from './cache-ledger';
 import { CacheConnectorConfig, validateCacheConfig } from './cache-config';
-import { escapeGlob, fillTemplate, parseTemplate, TemplatePart } from './key-template';
+import { escapeGlob, fillTemplate, missingIdentityTypes, parseTemplate, TemplatePart } from './key-template';
 import { toConnectorError } from './redis-errors';
 
 /** Keys SCAN looks at per call: large enough to finish quickly, small enough never to block Redis. */
@@ -62,11 +62,11 @@ export class CacheConnector implements Connector {
   }
 
   erase(target: ErasureTarget): Promise<ErasureOutcome> {
-    return this.run('erase', () => this.carryOut(target, true));
+    return this.run('erase', () => this.carryOut(target, true, 'erase'));
   }
 
   dryRun(target: ErasureTarget): Promise<ErasureOutcome> {
-    return this.run('dry run', () => this.carryOut(target, false));
+    return this.run('dry run', () => this.carryOut(target, false, 'dry run'));
   }
 
   async close(): Promise<void> {
@@ -74,9 +74,13 @@ export class CacheConnector implements Connector {
     else this.redis.disconnect();
   }
 
-  private async carryOut(target: ErasureTarget, commit: boolean): Promise<ErasureOutcome> {
+  private async carryOut(target: ErasureTarget, commit: boolean, doing: string): Promise<ErasureOutcome> {
     const earlier = await this.ledger.find(target.workId);
     if (earlier) return { ...earlier, alreadyDone: true };
+    // All templates or none: one that needs a missing identity fails the step before any key
+    // is deleted, rather than leaving it half done and reported complete.
+    const missing = missingIdentityTypes([...this.keys, ...this.patterns].map(({ parts }) => parts), target);
+    if (missing.length > 0) throw noIdentityForMatch('cache', this.system, doing, missing);
 
     const counts: Record<string, number> = {};
     for (const { text, parts } of this.keys) counts[text] = await this.deleteKeys(fillTemplate(parts, target), commit);

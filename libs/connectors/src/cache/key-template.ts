@@ -62,8 +62,22 @@ export function placeholderValues(placeholder: Placeholder, target: Pick<Erasure
 }
 
 /**
+ * The identity types some template needs and the target does not carry (no value, or only empty
+ * ones), in order of first use. A connector checks this before acting: a template it cannot fill
+ * would otherwise be skipped silently and the step reported done.
+ */
+export function missingIdentityTypes(templates: readonly TemplatePart[][], target: Pick<ErasureTarget, 'subjectId' | 'identities'>): Identity['type'][] {
+  const missing = new Set<Identity['type']>();
+  for (const part of templates.flat()) {
+    if (!('placeholder' in part) || part.placeholder.kind !== 'identity') continue;
+    if (placeholderValues(part.placeholder, target).length === 0) missing.add(part.placeholder.type);
+  }
+  return [...missing];
+}
+
+/**
  * Every key the template names for the target: one per combination of values (a subject may
- * carry two emails), none when a placeholder has no value (the template does not apply).
+ * carry two emails), none when a placeholder has no value (see `missingIdentityTypes`).
  * `escape` is applied to inserted values only, never to the template's own text.
  */
 export function fillTemplate(

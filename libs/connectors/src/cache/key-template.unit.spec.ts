@@ -1,5 +1,5 @@
 import type { Identity } from '@lethe/identity-vault';
-import { escapeGlob, fillTemplate, parseTemplate } from './key-template';
+import { escapeGlob, fillTemplate, missingIdentityTypes, parseTemplate } from './key-template';
 
 const target = (subjectId: string, identities: Identity[] = []) => ({ subjectId, identities });
 
@@ -58,5 +58,19 @@ describe('escapeGlob', () => {
 
   it('leaves other characters alone', () => {
     expect(escapeGlob('user-1@x.io:{^}')).toBe('user-1@x.io:{^}');
+  });
+});
+
+describe('missingIdentityTypes', () => {
+  const templates = ['session:{subjectId}', 'profile:{identity:email}', 'recent:{identity:phone}:*', 'mail:{identity:email}:*'].map(parseTemplate);
+
+  it('names each identity type some template needs and the target lacks, once', () => {
+    expect(missingIdentityTypes(templates, target('s1'))).toEqual(['email', 'phone']);
+    expect(missingIdentityTypes(templates, target('s1', [{ type: 'email', value: '' }, { type: 'phone', value: '+49' }]))).toEqual(['email']);
+  });
+
+  it('is empty when every template can be filled, or none needs an identity', () => {
+    expect(missingIdentityTypes(templates, target('s1', [{ type: 'email', value: 'a@x.io' }, { type: 'phone', value: '+49' }]))).toEqual([]);
+    expect(missingIdentityTypes([parseTemplate('cart:{subjectId}:*')], target('s1'))).toEqual([]);
   });
 });

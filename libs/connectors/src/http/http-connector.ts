@@ -1,4 +1,4 @@
-import { Connector, ConnectorError, ErasureOutcome, ErasureTarget } from '../connector';
+import { Connector, ConnectorError, ErasureOutcome, ErasureTarget, noIdentityForMatch } from '../connector';
 import { HttpConnectorConfig, validateHttpConfig } from './http-config';
 import { statusError, transportError } from './http-errors';
 import { REQUEST_STATUSES, RequestStatus, requestBody, selectIdentities } from './opendsr';
@@ -88,10 +88,8 @@ export class HttpConnector implements Connector {
   private identitiesFor(target: ErasureTarget, doing: string) {
     const identities = selectIdentities(target.identities, this.config.identities);
     if (identities.length === 0) {
-      // A processor cannot find anyone without an identifier, and none will appear on a retry
-      // (the request's identities are fixed, or shredded for good).
-      const wanted = this.config.identities?.join(', ') ?? 'any';
-      throw new ConnectorError(`http connector "${this.system}": ${doing} failed: the request carries no identity of the types this processor receives (${wanted})`, false);
+      // A processor cannot find anyone without an identifier, and none will appear on a retry.
+      throw noIdentityForMatch('http', this.system, doing, this.config.identities ?? []);
     }
     return identities;
   }

@@ -71,11 +71,20 @@ describe('KafkaConnector', () => {
     expect(accountRecords.high).toBe('2');
   });
 
-  it('sends nothing for a template whose identity is absent', async () => {
+  it('fails for good, sending nothing, when a template needs an identity the request does not carry', async () => {
     const accounts = await createFreshTopic(admin, 'accounts', COMPACTED);
-    const outcome = await connectorFor([{ topic: accounts, key: '{identity:customer_id}' }]).erase(target('subject-1'));
-    expect(outcome.counts).toEqual({ [accounts]: 0 });
+    const profiles = await createFreshTopic(admin, 'profiles', COMPACTED);
+    const connector = connectorFor([
+      { topic: profiles, key: '{subjectId}' },
+      { topic: accounts, key: '{identity:customer_id}' },
+    ]);
+    for (const attempt of [() => connector.erase(target('subject-1')), () => connector.dryRun(target('subject-1'))]) {
+      const failure = await attempt().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ConnectorError);
+      expect(failure).toMatchObject({ retryable: false, message: expect.stringContaining('no_identity_for_match') });
+    }
     expect(await recordCount(accounts)).toBe(0);
+    expect(await recordCount(profiles)).toBe(0);
   });
 
   it('sends nothing in a dry run, and counts what it would send', async () => {

@@ -1,8 +1,8 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { endpointsFrom } from '@lethe/config';
 import { createKafka, createSafeProducer, sendInChunks } from '@lethe/kafka';
-import type { Connector, ErasureOutcome, ErasureTarget } from '../connector';
-import { fillTemplate, parseTemplate, TemplatePart } from '../cache/key-template';
+import { Connector, ErasureOutcome, ErasureTarget, noIdentityForMatch } from '../connector';
+import { fillTemplate, missingIdentityTypes, parseTemplate, TemplatePart } from '../cache/key-template';
 import { KafkaConnectorConfig, validateKafkaConfig } from './kafka-config';
 import { toConnectorError, withTimeout } from './kafka-errors';
 import { checkTopics } from './topic-check';
@@ -53,7 +53,7 @@ export class KafkaConnector implements Connector {
   erase(target: ErasureTarget): Promise<ErasureOutcome> {
     return this.run('erase', async () => {
       await this.checkOnce();
-      const tombstones = this.tombstonesFor(target);
+      const tombstones = this.tombstonesFor(target, 'erase');
       await withTimeout(this.send(tombstones), this.timeoutMs).catch(async (error) => {
         // The idempotent producer retries a send without end; stop it. A send that still lands
         // later is a duplicate tombstone, which is harmless.
@@ -67,7 +67,7 @@ export class KafkaConnector implements Connector {
   dryRun(target: ErasureTarget): Promise<ErasureOutcome> {
     return this.run('dry run', async () => {
       await this.checkOnce();
-      return outcomeOf(this.tombstonesFor(target));
+      return outcomeOf(this.tombstonesFor(target, 'dry run'));
     });
   }
 
@@ -75,8 +75,14 @@ export class KafkaConnector implements Connector {
     await this.resetProducer();
   }
 
-  /** Topic → the subject's keys in it. A topic listed with two key templates gets both. */
-  private tombstonesFor(target: ErasureTarget): Map<string, string[]> {
+  /**
+   * Topic → the subject's keys in it. A topic listed with two key templates gets both. All
+   * templates or none: one that needs an identity the request lacks fails the step before any
+   * tombstone is sent, rather than reporting the topic erased.
+   */
+  private tombstonesFor(target: ErasureTarget, doing: string): Map<string, string[]> {
+    const missing = missingIdentityTypes(this.keys.map(({ parts }) => parts), target);
+    if (missing.length > 0) throw noIdentityForMatch('kafka', this.system, doing, missing);
     const byTopic = new Map<string, string[]>();
     for (const { topic, parts } of this.keys) {
       byTopic.set(topic, [...new Set([...(byTopic.get(topic) ?? []), ...fillTemplate(parts, target)])]);

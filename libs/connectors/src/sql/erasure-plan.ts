@@ -57,20 +57,44 @@ export function childrenFirst(tables: readonly SqlTableConfig[]): SqlTableConfig
 }
 
 /**
- * What happens to each table for one request. A legal hold beats everything (rows are kept, only
- * its fields anonymized); keeping transaction history turns a delete into the declared anonymize.
+ * How a request treats the system: erase it (deleting what the tables say to delete), erase it
+ * keeping transaction history (tables declared `whenKeepingHistory: anonymize` are anonymized
+ * instead), or only anonymize (an opt-out mapped to `anonymize`: nothing is deleted).
  */
-export function planErasure(config: SqlConnectorConfig, keepTransactionHistory: boolean): PlannedStep[] {
-  return childrenFirst(config.tables).map((table): PlannedStep => {
+export type ErasureMode = 'erase' | 'erase-keeping-history' | 'anonymize-only';
+
+export function modeOf(target: Pick<ErasureTarget, 'keepTransactionHistory' | 'reaction'>): ErasureMode {
+  if (target.reaction?.action === 'anonymize') return 'anonymize-only';
+  return target.keepTransactionHistory ? 'erase-keeping-history' : 'erase';
+}
+
+/**
+ * The tables an anonymize-only plan could not treat: they declare no fields to anonymize (a plain
+ * `action: delete`). A system with such tables cannot honour `onOptOut: anonymize`, and is
+ * refused at start rather than deleting, or skipping, those rows.
+ */
+export function tablesWithoutAnonymization(config: SqlConnectorConfig): string[] {
+  return config.tables.filter((table) => !table.legalHold && !table.fields).map((table) => table.name);
+}
+
+/**
+ * What happens to each table for one request. A legal hold beats everything (rows are kept, only
+ * its fields anonymized); keeping transaction history turns a delete into the declared anonymize;
+ * anonymize-only anonymizes every table by its declared fields and deletes nothing. Returns null
+ * for anonymize-only when a table declares no fields (see tablesWithoutAnonymization).
+ */
+export function planErasure(config: SqlConnectorConfig, mode: ErasureMode): PlannedStep[] | null {
+  const steps = childrenFirst(config.tables).map((table): PlannedStep | null => {
     if (table.legalHold) {
       return { table: table.name, kind: 'anonymize', fields: table.legalHold.fields, legalHoldBasis: table.legalHold.basis };
     }
-    const anonymize =
-      table.action === 'anonymize' || (keepTransactionHistory && table.whenKeepingHistory === 'anonymize');
+    if (mode === 'anonymize-only') return table.fields ? { table: table.name, kind: 'anonymize', fields: table.fields, legalHoldBasis: null } : null;
+    const anonymize = table.action === 'anonymize' || (mode === 'erase-keeping-history' && table.whenKeepingHistory === 'anonymize');
     return anonymize
       ? { table: table.name, kind: 'anonymize', fields: table.fields ?? {}, legalHoldBasis: null }
       : { table: table.name, kind: 'delete' };
   });
+  return steps.every((step) => step !== null) ? (steps as PlannedStep[]) : null;
 }
 
 /** The outcome's action: the one kind every step shares, or `mixed`. */
@@ -91,7 +115,7 @@ export function strategiesOf(steps: readonly PlannedStep[]): Record<string, stri
 
 /**
  * The values compared with the subject column: the subject id, or every identity of the
- * configured type (a person may have given two email addresses). None means nothing to erase.
+ * configured type (a person may have given two email addresses). None means the subject cannot be looked for.
  */
 export function subjectValues(match: SubjectKey, target: Pick<ErasureTarget, 'subjectId' | 'identities'>): string[] {
   if (match === 'subject_id') return target.subjectId ? [target.subjectId] : [];

@@ -1,4 +1,4 @@
-import { childrenFirst, findCycle, overallAction, planErasure, strategiesOf, subjectValues } from './erasure-plan';
+import { childrenFirst, findCycle, modeOf, overallAction, planErasure, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
 import type { SqlConnectorConfig, SqlTableConfig } from './sql-config';
 
 const via = (references: string, column = 'parent_id') => ({ column, references });
@@ -8,7 +8,7 @@ const tables: SqlTableConfig[] = [
   { name: 'customers', root: true, action: 'delete' },
   { name: 'orders', via: via('customers.id'), action: 'delete', whenKeepingHistory: 'anonymize', fields: { name: 'null' } },
   { name: 'addresses', via: via('customers.id'), action: 'delete' },
-  { name: 'invoices', via: via('orders.id'), legalHold: { basis: 'HGB §257', fields: { email: 'sha256' } } },
+  { name: 'invoices', via: via('orders.id'), legalHold: { basis: 'HGB §257', fields: { email: 'hmac' } } },
 ];
 
 const config: SqlConnectorConfig = {
@@ -45,10 +45,10 @@ describe('findCycle', () => {
 
 describe('planErasure', () => {
   it('deletes, anonymizes and holds as configured, children first', () => {
-    const steps = planErasure(config, false);
+    const steps = planErasure(config, 'erase') ?? [];
     expect(steps).toEqual([
       { table: 'payments', kind: 'anonymize', fields: { card_holder: 'redact' }, legalHoldBasis: null },
-      { table: 'invoices', kind: 'anonymize', fields: { email: 'sha256' }, legalHoldBasis: 'HGB §257' },
+      { table: 'invoices', kind: 'anonymize', fields: { email: 'hmac' }, legalHoldBasis: 'HGB §257' },
       { table: 'orders', kind: 'delete' },
       { table: 'addresses', kind: 'delete' },
       { table: 'customers', kind: 'delete' },
@@ -57,15 +57,40 @@ describe('planErasure', () => {
   });
 
   it('anonymizes instead of deleting where declared when transaction history is kept', () => {
-    const orders = planErasure(config, true).find((step) => step.table === 'orders');
-    expect(orders).toEqual({ table: 'orders', kind: 'anonymize', fields: { name: 'null' }, legalHoldBasis: null });
-    expect(planErasure(config, true).find((step) => step.table === 'addresses')?.kind).toBe('delete');
+    const steps = planErasure(config, 'erase-keeping-history') ?? [];
+    expect(steps.find((step) => step.table === 'orders')).toEqual({ table: 'orders', kind: 'anonymize', fields: { name: 'null' }, legalHoldBasis: null });
+    expect(steps.find((step) => step.table === 'addresses')?.kind).toBe('delete');
+  });
+
+  it('anonymizes every table and deletes nothing when only anonymizing, or plans nothing if a table cannot be', () => {
+    expect(planErasure(config, 'anonymize-only')).toBeNull();
+    expect(tablesWithoutAnonymization(config)).toEqual(['customers', 'addresses']);
+    const anonymizable: SqlConnectorConfig = {
+      ...config,
+      tables: tables.map((table) => (table.fields || table.legalHold ? table : { ...table, whenKeepingHistory: 'anonymize' as const, fields: { name: 'redact' } })),
+    };
+    expect(tablesWithoutAnonymization(anonymizable)).toEqual([]);
+    const steps = planErasure(anonymizable, 'anonymize-only') ?? [];
+    expect(steps.map((step) => [step.table, step.kind])).toEqual([
+      ['payments', 'anonymize'],
+      ['invoices', 'anonymize'],
+      ['orders', 'anonymize'],
+      ['addresses', 'anonymize'],
+      ['customers', 'anonymize'],
+    ]);
+  });
+
+  it('takes the mode from the request: an opt-out mapped to anonymize only anonymizes', () => {
+    expect(modeOf({ keepTransactionHistory: false })).toBe('erase');
+    expect(modeOf({ keepTransactionHistory: true })).toBe('erase-keeping-history');
+    expect(modeOf({ keepTransactionHistory: true, reaction: { action: 'anonymize', cause: 'marketing' } })).toBe('anonymize-only');
+    expect(modeOf({ keepTransactionHistory: false, reaction: { action: 'delete', cause: 'marketing' } })).toBe('erase');
   });
 
   it('reports strategies as table.column, and a single action when all steps agree', () => {
-    expect(strategiesOf(planErasure(config, true))).toEqual({
+    expect(strategiesOf(planErasure(config, 'erase-keeping-history') ?? [])).toEqual({
       'payments.card_holder': 'redact',
-      'invoices.email': 'sha256',
+      'invoices.email': 'hmac',
       'orders.name': 'null',
     });
     expect(overallAction([{ table: 'a', kind: 'delete' }])).toBe('delete');

@@ -1,3 +1,4 @@
+import { FIELD_STRATEGIES, type FieldStrategy } from '@lethe/consent-domain';
 import type { Identity } from '@lethe/identity-vault';
 
 /**
@@ -37,7 +38,10 @@ export interface SqlConnectorConfig {
   url: string;
   /** Schema holding the tables and the ledger; the connection's search_path when absent. */
   schema?: string;
-  /** Key of the "hmac" strategy. Pseudonyms stay joinable across tables without being reversible. */
+  /**
+   * Key of the "hmac" strategy, this system's own. Pseudonyms stay joinable across tables, and
+   * without the key nobody can test a guess against them.
+   */
   hmacSecret?: string;
   subject: SubjectMatch;
   tables: SqlTableConfig[];
@@ -58,9 +62,10 @@ export interface SubjectMatch {
   match: SubjectKey;
 }
 
-export type AnonymizeStrategy = 'null' | 'redact' | 'random' | 'sha256' | 'hmac' | 'year';
+/** What an anonymized row's field becomes; `hmac` pseudonymizes (see consent-domain's field-strategies). */
+export type AnonymizeStrategy = FieldStrategy;
 
-export const ANONYMIZE_STRATEGIES: readonly AnonymizeStrategy[] = ['null', 'redact', 'random', 'sha256', 'hmac', 'year'];
+export const ANONYMIZE_STRATEGIES = FIELD_STRATEGIES;
 
 /** Column → strategy. In YAML `null` arrives as a real null; both spellings mean the strategy. */
 export type FieldStrategies = Record<string, AnonymizeStrategy>;

@@ -1,6 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Pool } from 'pg';
-import type { ErasureOutcome } from '../connector';
+import { ConnectorError, type ErasureOutcome } from '../connector';
 import {
   createShopSchema,
   erasureTarget,
@@ -102,10 +102,10 @@ describe('SqlConnector.erase', () => {
          from "${schema}".payments where id = any($1::int[]) order by id`,
       [jane.paymentIds],
     );
-    const sha256 = createHash('sha256').update('JANE DOE').digest('hex');
+    // The same holder gives the same pseudonym: still linkable, hence reported as pseudonymized.
     expect(payments.rows).toEqual([
-      { card_holder: sha256, card_expiry: '2027-01-01', amount: '19.99', paid_at: new Date('2023-07-14T09:01:00Z') },
-      { card_holder: sha256, card_expiry: '2027-01-01', amount: '5.00', paid_at: new Date('2023-07-14T09:01:00Z') },
+      { card_holder: hmac('JANE DOE'), card_expiry: '2027-01-01', amount: '19.99', paid_at: new Date('2023-07-14T09:01:00Z') },
+      { card_holder: hmac('JANE DOE'), card_expiry: '2027-01-01', amount: '5.00', paid_at: new Date('2023-07-14T09:01:00Z') },
     ]);
   });
 
@@ -131,7 +131,7 @@ describe('SqlConnector.erase', () => {
         'orders.shipping_address': 'hmac',
         'orders.gift_note': 'random',
         'orders.delivered_at': 'year',
-        'payments.card_holder': 'sha256',
+        'payments.card_holder': 'hmac',
         'payments.card_expiry': 'year',
         'invoices.customer_id': 'null',
         'invoices.billing_email': 'null',
@@ -196,12 +196,33 @@ describe('matching by identity', () => {
     expect(await rows('customers', [jane.id])).toEqual([]);
   });
 
-  it('erases nothing, without failing, when the request carries no email', async () => {
+  it('fails for good, touching nothing, when the request carries no email to look for', async () => {
     const jane = await seedCustomer(pool, schema);
     const before = await snapshot(jane);
-    const outcome = await byEmail.erase(erasureTarget({ subjectId: jane.externalId }));
-    expect(Object.values(outcome.counts)).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(outcome.legalHold).toBeNull();
+    const target = erasureTarget({ subjectId: jane.externalId });
+    // None given (or shredded), another type only, an empty value.
+    for (const identities of [[], [{ type: 'phone' as const, value: '+49 30 1' }], [{ type: 'email' as const, value: '' }]]) {
+      for (const attempt of [() => byEmail.erase({ ...target, identities }), () => byEmail.dryRun({ ...target, identities })]) {
+        const error = await attempt().then(() => null, (failure: unknown) => failure);
+        expect(error).toBeInstanceOf(ConnectorError);
+        expect(error).toMatchObject({
+          retryable: false,
+          message: expect.stringMatching(/^sql connector "shop-db-by-email": (erase|dry run) failed: no_identity_for_match: .*\(email\)/),
+        });
+        expect((error as Error).message).not.toContain(jane.externalId);
+      }
+    }
     expect(await snapshot(jane)).toEqual(before);
+    // Nothing was recorded either: once the email is known, the same request erases for real.
+    const later = await byEmail.erase({ ...target, identities: [{ type: 'email', value: jane.email }] });
+    expect(later).toMatchObject({ counts: fullCounts, alreadyDone: false });
+    expect(await rows('customers', [jane.id])).toEqual([]);
+  });
+
+  it('still reports a request done before its identity was shredded as done', async () => {
+    const jane = await seedCustomer(pool, schema);
+    const target = erasureTarget({ identities: [{ type: 'email', value: jane.email }] });
+    const first = await byEmail.erase(target);
+    expect(await byEmail.erase({ ...target, identities: [] })).toEqual({ ...first, alreadyDone: true });
   });
 });

@@ -1,7 +1,7 @@
 import { Pool, PoolClient } from 'pg';
-import type { Connector, ErasureOutcome, ErasureTarget } from '../connector';
+import { ConnectorError, noIdentityForMatch, type Connector, type ErasureOutcome, type ErasureTarget } from '../connector';
 import { ErasureLedger, RecordedOutcome } from './erasure-ledger';
-import { overallAction, planErasure, strategiesOf, subjectValues } from './erasure-plan';
+import { modeOf, overallAction, planErasure, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
 import { CheckedSchema, checkSchema } from './schema-check';
 import type { SqlConnectorConfig } from './sql-config';
 import { toConnectorError } from './sql-errors';
@@ -37,6 +37,17 @@ export class SqlConnector implements Connector {
     // An idle connection the server drops is emitted here; the pool discards it, and the next
     // checkout reports a real failure if the database is really gone. Unhandled, it would crash.
     this.pool.on('error', () => undefined);
+  }
+
+  /**
+   * For a system whose `onOptOut` maps something to anonymize: every table must say how, or the
+   * worker refuses to start, naming them, rather than delete or skip those rows later.
+   */
+  assertCanAnonymize(): void {
+    const missing = tablesWithoutAnonymization(this.config);
+    if (missing.length > 0) {
+      throw new ConnectorError(`tables ${missing.join(', ')} declare no fields to anonymize (give them fields with whenKeepingHistory: anonymize, or action: anonymize)`, false);
+    }
   }
 
   async testConnection(): Promise<void> {
@@ -77,7 +88,7 @@ export class SqlConnector implements Connector {
           await client.query('rollback');
           return { ...earlier, alreadyDone: true };
         }
-        const outcome = await this.apply(client, target, schema);
+        const outcome = await this.apply(client, target, schema, doing);
         if (commit) await this.ledger.record(client, target.workId, outcome);
         await client.query(commit ? 'commit' : 'rollback');
         return { ...outcome, alreadyDone: false };
@@ -88,15 +99,19 @@ export class SqlConnector implements Connector {
     });
   }
 
-  private async apply(client: PoolClient, target: ErasureTarget, schema: CheckedSchema): Promise<RecordedOutcome> {
-    const values = subjectValues(this.config.subject.match, target);
-    const steps = planErasure(this.config, target.keepTransactionHistory);
+  private async apply(client: PoolClient, target: ErasureTarget, schema: CheckedSchema, doing: string): Promise<RecordedOutcome> {
+    const { match } = this.config.subject;
+    const values = subjectValues(match, target);
+    // Checked after the ledger, so a request done before its identity was shredded stays done;
+    // thrown before any statement, and the rollback undoes the ledger claim.
+    if (values.length === 0) throw noIdentityForMatch('sql', this.system, doing, [match.replace(/^identity:/, '')]);
+    const steps = planErasure(this.config, modeOf(target));
+    if (!steps) {
+      // Refused at start (assertCanAnonymize); kept here so no path can delete instead.
+      throw new ConnectorError(`sql connector "${this.system}": ${doing} failed: cannot_anonymize: tables ${tablesWithoutAnonymization(this.config).join(', ')} declare no fields to anonymize`, false);
+    }
     const counts: Record<string, number> = {};
     for (const step of steps) {
-      if (values.length === 0) {
-        counts[step.table] = 0;
-        continue;
-      }
       const statement = stepStatement(this.config, step, values, !schema.subjectColumnIsText);
       const result = await client.query(statement.text, statement.values).catch((error: unknown) => {
         // Some server errors (an unknown column, say) name only the alias: say which table it was.

@@ -53,8 +53,6 @@ export function strategyExpression(column: string, strategy: AnonymizeStrategy):
       return `case when ${value} is null then null else '${REDACTED_TEXT}' end`;
     case 'random':
       return `case when ${value} is null then null else replace(gen_random_uuid()::text, '-', '') end`;
-    case 'sha256':
-      return `encode(sha256(${asBytes}), 'hex')`;
     case 'hmac':
       // HMAC-SHA256 from the built-in sha256, with the padded keys as $2 (inner) and $3 (outer):
       // no pgcrypto needed in a database we do not own, and the secret never enters SQL text.

@@ -155,7 +155,10 @@ function fieldStrategies(raw: unknown, path: string, fail: (path: string, proble
   for (const [column, value] of Object.entries(raw)) {
     if (!IDENTIFIER.test(column)) fail(`${path}.${column}`, `bad column name (must match ${IDENTIFIER})`);
     const strategy = value === null ? 'null' : value;
-    if (typeof strategy !== 'string' || !ANONYMIZE_STRATEGIES.includes(strategy as AnonymizeStrategy)) {
+    if (strategy === 'sha256') {
+      // Accepted once; refused now rather than certified as anonymization (ADR 0009).
+      fail(`${path}.${column}`, `strategy "sha256" is not accepted: an unkeyed hash of a guessable value (an e-mail, a name) is reversed by hashing candidates, and is a pseudonym at best; use "hmac", keyed by hmacSecret`);
+    } else if (typeof strategy !== 'string' || !ANONYMIZE_STRATEGIES.includes(strategy as AnonymizeStrategy)) {
       fail(`${path}.${column}`, `unknown strategy ${JSON.stringify(value)} (one of ${ANONYMIZE_STRATEGIES.join(', ')})`);
     } else fields[column] = strategy as AnonymizeStrategy;
   }

@@ -60,6 +60,16 @@ describe('validateSqlConfig', () => {
     expect(issues).toEqual([expect.stringMatching(/^tables\[2\]\.fields\.shipping_name: unknown strategy "rot13"/)]);
   });
 
+  it('refuses the unkeyed sha256, in fields and under a legal hold, pointing to hmac', () => {
+    const config = withTable(2, { fields: { shipping_name: 'sha256' } });
+    (config.tables as Record<string, unknown>[])[3] = { ...(config.tables as Record<string, unknown>[])[3], legalHold: { basis: 'HGB §257', fields: { billing_email: 'sha256' } } };
+    const issues = issuesOf(config);
+    expect(issues).toEqual([
+      expect.stringMatching(/^tables\[2\]\.fields\.shipping_name: strategy "sha256" is not accepted: .*pseudonym.*; use "hmac", keyed by hmacSecret$/),
+      expect.stringMatching(/^tables\[3\]\.legalHold\.fields\.billing_email: strategy "sha256" is not accepted/),
+    ]);
+  });
+
   it('refuses names that are not plain lowercase identifiers', () => {
     const config = withTable(1, { name: 'Addresses"; drop table x; --' });
     config.schema = 'Shop';

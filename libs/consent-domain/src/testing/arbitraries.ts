@@ -41,6 +41,7 @@ export const payloadArb: fc.Arbitrary<ConsentEventPayload> = fc.oneof(
     scope: fc.constantFrom(...ERASURE_SCOPE_SYMBOLS),
     keep_transaction_history: fc.boolean(),
     systems: fc.subarray([...SYSTEM_POOL]),
+    all_systems: fc.boolean(),
   }),
   fc.record({
     type: fc.constant('ErasureStepCompleted' as const),

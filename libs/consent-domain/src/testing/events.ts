@@ -42,7 +42,7 @@ export const optedOut = (eventId: string, kinds: OptOutKind[], fields: Fields = 
 
 export const erasureRequested = (eventId: string, requestId: string, systems: string[], fields: Fields = {}) =>
   anEvent(
-    { type: 'ErasureRequested', request_id: requestId, scope: 'ALL', keep_transaction_history: false, systems },
+    { type: 'ErasureRequested', request_id: requestId, scope: 'ALL', keep_transaction_history: false, systems, all_systems: false },
     { event_id: eventId, ...fields },
   );
 

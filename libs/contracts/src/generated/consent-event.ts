@@ -46,6 +46,8 @@ export interface ErasureRequested {
   keep_transaction_history: boolean;
   /** Downstream systems that must acknowledge before the request is complete. */
   systems: string[];
+  /** The caller named no systems: every system applies it, also one declared after it was made (docs/adr/0013). */
+  all_systems: boolean;
 }
 
 export interface ErasureStepCompleted {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- Jest loads globalSetup without moduleNameMapper
-import { endpointsFrom, usesExternalStack } from '../../../config/src';
+import { endpointsFrom, usesExternalStack } from '../../../config/src/endpoints';
 import { unreachableServices } from './probes';
 
 const stackScript = resolve(__dirname, '../../../../deploy/local/stack.sh');

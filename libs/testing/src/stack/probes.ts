@@ -2,26 +2,23 @@ import { Kafka, logLevel } from 'kafkajs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- Jest loads globalSetup without moduleNameMapper
-import type { Endpoints } from '../../../config/src';
+import type { Endpoints } from '../../../config/src/endpoints';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- Jest loads globalSetup without moduleNameMapper
+import { servesProducersAndGroups } from '../../../kafka/src/startup';
 
 /** One check per real service; each resolves, or rejects with what went wrong. */
 const probes: Record<keyof Endpoints, (endpoints: Endpoints) => Promise<void>> = {
   kafkaBrokers: async ({ kafkaBrokers }) => {
-    const admin = new Kafka({
-      clientId: 'lethe-probe',
-      brokers: kafkaBrokers,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 5 },
-    }).admin();
+    const kafka = new Kafka({ clientId: 'lethe-probe', brokers: kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+    const admin = kafka.admin();
     await admin.connect();
     try {
       await admin.describeCluster();
-      // Finding a group coordinator waits until __consumer_offsets exists, so the first
-      // consumer of a fresh broker does not crash on "coordinator not available".
-      await admin.describeGroups(['lethe-probe']);
     } finally {
       await admin.disconnect();
     }
+    // What every test does first; a broker that answers metadata may still be loading these.
+    await servesProducersAndGroups(kafka);
   },
   schemaRegistryUrl: async ({ schemaRegistryUrl }) => {
     const response = await fetch(`${schemaRegistryUrl}/subjects`, { signal: AbortSignal.timeout(5_000) });

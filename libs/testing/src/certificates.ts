@@ -1,9 +1,9 @@
 import { fold, type ErasureRequestState } from '@lethe/consent-domain';
 import type { ConsentEvent } from '@lethe/contracts';
-import type { LoggedEvent } from './certificate';
+import type { LoggedEvent } from '@lethe/certificates';
 
 // A completed request folded from real events with the domain's fold, and the log positions the
-// projector would have indexed for them. Shared by this library's specs.
+// projector would have indexed for them: what a certificate is built from, in specs.
 
 const subjectId = 'subj-cert';
 const at = Date.UTC(2026, 0, 5, 9, 0, 0);
@@ -28,13 +28,16 @@ function event(payload: ConsentEvent['payload'], offsetMs: number): ConsentEvent
   };
 }
 
-const ack = (system: string, action: string, ms: number) =>
-  event({ type: 'ErasureStepCompleted', request_id: 'dsr-1', system, action, counts: { rows: 2 }, evidence_hash: system.repeat(64).slice(0, 64), legal_hold: null, strategies: action === 'anonymize' ? { 'customers.email': 'hmac' } : {} }, ms);
+/** One field of each kind, and an unkeyed hash as steps recorded before it was refused may name. */
+const ANONYMIZED = { 'customers.email': 'hmac', 'customers.name': 'redact', 'orders.placed_at': 'year', 'payments.card_holder': 'sha256' };
 
-export function completedRequest(): { subjectId: string; request: ErasureRequestState; log: ConsentEvent[]; events: LoggedEvent[] } {
+const ack = (system: string, action: string, ms: number) =>
+  event({ type: 'ErasureStepCompleted', request_id: 'dsr-1', system, action, counts: { rows: 2 }, evidence_hash: system.repeat(64).slice(0, 64), legal_hold: null, strategies: action === 'anonymize' ? ANONYMIZED : {} }, ms);
+
+export function certifiableRequest(): { subjectId: string; request: ErasureRequestState; log: ConsentEvent[]; events: LoggedEvent[] } {
   n = 0;
   const log = [
-    event({ type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['b', 'a'] }, 0),
+    event({ type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['b', 'a'], all_systems: false }, 0),
     event({ type: 'ErasureDeadlineExtended', request_id: 'dsr-1', reason: 'complex request' }, 1_000),
     ack('b', 'anonymize', 2_000),
     ack('a', 'delete', 3_000),
