@@ -2,13 +2,12 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { safeErrorSummary } from '@lethe/config';
-import { completionsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, DecodeError, erasureCompletedId, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
-import { appendToConsentLog, retryWhileRegistryUnavailable, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
+import { ConsentEventCodec, ConsentStateCodec, DecodeError, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
+import { retryWhileRegistryUnavailable } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { erasureEventRows, saveErasureEvents } from './erasure-events';
 import { PartitionMoved, ProjectionStore } from './projection-store';
-import { toConsentState } from './state-view';
+import { publishSlice } from './slice-publications';
 import { STORE_REFUSED, storeRefusal } from './store-refusal';
 
 export interface ProjectorDeps {
@@ -198,27 +197,11 @@ export class Projector {
       await this.store.fence(tx, topic, partition, first);
       const subjects = [...new Set(records.flatMap((r) => (r.event ? [r.event.subject_id] : [])))];
       const stored = await this.store.states(tx, subjects);
-      const { changed, rejected } = foldRecords(records, stored);
-      await this.store.save(tx, changed, stored, [{ topic, partition, nextOffset }]);
-      await saveErasureEvents(tx, erasureEventRows(topic, partition, records, rejected));
-      await this.appendCompletions(changed);
-      await sendToDeadLetter(
-        this.deps.producer,
-        this.deps.topics.consentDlq,
-        rejected.map(({ message, reason, detail }) => ({ topic, partition, message, reason, detail, groupId: this.deps.groupId })),
-      );
-      if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${this.deps.topics.consentDlq}`);
-      await this.publishStates(changed);
+      const folded = foldRecords(records, stored);
+      await this.store.save(tx, folded.changed, stored, [{ topic, partition, nextOffset }]);
+      await saveErasureEvents(tx, erasureEventRows(topic, partition, records, folded.rejected));
+      await publishSlice(this.deps, this.logger, topic, partition, folded);
     });
-  }
-
-  private async publishStates(changed: SubjectState[]): Promise<void> {
-    if (changed.length === 0) return;
-    const now = Date.now();
-    const messages = await Promise.all(
-      changed.map(async (state) => ({ key: state.subjectId, value: await this.deps.stateCodec.encode(toConsentState(state, now)) })),
-    );
-    await sendInChunks(this.deps.producer, this.deps.topics.consentState, messages);
   }
 
   /**
@@ -247,17 +230,6 @@ export class Projector {
     const stored = await this.store.offsets(this.deps.db.manager, this.deps.topics.consentLog);
     const ends = await this.admin.fetchTopicOffsets(this.deps.topics.consentLog);
     return new Map(ends.map(({ partition, high, low }) => [partition, BigInt(high) - BigInt(stored.get(partition) ?? low)]));
-  }
-
-  /**
-   * Appends ErasureRequestCompleted for requests this slice completed, before the commit. Their
-   * ids are derived from the request, so folding the slice again after a crash appends the same
-   * fact, which the fold applies once.
-   */
-  private async appendCompletions(changed: SubjectState[]): Promise<void> {
-    const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId };
-    const events = changed.flatMap((state) => completionsDue(state, metadata));
-    await appendToConsentLog(this.deps.producer, this.deps.eventCodec, this.deps.topics.consentLog, events);
   }
 
   /**
