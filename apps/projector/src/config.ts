@@ -12,6 +12,10 @@ export interface ProjectorConfig {
   maxBatchRecords: number;
   /** Partitions folded at the same time; each partition's subjects are disjoint. */
   concurrency: number;
+  /** A member that has not heartbeated for this long loses its partitions to the others. */
+  sessionTimeoutMs: number;
+  /** Fault injection: a stall before each transaction, to test a stale owner. 0 in production. */
+  faultDelayMs: number;
   metrics?: MetricsEndpoint;
 }
 
@@ -25,6 +29,9 @@ export function loadProjectorConfig(env: Env): ProjectorConfig {
     databaseSchema: databaseSchemaFrom(env),
     maxBatchRecords: integer(env, 'LETHE_PROJECTOR_MAX_BATCH', 10_000, 1, 100_000),
     concurrency: integer(env, 'LETHE_PROJECTOR_CONCURRENCY', 3, 1, 64),
+    // The broker's default group.min/max.session.timeout.ms bound it: 6 s to 30 min.
+    sessionTimeoutMs: integer(env, 'LETHE_PROJECTOR_SESSION_TIMEOUT_MS', 30_000, 6_000, 1_800_000),
+    faultDelayMs: integer(env, 'LETHE_PROJECTOR_FAULT_DELAY_MS', 0, 0, 600_000),
     metrics: metricsEndpointFrom(env),
   };
 }

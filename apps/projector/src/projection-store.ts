@@ -9,6 +9,13 @@ export interface PartitionOffset {
   nextOffset: string;
 }
 
+/** The partition's stored offset is not where the records start: another owner applied them. */
+export class PartitionMoved extends Error {
+  constructor(topic: string, partition: number, start: string, readonly storedOffset: string) {
+    super(`${topic} partition ${partition} is at offset ${storedOffset} in PostgreSQL, not ${start}: another consumer applied it meanwhile, this slice is stale`);
+  }
+}
+
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
 /**
@@ -25,6 +32,19 @@ export class ProjectionStore {
       topic,
     ]);
     return new Map(rows.map((row: { partition: number; next_offset: string }) => [row.partition, String(row.next_offset)]));
+  }
+
+  /**
+   * Locks the partition's stored offset for the rest of the transaction (storing `start` when the
+   * partition has none yet) and throws PartitionMoved unless it is `start`, where the caller's
+   * records begin. Whoever holds this lock is the partition's only writer until it commits.
+   */
+  async fence(db: EntityManager, topic: string, partition: number, start: string): Promise<void> {
+    const key = [this.groupId, topic, partition];
+    await db.query(`insert into consumer_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4) on conflict do nothing`, [...key, start]);
+    const rows = await db.query(`select next_offset from consumer_offsets where group_id = $1 and topic = $2 and partition = $3 for update`, key);
+    const stored = String(rows[0].next_offset);
+    if (stored !== start) throw new PartitionMoved(topic, partition, start, stored);
   }
 
   async states(db: EntityManager, subjectIds: string[]): Promise<Map<string, SubjectState>> {

@@ -1,13 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { completionsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, DecodeError, erasureCompletedId, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
-import { appendToConsentLog, retryWhileRegistryUnavailable, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
+import { safeErrorSummary } from '@lethe/config';
+import { ConsentEventCodec, ConsentStateCodec, DecodeError, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
+import { retryWhileRegistryUnavailable } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { erasureEventRows, saveErasureEvents } from './erasure-events';
-import { ProjectionStore } from './projection-store';
-import { toConsentState } from './state-view';
+import { PartitionMoved, ProjectionStore } from './projection-store';
+import { publishSlice } from './slice-publications';
+import { STORE_REFUSED, storeRefusal } from './store-refusal';
 
 export interface ProjectorDeps {
   kafka: Kafka;
@@ -20,6 +21,10 @@ export interface ProjectorDeps {
   groupId: string;
   maxBatchRecords: number;
   concurrency: number;
+  /** The consumer's session: a member silent for longer loses its partitions. */
+  sessionTimeoutMs: number;
+  /** Fault injection for resilience tests; 0 in production. */
+  faultDelayMs: number;
   /** Called when the consumer stopped for good (kafkajs will not restart it). */
   onFatal: (error: Error) => void;
 }
@@ -27,9 +32,8 @@ export interface ProjectorDeps {
 /**
  * Folds consent.log into PostgreSQL. Offsets live in PostgreSQL, written in the same transaction
  * as the state they produced, so after any crash the projector resumes exactly where its last
- * committed batch ended: nothing lost, nothing applied twice. Kafka's committed offsets are only
- * a hint for lag monitoring. Changed subjects are published to consent.state before the commit
- * (a re-run republishes the same values, which compaction absorbs).
+ * committed batch ended: nothing lost, nothing applied twice. Each transaction locks the offset it
+ * moves, so a stale owner cannot move it back. Kafka's committed offsets follow, for lag tools.
  */
 export class Projector {
   private readonly logger = new Logger('projector');
@@ -49,6 +53,8 @@ export class Projector {
       // Bigger fetches mean bigger transactions, and PostgreSQL round trips are the cost.
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxBytes: 16 * 1024 * 1024,
+      sessionTimeout: deps.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(deps.sessionTimeoutMs / 3)),
     });
     this.admin = deps.kafka.admin();
   }
@@ -130,52 +136,100 @@ export class Projector {
         stillWanted: () => isRunning() && !isStale(),
         heartbeat,
       });
-      await this.applySlice(batch.topic, batch.partition, slice, records);
+      await this.faultDelay(batch.partition, slice);
+      try {
+        await this.applyIsolating(batch.topic, batch.partition, records);
+      } catch (error) {
+        if (!(error instanceof PartitionMoved)) throw error;
+        this.logger.warn(`${error.message}; resuming from there`);
+        this.expected.set(batch.partition, error.storedOffset);
+        this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: error.storedOffset });
+        return;
+      }
       const last = slice[slice.length - 1].offset;
-      this.expected.set(batch.partition, (BigInt(last) + 1n).toString());
+      const next = (BigInt(last) + 1n).toString();
+      this.expected.set(batch.partition, next);
       resolveOffset(last);
-      await commitOffsetsIfNecessary();
+      await this.commitToKafka(commitOffsetsIfNecessary, batch.topic, batch.partition, next);
       await heartbeat();
     }
   }
 
-  private async applySlice(topic: string, partition: number, messages: EachBatchPayload['batch']['messages'], records: DecodedRecord[]) {
-    const nextOffset = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
+  /**
+   * Applies the records; when PostgreSQL refuses what one of them holds, halves the records
+   * until that one is alone, parks it on consent.dlq (reason store_refused, the SQLSTATE in the
+   * detail) and applies the others, so one record never blocks its partition. Outages are
+   * thrown, and the batch is retried.
+   */
+  private async applyIsolating(topic: string, partition: number, records: DecodedRecord[]): Promise<void> {
+    try {
+      await this.applySlice(topic, partition, records);
+    } catch (error) {
+      const refusal = storeRefusal(error);
+      if (!refusal) throw error;
+      if (records.length === 1) {
+        this.logger.warn(`${topic} partition ${partition} offset ${records[0].message.offset}: ${refusal}`);
+        return this.applySlice(topic, partition, [{ message: records[0].message, problem: STORE_REFUSED, detail: refusal }]);
+      }
+      const half = Math.ceil(records.length / 2);
+      await this.applyIsolating(topic, partition, records.slice(0, half));
+      await this.applyIsolating(topic, partition, records.slice(half));
+    }
+  }
+
+  /**
+   * One transaction per slice. It first locks the partition's stored offset: if another owner
+   * moved it (this process was frozen past its session and the partition reassigned), the slice
+   * is stale and nothing of it is written or published. Everything is published only once every
+   * write succeeded, just before the commit: a failing commit is an outage, and the retry folds
+   * the same records from the same states into the same values, which compaction absorbs.
+   */
+  private async applySlice(topic: string, partition: number, records: DecodedRecord[]) {
+    const first = records[0].message.offset;
+    const nextOffset = (BigInt(records[records.length - 1].message.offset) + 1n).toString();
     await this.deps.db.transaction(async (tx) => {
       // Safe without waiting for the WAL flush: state and offsets commit together, so a crash
       // that loses the last commits rolls both back, and the projector folds those records again.
       await tx.query('set local synchronous_commit to off');
+      // A process frozen inside this transaction must not hold the partition's lock for ever; the
+      // next owner waits for it without heartbeating, so well within its own session.
+      await tx.query(`set local idle_in_transaction_session_timeout = ${Math.floor(this.deps.sessionTimeoutMs / 2)}`);
+      await this.store.fence(tx, topic, partition, first);
       const subjects = [...new Set(records.flatMap((r) => (r.event ? [r.event.subject_id] : [])))];
       const stored = await this.store.states(tx, subjects);
-      const { changed, rejected } = foldRecords(records, stored);
-      await this.appendCompletions(changed);
-      await sendToDeadLetter(
-        this.deps.producer,
-        this.deps.topics.consentDlq,
-        rejected.map(({ message, reason, detail }) => ({ topic, partition, message, reason, detail, groupId: this.deps.groupId })),
-      );
-      if (changed.length > 0) {
-        const now = Date.now();
-        const messages = await Promise.all(
-          changed.map(async (state) => ({ key: state.subjectId, value: await this.deps.stateCodec.encode(toConsentState(state, now)) })),
-        );
-        await sendInChunks(this.deps.producer, this.deps.topics.consentState, messages);
-      }
-      await this.store.save(tx, changed, stored, [{ topic, partition, nextOffset }]);
-      await saveErasureEvents(tx, erasureEventRows(topic, partition, records, rejected));
-      if (rejected.length > 0) this.logger.warn(`${rejected.length} record(s) sent to ${this.deps.topics.consentDlq}`);
+      const folded = foldRecords(records, stored);
+      await this.store.save(tx, folded.changed, stored, [{ topic, partition, nextOffset }]);
+      await saveErasureEvents(tx, erasureEventRows(topic, partition, records, folded.rejected));
+      await publishSlice(this.deps, this.logger, topic, partition, folded);
     });
   }
 
   /**
-   * Appends ErasureRequestCompleted for requests this slice completed, before the commit. Their
-   * ids are derived from the request, so folding the slice again after a crash appends the same
-   * fact, which the fold applies once.
+   * Kafka's committed offset follows the one stored in PostgreSQL, so lag tools see the group's
+   * position. It is never read back, so one attempt is enough: a commit refused while the group
+   * rebalances only waits for the next slice (kafkajs's consumer.commitOffsets would retry it,
+   * holding up the heartbeat that lets this member rejoin).
    */
-  private async appendCompletions(changed: SubjectState[]): Promise<void> {
-    const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId };
-    const events = changed.flatMap((state) => completionsDue(state, metadata));
-    await appendToConsentLog(this.deps.producer, this.deps.eventCodec, this.deps.topics.consentLog, events);
+  private async commitToKafka(commit: EachBatchPayload['commitOffsetsIfNecessary'], topic: string, partition: number, offset: string) {
+    try {
+      await commit({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+    } catch (error) {
+      this.logger.debug(`offset commit to Kafka for partition ${partition} deferred: ${safeErrorSummary(error)}`);
+    }
+  }
+
+  /** LETHE_PROJECTOR_FAULT_DELAY_MS: a stall between reading a slice and applying it, for resilience tests. */
+  private async faultDelay(partition: number, slice: EachBatchPayload['batch']['messages']): Promise<void> {
+    if (this.deps.faultDelayMs === 0) return;
+    this.logger.warn(`fault injection: partition ${partition} offsets ${slice[0].offset}..${slice[slice.length - 1].offset} wait ${this.deps.faultDelayMs} ms before their transaction`);
+    await new Promise((done) => setTimeout(done, this.deps.faultDelayMs));
+  }
+
+  /** Offsets of consent.log not yet folded into PostgreSQL, by partition (lethe_consumer_lag). */
+  async lag(): Promise<Map<number, bigint>> {
+    const stored = await this.store.offsets(this.deps.db.manager, this.deps.topics.consentLog);
+    const ends = await this.admin.fetchTopicOffsets(this.deps.topics.consentLog);
+    return new Map(ends.map(({ partition, high, low }) => [partition, BigInt(high) - BigInt(stored.get(partition) ?? low)]));
   }
 
   /**

@@ -3,6 +3,7 @@ import { ConsentEventCodec, ConsentStateCodec, subjectsFor } from '@lethe/contra
 import { createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, serveMetrics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import type { ProjectorConfig } from './config';
+import { exposeConsumerLag } from './consumer-lag';
 import { Projector } from './projector';
 
 /** Connects what the projector needs (failing fast, naming what did not answer) and starts it. */
@@ -23,8 +24,11 @@ export async function startProjector(
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register()]));
   const producer = createSafeProducer(kafka);
   await reach('Kafka producer', () => producer.connect(), patience);
-  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, topics: config.topics.names, groupId: config.groupId, maxBatchRecords: config.maxBatchRecords, concurrency: config.concurrency, onFatal });
+  const { groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs } = config;
+  const topics = config.topics.names;
+  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, topics, groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, onFatal });
   await projector.start();
+  if (config.metrics) exposeConsumerLag(groupId, topics.consentLog, () => projector.lag());
   const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
   return {
     projector,

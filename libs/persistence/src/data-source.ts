@@ -31,7 +31,9 @@ export function createDataSource({ url, poolSize = 10, schema }: DatabaseOptions
     migrations: MIGRATIONS,
     migrationsTableName: 'lethe_migrations',
     synchronize: false,
-    logging: ['error'],
+    // TypeORM's error log prints a failed query's parameters: the rows, with whatever personal
+    // data they hold. Errors still reach the callers, as exceptions.
+    logging: false,
   });
 }
 

@@ -46,3 +46,21 @@ export function consentEvent(overrides: Partial<ConsentEvent> = {}): ConsentEven
     ...overrides,
   };
 }
+
+/** A mix of consent, opt-out and erasure events over `subjects`. */
+export function randomEvents(subjects: string[], count: number): ConsentEvent[] {
+  const purposes = ['marketing', 'analytics', 'personalisation'];
+  return Array.from({ length: count }, (_, i) => {
+    const subject_id = subjects[i % subjects.length];
+    const purpose = purposes[i % purposes.length];
+    const payload: ConsentEvent['payload'] =
+      i % 7 === 0
+        ? { type: 'OptOutRecorded', kinds: ['SALE'] }
+        : i % 11 === 0
+          ? { type: 'ErasureRequested', request_id: `req-${subject_id}`, scope: 'ALL', keep_transaction_history: false, systems: ['crm'], all_systems: false }
+          : i % 13 === 0
+            ? { type: 'ErasureStepCompleted', request_id: `req-${subject_id}`, system: 'crm', action: 'delete', counts: { rows: 1 }, evidence_hash: 'e'.repeat(64), legal_hold: null, strategies: {} }
+            : { type: i % 2 ? 'ConsentGranted' : 'ConsentWithdrawn' };
+    return consentEvent({ subject_id, purposes: [purpose], payload, policy_version: '2026-01', occurred_at: 1_767_225_600_000 + i });
+  });
+}

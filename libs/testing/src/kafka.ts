@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Consumer, EachMessagePayload, ITopicConfig, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { endpointsFrom, Endpoints } from '@lethe/config';
 import { topicsFor } from '@lethe/contracts';
 import { ACKS_ALL } from '@lethe/kafka';
@@ -57,6 +57,16 @@ export function waitForMessages(
   });
 }
 
+/** A fresh subject whose records Lethe's producers (the default partitioner, by key) put on `partition` of a topic with `partitions`. */
+export function subjectOn(partition: number, partitions = 6): string {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+  for (;;) {
+    const subject = `subj-${randomUUID().slice(0, 8)}`;
+    if (partitioner({ topic: 'any', partitionMetadata, message: { key: subject, value: null } }) === partition) return subject;
+  }
+}
+
 /**
  * Lethe's topics under a fresh LETHE_TOPIC_PREFIX, for apps a test starts with that prefix in
  * their environment: they create these topics and use nothing else. Delete them with `drop`.
@@ -71,7 +81,6 @@ export function freshTopicSet(admin: Admin): { prefix: string; log: string; stat
   };
   return { prefix, ...names, drop };
 }
-
 
 /** Appends records to one partition of `topic` as they are (keys, bytes, headers); returns their offsets. */
 export async function appendRaw(producer: Producer, topic: string, messages: { key: string; value: Buffer; headers?: Record<string, string> }[]): Promise<string[]> {
