@@ -50,7 +50,7 @@ export class ApiModule {
         { provide: KEY_STORE, useValue: runtime.keyStore },
         { provide: ApiKeyStore, useValue: new ApiKeyStore(runtime.db) },
         { provide: RateLimits, useValue: new RateLimits({ perKeyPerMinute: runtime.config.rateLimitPerMinute, authFailuresPerMinute: runtime.config.authFailuresPerMinute }) },
-        { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db, idempotencyLeaseMs(runtime.config)) },
+        { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db, idempotencyLeaseMs(runtime.config), runtime.config.masterKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: ProcessorRegistry, useValue: ProcessorRegistry.fromSystems(runtime.config.systems) },

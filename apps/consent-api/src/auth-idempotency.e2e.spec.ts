@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiKeyStore } from './auth/api-keys';
-import { requestHash } from './idempotency/idempotency-store';
+import { IdempotencyStore } from './idempotency/idempotency-store';
 import { ApiHarness, ERROR_KEYS, LogTail } from './testing/api-harness';
 
 // Who may write what (API keys, actions, purpose scopes, the recorded actor), and retries that
@@ -221,7 +221,7 @@ describe('Idempotency-Key after a crash or a lost answer', () => {
       api.runtime.db.query(
         `insert into idempotency_keys (actor, key, request_hash, status_code, response, created_at) values ($1, $2, $3, 0, 'null', now() - $4::interval)
          on conflict (actor, key) do update set created_at = excluded.created_at`,
-        ['auth-e2e', key, requestHash('opt-out', subject, body), age],
+        ['auth-e2e', key, api.app.get(IdempotencyStore).fingerprint('opt-out', subject, body), age],
       );
     await claim('1 second');
     expectRefused(await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } }), 409, 'conflict');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { ConflictException, UnprocessableEntityException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { deterministicUuid } from '@lethe/contracts';
@@ -18,10 +18,25 @@ export interface StoredResponse {
  * applies it once.
  */
 export class IdempotencyStore {
+  private readonly fingerprintKey: Buffer;
+
+  /** `masterKey` keys the fingerprints of requests, which are stored (see `fingerprint`). */
   constructor(
     private readonly db: DataSource,
     private readonly leaseMs: number,
-  ) {}
+    masterKey: Buffer,
+  ) {
+    this.fingerprintKey = createHmac('sha256', masterKey).update('lethe idempotency fingerprint').digest();
+  }
+
+  /**
+   * A stable fingerprint of what was asked, to catch one key reused for another request. Keyed
+   * (HMAC), because a body may hold identities: a plain hash of it, stored, could be confirmed by
+   * hashing guesses of an e-mail address.
+   */
+  fingerprint(route: string, subjectId: string, body: unknown): string {
+    return createHmac('sha256', this.fingerprintKey).update(JSON.stringify([route, subjectId, canonical(body)])).digest('hex');
+  }
 
   /** Claims the key, or returns the stored response of the request that claimed it first. */
   async claim(actor: string, key: string, requestHash: string): Promise<StoredResponse | null> {
@@ -73,11 +88,6 @@ export class IdempotencyStore {
  */
 export function idempotencyLeaseMs(config: { brokerTimeoutMs: number }): number {
   return Math.max(30_000, 3 * config.brokerTimeoutMs);
-}
-
-/** A stable fingerprint of what was asked, to catch one key reused for another request. */
-export function requestHash(route: string, subjectId: string, body: unknown): string {
-  return createHash('sha256').update(JSON.stringify([route, subjectId, canonical(body)])).digest('hex');
 }
 
 /**

@@ -5,7 +5,7 @@ import { ConsentCommand, decide, DomainError, initialState, SubjectState } from 
 import type { ConsentEvent, Jurisdiction, Source } from '@lethe/contracts';
 import { encryptIdentities, Identity, KeyStore, ShreddedKeyError } from '@lethe/identity-vault';
 import { Action, allows, Principal } from '../auth/api-keys';
-import { eventIdFor, IdempotencyStore, requestHash, StoredResponse } from '../idempotency/idempotency-store';
+import { eventIdFor, IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store';
 import { EventLog } from '../platform/event-log';
 import { DATABASE, KEY_STORE } from '../platform/tokens';
 import { claimRequestId } from './request-ids';
@@ -72,7 +72,7 @@ export class ConsentWriter {
       : [request.principal.service, request.idempotencyKey];
     if (!key) return this.decideAndAppend(request, randomUUID());
 
-    const hash = requestHash(request.route, request.subjectId, request.body);
+    const hash = this.idempotency.fingerprint(request.route, request.subjectId, request.body);
     const previous = await this.idempotency.claim(owner, key, hash);
     if (previous) return previous;
     try {
