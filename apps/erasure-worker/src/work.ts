@@ -46,7 +46,8 @@ export function workFor(event: ConsentEvent, participant: Participant, inForce: 
   function causesOf({ payload, purposes }: ConsentEvent): string[] {
     switch (payload.type) {
       case 'ConsentWithdrawn':
-        return [...purposes];
+        // None named withdraws every purpose (as the fold reads it): every purpose the system maps.
+        return purposes.length > 0 ? [...purposes] : Object.keys(participant.reactions).filter((key) => key === key.toLowerCase());
       case 'ObjectionRaised':
         return purposes.length > 0 ? [...purposes] : Object.keys(participant.reactions).filter((key) => key === key.toLowerCase());
       case 'OptOutRecorded':

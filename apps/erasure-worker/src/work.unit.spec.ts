@@ -38,6 +38,11 @@ describe('workFor', () => {
     expect(workFor(erasure('subj-a'), crm)?.workId).toBe(workFor(erasure('subj-a'), crm)?.workId);
   });
 
+  it('treats a withdrawal naming no purposes, as other producers may write it, as one of every mapped purpose', () => {
+    const everything = consentEvent({ event_id: 'e-9', subject_id: 'subj-1', purposes: [], payload: { type: 'ConsentWithdrawn' } });
+    expect(workFor(everything, crm)).toMatchObject({ kind: 'opt-out', action: 'delete', cause: 'analytics' });
+  });
+
   it('acts only on the causes still in force, with the strongest action among those', () => {
     const withdrawal = consentEvent({ event_id: 'e-1', subject_id: 'subj-1', purposes: ['marketing', 'analytics'], payload: { type: 'ConsentWithdrawn' } });
     expect(workFor(withdrawal, crm, (cause) => cause !== 'analytics')).toMatchObject({ action: 'suppress', cause: 'marketing' });

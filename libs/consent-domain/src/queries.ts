@@ -29,10 +29,12 @@ export function isErasureComplete(request: ErasureRequestState): boolean {
  * opt-out kind), given the subject's state folded so far: a system catching up on history acts
  * only on what is still in force. A state that has not applied the event yet knows nothing after
  * it, so the event stands: the answer errs on the side of stopping. Objections and opt-outs
- * cannot be lifted by an event; a withdrawal is superseded by a later grant of that purpose.
+ * cannot be lifted by an event. A withdrawal stands while it is what set the purpose's status: a
+ * later grant supersedes it, and a later withdrawal or objection stands in its place (and is
+ * acted on itself), so history is not acted on twice.
  */
 export function reactionInForce(state: SubjectState | null, event: ConsentEvent, cause: string): boolean {
   if (!state || !state.appliedEventIds.includes(event.event_id)) return true;
   if (event.payload.type !== 'ConsentWithdrawn') return true;
-  return entryOf(state.purposes, cause)?.status !== 'granted';
+  return entryOf(state.purposes, cause)?.eventId === event.event_id;
 }

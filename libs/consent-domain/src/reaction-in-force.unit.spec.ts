@@ -15,6 +15,16 @@ describe('reactionInForce', () => {
     expect(reactionInForce(fold([granted('e1', ['ads']), withdrawal], SUBJECT), withdrawal, 'ads')).toBe(true);
   });
 
+  it('leaves a withdrawal to a later one of the same purpose, so history is acted on once', () => {
+    const again = withdrawn('e4', ['ads']);
+    const state = fold([granted('e1', ['ads']), withdrawal, granted('e3', ['ads']), again], SUBJECT);
+    expect(reactionInForce(state, withdrawal, 'ads')).toBe(false);
+    expect(reactionInForce(state, again, 'ads')).toBe(true);
+    // A withdrawal of every purpose (none named) stands for each purpose it withdrew.
+    const everything = withdrawn('e5', []);
+    expect(reactionInForce(fold([granted('e1', ['ads', 'email']), everything], SUBJECT), everything, 'email')).toBe(true);
+  });
+
   it('acts when the state has not reached the event yet, or there is none', () => {
     const before = fold([granted('e1', ['ads'])], SUBJECT);
     expect(reactionInForce(before, withdrawal, 'ads')).toBe(true);
