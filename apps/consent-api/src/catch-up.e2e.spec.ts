@@ -1,13 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Admin, Consumer } from 'kafkajs';
 import { Pool } from 'pg';
 import { consumerGroupsFor, erasureWorkId } from '@lethe/contracts';
-import { createShopSchema, FakeProcessor, rowsById, seedCustomer, shopConfig, ShopCustomer, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { AppProcess, createShopSchema, FakeProcessor, rowsById, seedCustomer, shopConfig, ShopCustomer, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { ApiHarness, LogTail } from './testing/api-harness';
 
 // Systems declared after the facts they must act on, catching up on consent.log from offset 0:
@@ -29,17 +28,10 @@ let tail: LogTail;
 let mailer: FakeProcessor;
 let schema: string;
 let dir: string;
-const children: ChildProcess[] = [];
+const apps: AppProcess[] = [];
 const consumers: Consumer[] = [];
 
-function start(entry: string, env: Record<string, string | undefined>): void {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, entry)], {
-    cwd: resolve(__dirname, '../../..'),
-    env,
-    stdio: ['ignore', process.env.LETHE_E2E_LOG ? 'inherit' : 'ignore', 'inherit'],
-  });
-  children.push(child);
-}
+const start = (entry: string, env: Record<string, string | undefined>) => apps.push(new AppProcess(entry, env));
 
 function systemsFile(name: string, systems: object[]): string {
   const path = join(dir, `${name}.json`);
@@ -61,13 +53,12 @@ beforeAll(async () => {
   const consumer = testKafka('catch-up-tail').consumer({ groupId: uniqueName('test.catch-up') });
   tail = api.logTail(consumer, waitFor);
   await tail.start();
-  start('../../projector/src/main.ts', { ...api.env, LETHE_PROJECTOR_GROUP: uniqueName('test.catch-up-projector') });
-  start('../../erasure-worker/src/main.ts', { ...api.env, LETHE_SYSTEMS_FILE: dayOne, LETHE_WORKER_RETRY_POLL_MS: '100' });
+  start('apps/projector/src/main.ts', { ...api.env, LETHE_PROJECTOR_GROUP: uniqueName('test.catch-up-projector') });
+  start('apps/erasure-worker/src/main.ts', { ...api.env, LETHE_SYSTEMS_FILE: dayOne, LETHE_WORKER_RETRY_POLL_MS: '100' });
 }, 120_000);
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => new Promise((done) => (child.exitCode !== null ? done(null) : child.once('exit', done)))));
+  await Promise.all(apps.map((app) => app.stop()));
   await tail?.stop();
   await Promise.all(consumers.map((c) => c.disconnect()));
   await api?.close();
@@ -118,7 +109,7 @@ it('erases, and acts on what is still in force, in systems declared after the fa
     { name: names.shop, type: 'sql', ...shop, onOptOut: { marketing: 'delete' } },
     { name: names.mailer, type: 'http', url: await mailer.start(), secret: SECRET, callbackUrl: 'http://127.0.0.1:1/callbacks', identities: ['email'], onOptOut: { marketing: 'suppress' } },
   ]);
-  start('../../erasure-worker/src/main.ts', { ...api.env, LETHE_SYSTEMS_FILE: later, LETHE_WORKER_SYSTEMS: `${names.shop},${names.mailer}`, LETHE_WORKER_RETRY_POLL_MS: '100' });
+  start('apps/erasure-worker/src/main.ts', { ...api.env, LETHE_SYSTEMS_FILE: later, LETHE_WORKER_SYSTEMS: `${names.shop},${names.mailer}`, LETHE_WORKER_RETRY_POLL_MS: '100' });
 
   // Both new systems read the whole log before anything is judged absent.
   const groups = consumerGroupsFor(api.env.LETHE_TOPIC_PREFIX ?? '');
