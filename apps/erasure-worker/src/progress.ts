@@ -5,7 +5,7 @@ import type { StepResult } from './step-runner';
  * seconds instead of one line per step: a system that joins late and catches up on a million
  * historic requests would otherwise write a million lines.
  */
-/** A step's result, or a withdrawal skipped because the subject granted the purpose again since. */
+/** A step's result, or a withdrawal skipped because a later fact about the purpose replaced it. */
 export type Noted = StepResult | 'superseded';
 
 export class Progress {

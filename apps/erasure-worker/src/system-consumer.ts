@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { safeErrorSummary } from '@lethe/config';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import {
   CONSENT_EVENT_PAYLOAD_TYPES,
@@ -17,7 +18,6 @@ import type { DueStep, OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
 import { StepResult, StepRunner } from './step-runner';
 import { Participant, typesOfInterest, Work, workFor } from './work';
-import { safeErrorSummary } from '@lethe/config';
 
 /** How often a line of progress is logged, when anything happened. */
 const PROGRESS_EVERY_MS = 10_000;
@@ -118,7 +118,7 @@ export class SystemConsumer {
   /**
    * The work `event` gives this system now. A withdrawal is checked against the subject's current
    * state, so a system catching up on history does not act on (nor send a processor the
-   * identities of) a withdrawal the subject has since reversed by granting the purpose again.
+   * identities of) a withdrawal that a later grant, withdrawal or objection of the purpose replaced.
    */
   private async workOf(event: ConsentEvent): Promise<Work | null> {
     const state = event.payload.type === 'ConsentWithdrawn' ? await this.deps.projectedState(event.subject_id) : null;
@@ -129,7 +129,7 @@ export class SystemConsumer {
 
   private noteSkipped(event: ConsentEvent): void {
     this.progress.add('superseded');
-    this.logger.debug(`event ${event.event_id}: superseded by a later grant, not acted on`);
+    this.logger.debug(`event ${event.event_id}: superseded by a later fact about the purpose, not acted on`);
   }
 
   /**

@@ -10,8 +10,12 @@ import { DomainError } from '@lethe/consent-domain';
  * who may send it again.
  */
 export async function claimRequestId(db: DataSource, requestId: string, subjectId: string): Promise<void> {
-  await db.query(`insert into erasure_request_ids (request_id, subject_id) values ($1, $2) on conflict (request_id) do nothing`, [requestId, subjectId]);
-  const [claim] = await db.query(`select subject_id from erasure_request_ids where request_id = $1`, [requestId]);
+  // The no-op update makes the statement return the row that holds the id, new or not.
+  const [claim] = await db.query(
+    `insert into erasure_request_ids (request_id, subject_id) values ($1, $2)
+     on conflict (request_id) do update set request_id = excluded.request_id returning subject_id`,
+    [requestId, subjectId],
+  );
   const [projected] = await db.query(`select 1 from erasure_requests where request_id = $1 and subject_id <> $2 limit 1`, [requestId, subjectId]);
   if (claim?.subject_id !== subjectId || projected) {
     throw new DomainError('illegal_state', 'request_id_in_use', 'this requestId is already used for another subject; choose a new one');
