@@ -1,6 +1,7 @@
 import { KafkaMessage } from 'kafkajs';
 import { evolve, initialState, isDomainError, SubjectState } from '@lethe/consent-domain';
-import type { ConsentEvent } from '@lethe/contracts';
+import type { ConsentEvent, OptOutNotice } from '@lethe/contracts';
+import { DecisionCache, noticeFor } from './opt-out-notices';
 
 export interface DecodedRecord {
   message: KafkaMessage;
@@ -12,6 +13,8 @@ export interface DecodedRecord {
 
 export interface FoldResult {
   changed: SubjectState[];
+  /** For consent.opt-outs, in log order: what the records changed in what subjects may be processed for. */
+  notices: OptOutNotice[];
   rejected: { message: KafkaMessage; reason: string; detail?: string }[];
 }
 
@@ -20,9 +23,11 @@ export interface FoldResult {
  * states passed in: the same records on the same states always give the same result. A record
  * that cannot be applied is returned as rejected (for the dead-letter topic), never dropped.
  */
-export function foldRecords(records: DecodedRecord[], stored: Map<string, SubjectState>): FoldResult {
+export function foldRecords(partition: number, records: DecodedRecord[], stored: Map<string, SubjectState>): FoldResult {
   const states = new Map<string, SubjectState>();
   const rejected: FoldResult['rejected'] = [];
+  const notices: OptOutNotice[] = [];
+  const decisions: DecisionCache = new Map();
   for (const { message, event, problem, detail } of records) {
     if (!event) {
       rejected.push({ message, reason: problem ?? 'undecodable', detail });
@@ -33,13 +38,18 @@ export function foldRecords(records: DecodedRecord[], stored: Map<string, Subjec
       continue;
     }
     const before = states.get(event.subject_id) ?? stored.get(event.subject_id) ?? initialState(event.subject_id);
+    let after: SubjectState;
     try {
-      states.set(event.subject_id, evolve(before, event));
+      after = evolve(before, event);
     } catch (error) {
       if (!isDomainError(error)) throw error;
       rejected.push({ message, reason: `not applicable: ${error.reason}` });
+      continue;
     }
+    states.set(event.subject_id, after);
+    const notice = noticeFor(before, after, event, { partition, offset: message.offset }, decisions);
+    if (notice) notices.push(notice);
   }
   const changed = [...states.values()].filter((state) => state !== stored.get(state.subjectId));
-  return { changed, rejected };
+  return { changed, notices, rejected };
 }

@@ -46,9 +46,9 @@ function watchOffsets(): { backwards: string[]; stop: () => Promise<string[]> } 
 /** The log folded partition by partition from empty state. */
 async function replay(log: Map<number, KafkaMessage[]>): Promise<Map<string, SubjectState>> {
   const expected = new Map<string, SubjectState>();
-  for (const messages of log.values()) {
+  for (const [partition, messages] of log) {
     const records = await Promise.all(messages.map(async (message) => ({ message, event: await harness.codec.decode(message.value).catch(() => undefined) })));
-    for (const state of foldRecords(records, expected).changed) expected.set(state.subjectId, state);
+    for (const state of foldRecords(partition, records, expected).changed) expected.set(state.subjectId, state);
   }
   return expected;
 }

@@ -56,7 +56,7 @@ it('survives SIGKILL mid-stream and ends equal to a full replay of the log, row 
   const log = await harness.readLog(ends);
   for (const [partition, messages] of log) {
     const records = await Promise.all(messages.map(async (message) => ({ message, event: await harness.codec.decode(message.value).catch(() => undefined), problem: 'undecodable' })));
-    const { changed, rejected } = foldRecords(records, expected);
+    const { changed, rejected } = foldRecords(partition, records, expected);
     for (const state of changed) expected.set(state.subjectId, state);
     indexed.push(...erasureEventRows(harness.topics.consentLog, partition, records, rejected));
     for (const { event } of records) {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { safeErrorSummary } from '@lethe/config';
-import { ConsentEventCodec, ConsentStateCodec, DecodeError, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
+import { ConsentEventCodec, ConsentStateCodec, DecodeError, OptOutNoticeCodec, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable } from '@lethe/kafka';
 import { DecodedRecord, foldRecords } from './batch-folder';
 import { erasureEventRows, saveErasureEvents } from './erasure-events';
@@ -16,6 +16,7 @@ export interface ProjectorDeps {
   producer: Producer;
   eventCodec: ConsentEventCodec;
   stateCodec: ConsentStateCodec;
+  noticeCodec: OptOutNoticeCodec;
   /** Lethe's topics under the configured prefix. */
   topics: TopicNames;
   groupId: string;
@@ -197,7 +198,7 @@ export class Projector {
       await this.store.fence(tx, topic, partition, first);
       const subjects = [...new Set(records.flatMap((r) => (r.event ? [r.event.subject_id] : [])))];
       const stored = await this.store.states(tx, subjects);
-      const folded = foldRecords(records, stored);
+      const folded = foldRecords(partition, records, stored);
       await this.store.save(tx, folded.changed, stored, [{ topic, partition, nextOffset }]);
       await saveErasureEvents(tx, erasureEventRows(topic, partition, records, folded.rejected));
       await publishSlice(this.deps, this.logger, topic, partition, folded);

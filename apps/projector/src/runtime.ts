@@ -1,5 +1,5 @@
 import { reach } from '@lethe/config';
-import { ConsentEventCodec, ConsentStateCodec, subjectsFor } from '@lethe/contracts';
+import { ConsentEventCodec, ConsentStateCodec, OptOutNoticeCodec, subjectsFor } from '@lethe/contracts';
 import { createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, serveMetrics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import type { ProjectorConfig } from './config';
@@ -21,12 +21,13 @@ export async function startProjector(
   const subjects = subjectsFor(config.topics.names);
   const eventCodec = ConsentEventCodec.forRegistry(config.endpoints.schemaRegistryUrl, subjects.consentLogValue);
   const stateCodec = ConsentStateCodec.forRegistry(config.endpoints.schemaRegistryUrl, subjects.consentStateValue);
-  await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register()]));
+  const noticeCodec = OptOutNoticeCodec.forRegistry(config.endpoints.schemaRegistryUrl, subjects.optOutsValue);
+  await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register(), noticeCodec.register()]));
   const producer = createSafeProducer(kafka);
   await reach('Kafka producer', () => producer.connect(), patience);
   const { groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs } = config;
   const topics = config.topics.names;
-  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, topics, groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, onFatal });
+  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, noticeCodec, topics, groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, onFatal });
   await projector.start();
   if (config.metrics) exposeConsumerLag(groupId, topics.consentLog, () => projector.lag());
   const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));

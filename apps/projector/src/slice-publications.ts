@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Producer } from 'kafkajs';
 import { completionsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, TopicNames } from '@lethe/contracts';
+import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, HEADERS, OptOutNotice, OptOutNoticeCodec, TopicNames } from '@lethe/contracts';
 import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import type { FoldResult } from './batch-folder';
 import { toConsentState } from './state-view';
@@ -10,17 +10,20 @@ export interface PublicationDeps {
   producer: Producer;
   eventCodec: ConsentEventCodec;
   stateCodec: ConsentStateCodec;
+  noticeCodec: OptOutNoticeCodec;
   topics: TopicNames;
   groupId: string;
 }
 
 /**
  * What a folded slice writes to Kafka, once all its PostgreSQL writes succeeded and before they
- * commit: the completions it makes due, its dead letters, and the changed states for
- * consent.state. A slice folded again after a failed commit writes the same again, which the fold
- * (event ids derived from the request) and compaction absorb.
+ * commit: the completions it makes due, its dead letters, the changed states for consent.state,
+ * then the notices for consent.opt-outs (after the states, so a subscriber told of a change can
+ * read the state that made it). A slice folded again after a failed commit writes the same
+ * again, which the fold (event ids derived from the request), compaction and the notices'
+ * versions absorb (docs/adr/0014).
  */
-export async function publishSlice(deps: PublicationDeps, logger: Logger, topic: string, partition: number, { changed, rejected }: FoldResult): Promise<void> {
+export async function publishSlice(deps: PublicationDeps, logger: Logger, topic: string, partition: number, { changed, notices, rejected }: FoldResult): Promise<void> {
   await appendCompletions(deps, changed);
   await sendToDeadLetter(
     deps.producer,
@@ -29,6 +32,7 @@ export async function publishSlice(deps: PublicationDeps, logger: Logger, topic:
   );
   if (rejected.length > 0) logger.warn(`${rejected.length} record(s) sent to ${deps.topics.consentDlq}`);
   await publishStates(deps, changed);
+  await publishNotices(deps, notices);
 }
 
 /** ErasureRequestCompleted for requests the slice completed; their ids are derived from the request. */
@@ -45,4 +49,13 @@ async function publishStates(deps: PublicationDeps, changed: SubjectState[]): Pr
     changed.map(async (state) => ({ key: state.subjectId, value: await deps.stateCodec.encode(toConsentState(state, now)) })),
   );
   await sendInChunks(deps.producer, deps.topics.consentState, messages);
+}
+
+/** Keyed by subject, in log order: a subject's notices stay in order on one partition. */
+async function publishNotices(deps: PublicationDeps, notices: OptOutNotice[]): Promise<void> {
+  if (notices.length === 0) return;
+  const messages = await Promise.all(
+    notices.map(async (notice) => ({ key: notice.subject_id, value: await deps.noticeCodec.encode(notice), headers: { [HEADERS.noticeChange]: notice.change } })),
+  );
+  await sendInChunks(deps.producer, deps.topics.optOuts, messages);
 }

@@ -4,6 +4,7 @@ import { ALL_PURPOSES, openErasureRequests, SubjectState } from '@lethe/consent-
 /** The public view of a subject's state that the compacted consent.state topic carries. */
 export function toConsentState(state: SubjectState, updatedAt: number): ConsentState {
   const requests = Object.values(state.erasureRequests).filter((request) => request.requested);
+  const versionOf = versionsOf(state);
   return {
     subject_id: state.subjectId,
     version: state.version,
@@ -11,11 +12,38 @@ export function toConsentState(state: SubjectState, updatedAt: number): ConsentS
     purposes: Object.fromEntries(
       Object.entries(state.purposes).map(([purpose, consent]) => [
         purpose,
-        { status: consent.status === 'granted' ? 'GRANTED' : 'WITHDRAWN', policy_version: consent.policyVersion, at: consent.at },
+        {
+          status: consent.status === 'granted' ? 'GRANTED' : 'WITHDRAWN',
+          policy_version: consent.policyVersion,
+          at: consent.at,
+          version: versionOf(consent.eventId, 0),
+        },
       ]),
     ),
     opt_outs: (Object.keys(state.optOuts) as OptOut[]).sort(),
     objections: Object.keys(state.objections).sort((a, b) => (a === ALL_PURPOSES ? -1 : b === ALL_PURPOSES ? 1 : a.localeCompare(b))),
     erasure: openErasureRequests(state).length > 0 ? 'OPEN' : requests.length > 0 ? 'COMPLETED' : 'NONE',
+    erasures: requests
+      .map((request) => ({
+        scope: request.scope === 'PURPOSES' ? ('PURPOSES' as const) : ('ALL' as const),
+        purposes: request.scope === 'PURPOSES' ? [...request.purposes] : [],
+        version: versionOf(request.eventId, state.version),
+        open: request.status === 'open',
+      }))
+      .sort((a, b) => a.version - b.version),
+  };
+}
+
+/**
+ * The subject's version at which an event was applied: its place in the log order of applied
+ * events, counted from 1. For an event the state does not know, the caller says which way to err:
+ * a grant as early as can be (0), an erasure as late (the current version), so an erasure is
+ * never lifted by a grant it may not precede.
+ */
+function versionsOf(state: SubjectState): (eventId: string | null, unknown: number) => number {
+  let index: Map<string, number> | undefined;
+  return (eventId, unknown) => {
+    index ??= new Map(state.appliedEventIds.map((id, i) => [id, i + 1]));
+    return (eventId !== null ? index.get(eventId) : undefined) ?? unknown;
   };
 }

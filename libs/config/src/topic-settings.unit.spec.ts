@@ -5,7 +5,7 @@ describe('topicSettingsFrom', () => {
   it('names the plain topics without LETHE_TOPIC_PREFIX, and leaves unset durability to the cluster', () => {
     expect(topicSettingsFrom({})).toEqual({
       prefix: '',
-      names: { consentLog: 'consent.log', consentState: 'consent.state', consentDlq: 'consent.dlq' },
+      names: { consentLog: 'consent.log', consentState: 'consent.state', consentDlq: 'consent.dlq', optOuts: 'consent.opt-outs' },
       partitions: undefined,
       replicationFactor: undefined,
       minInsyncReplicas: undefined,
@@ -16,8 +16,17 @@ describe('topicSettingsFrom', () => {
 
   it('puts LETHE_TOPIC_PREFIX before every topic, registry subject and consumer group', () => {
     const { prefix, names } = topicSettingsFrom({ LETHE_TOPIC_PREFIX: 'staging.' });
-    expect(names).toEqual({ consentLog: 'staging.consent.log', consentState: 'staging.consent.state', consentDlq: 'staging.consent.dlq' });
-    expect(subjectsFor(names)).toEqual({ consentLogValue: 'staging.consent.log-value', consentStateValue: 'staging.consent.state-value' });
+    expect(names).toEqual({
+      consentLog: 'staging.consent.log',
+      consentState: 'staging.consent.state',
+      consentDlq: 'staging.consent.dlq',
+      optOuts: 'staging.consent.opt-outs',
+    });
+    expect(subjectsFor(names)).toEqual({
+      consentLogValue: 'staging.consent.log-value',
+      consentStateValue: 'staging.consent.state-value',
+      optOutsValue: 'staging.consent.opt-outs-value',
+    });
     expect(consumerGroupsFor(prefix).projector).toBe('staging.lethe.projector');
     expect(consumerGroupsFor(prefix).erasureWorker('crm')).toBe('staging.lethe.erasure.crm');
   });
@@ -27,9 +36,10 @@ describe('topicSettingsFrom', () => {
   });
 
   it('refuses a prefix that makes a topic name longer than Kafka allows', () => {
-    expect(() => topicSettingsFrom({ LETHE_TOPIC_PREFIX: 'x'.repeat(237) })).toThrow(
+    // consent.opt-outs is the longest name.
+    expect(() => topicSettingsFrom({ LETHE_TOPIC_PREFIX: 'x'.repeat(234) })).toThrow(
       'LETHE_TOPIC_PREFIX is too long: topic names would have 250 characters, Kafka allows 249',
     );
-    expect(topicSettingsFrom({ LETHE_TOPIC_PREFIX: 'x'.repeat(236) }).names.consentState).toHaveLength(249);
+    expect(topicSettingsFrom({ LETHE_TOPIC_PREFIX: 'x'.repeat(233) }).names.optOuts).toHaveLength(249);
   });
 });

@@ -76,7 +76,7 @@ describe('ConsentEventCodec', () => {
     const unknownId = Buffer.from(wire);
     unknownId.writeInt32BE(2_000_000_000, 1);
     expect(await kind(unknownId)).toBe('unknown_schema');
-    const state = await ConsentStateCodec.forRegistry(registryUrl, uniqueName('test.state') + '-value').encode({ subject_id: 's', version: 1, updated_at: 0, purposes: {}, opt_outs: [], objections: [], erasure: 'NONE' });
+    const state = await ConsentStateCodec.forRegistry(registryUrl, uniqueName('test.state') + '-value').encode({ subject_id: 's', version: 1, updated_at: 0, purposes: {}, opt_outs: [], objections: [], erasure: 'NONE', erasures: [] });
     expect(await kind(state)).toBe('unknown_schema');
   });
 
@@ -123,10 +123,11 @@ describe('ConsentStateCodec', () => {
       subject_id: 'subj-1',
       version: 3,
       updated_at: Date.now(),
-      purposes: { marketing: { status: 'WITHDRAWN', policy_version: '2026-01', at: Date.now() } },
+      purposes: { marketing: { status: 'WITHDRAWN', policy_version: '2026-01', at: Date.now(), version: 2 } },
       opt_outs: ['SALE'],
       objections: ['*'],
       erasure: 'OPEN',
+      erasures: [{ scope: 'ALL', purposes: [], version: 3, open: true }],
     };
     expect(await codec.decode(await codec.encode(state))).toEqual(state);
   });
@@ -157,7 +158,7 @@ describe('schema compatibility in the registry', () => {
     expect(id).toBeGreaterThan(0);
   });
 
-  it.each(['consent-event', 'consent-state'] as const)('accepts the current %s schema after every released version', async (name) => {
+  it.each(['consent-event', 'consent-state', 'opt-out-notice'] as const)('accepts the current %s schema after every released version', async (name) => {
     const subject = uniqueName('test.history') + '-value';
     await setSubjectCompatibility(registryUrl, subject, COMPATIBILITY.BACKWARD);
     const history = readdirSync(resolve(SCHEMA_DIR, 'history'))

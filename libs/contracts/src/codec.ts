@@ -1,6 +1,7 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { ConsentEvent, ConsentEventPayload, CONSENT_EVENT_PAYLOAD_TYPES } from './generated/consent-event';
 import type { ConsentState } from './generated/consent-state';
+import type { OptOutNotice } from './generated/opt-out-notice';
 import { DecodeError, RegistryUnavailableError, UnknownPayloadTypeError } from './decode-errors';
 import { loadSchema, PAYLOAD_NAMESPACE, SchemaName } from './schemas';
 
@@ -129,6 +130,13 @@ export class ConsentEventCodec extends RegistryCodec<ConsentEvent> {
 export class ConsentStateCodec extends RegistryCodec<ConsentState> {
   static forRegistry(registryUrl: string, subject: string): ConsentStateCodec {
     return new ConsentStateCodec(registryClient(registryUrl), registryUrl, 'consent-state', subject);
+  }
+}
+
+/** consent.opt-outs values. */
+export class OptOutNoticeCodec extends RegistryCodec<OptOutNotice> {
+  static forRegistry(registryUrl: string, subject: string): OptOutNoticeCodec {
+    return new OptOutNoticeCodec(registryClient(registryUrl), registryUrl, 'opt-out-notice', subject);
   }
 }
 

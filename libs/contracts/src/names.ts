@@ -9,15 +9,22 @@ export interface TopicNames {
   consentState: string;
   /** Records no consumer could process, with the reason in headers. */
   consentDlq: string;
+  /** Kept forever: every change in what downstream services may do with a subject (docs/adr/0014). */
+  optOuts: string;
 }
 
 /**
  * Lethe's topics under a prefix (LETHE_TOPIC_PREFIX, e.g. `staging.`), so several environments
  * can share one cluster, and each test can have topics of its own. The empty prefix gives the
- * plain names: consent.log, consent.state, consent.dlq.
+ * plain names: consent.log, consent.state, consent.dlq, consent.opt-outs.
  */
 export function topicsFor(prefix: string): TopicNames {
-  return { consentLog: `${prefix}consent.log`, consentState: `${prefix}consent.state`, consentDlq: `${prefix}consent.dlq` };
+  return {
+    consentLog: `${prefix}consent.log`,
+    consentState: `${prefix}consent.state`,
+    consentDlq: `${prefix}consent.dlq`,
+    optOuts: `${prefix}consent.opt-outs`,
+  };
 }
 
 /** Consumer groups under the same prefix as the topics, so environments never share a group. */
@@ -31,10 +38,16 @@ export function consumerGroupsFor(prefix: string) {
 
 /** TopicNameStrategy: one subject per topic value (docs/adr/0003-event-envelope.md). */
 export function subjectsFor(topics: TopicNames) {
-  return { consentLogValue: `${topics.consentLog}-value`, consentStateValue: `${topics.consentState}-value` };
+  return {
+    consentLogValue: `${topics.consentLog}-value`,
+    consentStateValue: `${topics.consentState}-value`,
+    optOutsValue: `${topics.optOuts}-value`,
+  };
 }
 
 export const HEADERS = {
+  /** On consent.opt-outs: RESTRICTED or ALLOWED, so subscribers can filter without decoding. */
+  noticeChange: 'lethe-notice-change',
   /** The payload type of a consent.log record, so consumers can filter without decoding. */
   eventType: 'lethe-event-type',
   /** A DecodeError kind (not_avro, unknown_schema, corrupt_datum) or the fold's reason; no personal data. */

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 /** The repository's schemas/ folder, the one source of truth for event shapes. */
 export const SCHEMA_DIR = resolve(__dirname, '../../../schemas');
 
-export type SchemaName = 'consent-event' | 'consent-state';
+export type SchemaName = 'consent-event' | 'consent-state' | 'opt-out-notice';
 
 export function loadSchema(name: SchemaName): string {
   return readFileSync(resolve(SCHEMA_DIR, `${name}.avsc`), 'utf8');

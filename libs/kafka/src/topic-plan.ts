@@ -50,6 +50,8 @@ export function letheTopics(names: TopicNames, partitions: number, replicationFa
     { topic: names.consentLog, numPartitions: partitions, replicationFactor, configs: { ...durable, ...KEPT_CONFIGS.log } },
     { topic: names.consentState, numPartitions: partitions, replicationFactor, configs: { ...durable, ...KEPT_CONFIGS.state } },
     { topic: names.consentDlq, numPartitions: 1, replicationFactor, configs: { ...durable, ...KEPT_CONFIGS.dlq } },
+    // Kept forever too, so a new subscriber can read every change from the beginning.
+    { topic: names.optOuts, numPartitions: partitions, replicationFactor, configs: { ...durable, ...KEPT_CONFIGS.log } },
   ];
 }
 
@@ -70,7 +72,7 @@ export function planTopics(request: TopicRequest, cluster: ClusterView): TopicPl
   const specs = letheTopics(request.names, request.partitions ?? DEFAULT_PARTITIONS, replicationFactor, minInsyncReplicas);
   const missing = specs.filter((spec) => !cluster.existing.has(spec.topic));
   const refusals = durabilityRefusals(request, replicationFactor, minInsyncReplicas, missing.length > 0 ? cluster.brokers : undefined);
-  const kept = [KEPT_CONFIGS.log, KEPT_CONFIGS.state, KEPT_CONFIGS.dlq];
+  const kept = [KEPT_CONFIGS.log, KEPT_CONFIGS.state, KEPT_CONFIGS.dlq, KEPT_CONFIGS.log];
   const warnings: string[] = [];
   specs.forEach((spec, i) => {
     const existing = cluster.existing.get(spec.topic);
@@ -79,7 +81,8 @@ export function planTopics(request: TopicRequest, cluster: ClusterView): TopicPl
       const actual = existing.configs[name];
       if (actual !== wanted) refusals.push(`${spec.topic}: ${name} is ${actual ?? 'unset'}, expected ${wanted}`);
     }
-    warnings.push(...topicWarnings(spec, existing, cluster.brokers, i < 2 ? request.partitions : undefined));
+    const keyedBySubject = spec.topic !== request.names.consentDlq;
+    warnings.push(...topicWarnings(spec, existing, cluster.brokers, keyedBySubject ? request.partitions : undefined));
   });
   return { create: refusals.length > 0 ? [] : missing, refusals, warnings };
 }

@@ -1,0 +1,82 @@
+import type { SubjectState } from '@lethe/consent-domain';
+import {
+  compileDecisions,
+  type CompiledDecisions,
+  type ConsentEvent,
+  type ConsentEventPayloadType,
+  type Decision,
+  isOptOutKind,
+  isRestriction,
+  type NoticeCause,
+  type NoticeOptOut,
+  type OptOutNotice,
+} from '@lethe/contracts';
+import { toConsentState } from './state-view';
+
+/** The facts that can change what a subject may be processed for, and the cause each gives. */
+const CAUSES: Partial<Record<ConsentEventPayloadType, NoticeCause>> = {
+  ConsentWithdrawn: 'WITHDRAWN',
+  ObjectionRaised: 'OBJECTED',
+  OptOutRecorded: 'OPTED_OUT',
+  ErasureRequested: 'ERASED',
+  ConsentGranted: 'GRANTED',
+};
+
+export interface LogPosition {
+  partition: number;
+  offset: string;
+}
+
+/** The subject's decisions before the first event of a slice, then after each; computed once per state. */
+export type DecisionCache = Map<SubjectState, CompiledDecisions>;
+
+/**
+ * The notice for consent.opt-outs that applying `event` to `before` (giving `after`) calls for,
+ * or null when what the subject may be processed for did not change: a repeated withdrawal, a
+ * grant of what was granted, a duplicate, an acknowledgement. A restricting fact names what it
+ * newly restricts (everything, for an erasure of everything or an objection to all processing);
+ * a grant names what it makes allowed again. Decisions come from the public view, by the same
+ * rule every guard applies (decisionFor), so a notice never says what a guard would not.
+ */
+export function noticeFor(before: SubjectState, after: SubjectState, event: ConsentEvent, position: LogPosition, cache: DecisionCache): OptOutNotice | null {
+  const cause = CAUSES[event.payload.type];
+  if (!cause || before === after) return null;
+  const was = decisionsOf(before, cache);
+  const now = decisionsOf(after, cache);
+  const changed = cause === 'GRANTED' ? becameGranted : becameRestricted;
+  const all = cause !== 'GRANTED' && changed(was.others, now.others);
+  const names = all ? [] : [...new Set([...was.names.keys(), ...now.names.keys()])].filter((name) => changed(was.names.get(name) ?? was.others, now.names.get(name) ?? now.others));
+  if (!all && names.length === 0) return null;
+  return {
+    subject_id: event.subject_id,
+    version: after.version,
+    change: cause === 'GRANTED' ? 'ALLOWED' : 'RESTRICTED',
+    cause,
+    all,
+    purposes: names.filter((name) => !isOptOutKind(name)).sort(),
+    opt_outs: names.filter((name): name is NoticeOptOut => isOptOutKind(name)).sort(),
+    jurisdiction: event.jurisdiction,
+    effective_at: event.occurred_at,
+    recorded_at: event.recorded_at,
+    cause_event_id: event.event_id,
+    log_partition: position.partition,
+    log_offset: Number(position.offset),
+  };
+}
+
+function becameRestricted(before: Decision, after: Decision): boolean {
+  return isRestriction(after) && !isRestriction(before);
+}
+
+function becameGranted(before: Decision, after: Decision): boolean {
+  return after === 'granted' && before !== 'granted';
+}
+
+function decisionsOf(state: SubjectState, cache: DecisionCache): CompiledDecisions {
+  let decisions = cache.get(state);
+  if (!decisions) {
+    decisions = compileDecisions(toConsentState(state, 0));
+    cache.set(state, decisions);
+  }
+  return decisions;
+}
