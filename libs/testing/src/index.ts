@@ -9,3 +9,4 @@ export * from './schema-variants';
 export * from './app-process';
 export * from './certificates';
 export * from './ports';
+export * from './consent-states';
