@@ -10,3 +10,4 @@ export * from './app-process';
 export * from './certificates';
 export * from './ports';
 export * from './consent-states';
+export * from './dedicated-broker';
