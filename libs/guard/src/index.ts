@@ -1,1 +1,2 @@
+export * from './nest/core'; // TEMPORARY: until the core's own exports are here
 export * from './nest';

@@ -36,6 +36,7 @@ export class ConsentGuard {
   private readonly readyPromise = new Promise<void>((resolve) => (this.readyResolve = resolve));
   private ready_ = false;
   private readonly skipped?: Counter<'service' | 'purpose'>;
+  private readonly subjects?: Gauge<'service'>;
 
   private constructor(private readonly options: ConsentGuardOptions) {
     this.topics = topicsFor(options.topicPrefix ?? '');
@@ -44,7 +45,7 @@ export class ConsentGuard {
       this.skipped = new Counter({ name: 'lethe_guard_skipped_messages_total', help: 'skips', labelNames: ['service', 'purpose'], registers: [registry] });
       new Counter({ name: 'lethe_guard_decisions_total', help: 'decisions', labelNames: ['service', 'purpose', 'outcome'], registers: [registry] });
       new Gauge({ name: 'lethe_guard_staleness_seconds', help: 'staleness', labelNames: ['service'], registers: [registry] });
-      new Gauge({ name: 'lethe_guard_subjects', help: 'subjects', labelNames: ['service'], registers: [registry] });
+      this.subjects = new Gauge({ name: 'lethe_guard_subjects', help: 'subjects', labelNames: ['service'], registers: [registry] });
     }
   }
 
@@ -75,6 +76,7 @@ export class ConsentGuard {
         if (topic === this.topics.consentState && message.value) {
           const state = await stateCodec.decode(message.value);
           this.states.set(state.subject_id, compileDecisions(state));
+          this.subjects?.set({ service: this.options.service }, this.states.size);
         } else if (topic === this.topics.optOuts && message.value) {
           const notice = await noticeCodec.decode(message.value);
           for (const listener of notice.change === 'RESTRICTED' ? this.restrictedListeners : this.allowedListeners) listener(notice);

@@ -1,3 +1,3 @@
 // The guard core the NestJS adapter sits on, imported from one place.
-export { ConsentGuard } from './core-stand-in';
+export { ConsentGuard, guardedEachMessage } from './core-stand-in';
 export type { ConsentDecision, ConsentGuardOptions } from './core-stand-in';
