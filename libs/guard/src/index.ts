@@ -1,2 +1,8 @@
-export * from './nest/core'; // TEMPORARY: until the core's own exports are here
+export { ConsentGuard } from './consent-guard';
+export type { ConsentDecision, DecisionReason } from './decision';
+export { guardedEachMessage } from './guarded-each-message';
+export type { GuardedEachMessageOptions } from './guarded-each-message';
+export type { NoticeListener } from './listeners';
+export { DEFAULTS as CONSENT_GUARD_DEFAULTS } from './options';
+export type { ConsentGuardOptions } from './options';
 export * from './nest';

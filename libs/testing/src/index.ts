@@ -9,3 +9,5 @@ export * from './schema-variants';
 export * from './app-process';
 export * from './certificates';
 export * from './ports';
+export * from './consent-states';
+export * from './dedicated-broker';

@@ -1,6 +1,5 @@
 import { DynamicModule, FactoryProvider, Global, Inject, Module, ModuleMetadata, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { ConsentGuard, ConsentGuardOptions } from './core';
-import { SkipCounter } from './skip-counter';
 
 export interface ConsentGuardModuleOptions extends ConsentGuardOptions {
   /** Hold the application's start-up until the guard has caught up (default true). */
@@ -19,7 +18,6 @@ export const CONSENT_GUARD_OPTIONS = Symbol('ConsentGuardModuleOptions');
 
 const providers: Provider[] = [
   { provide: ConsentGuard, inject: [CONSENT_GUARD_OPTIONS], useFactory: (options: ConsentGuardModuleOptions) => ConsentGuard.create(options) },
-  { provide: SkipCounter, inject: [CONSENT_GUARD_OPTIONS], useFactory: (options: ConsentGuardModuleOptions) => SkipCounter.forOptions(options) },
 ];
 
 /**
@@ -44,7 +42,7 @@ export class ConsentGuardModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   private static withOptions(options: Provider): DynamicModule {
-    return { module: ConsentGuardModule, global: true, providers: [options, ...providers], exports: [ConsentGuard, SkipCounter, CONSENT_GUARD_OPTIONS] };
+    return { module: ConsentGuardModule, global: true, providers: [options, ...providers], exports: [ConsentGuard, CONSENT_GUARD_OPTIONS] };
   }
 
   async onModuleInit(): Promise<void> {

@@ -3,11 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { from, mergeMap, Observable, of } from 'rxjs';
 import { ConsentDecision, ConsentGuard } from './core';
 import { CONSENT_REQUIREMENT, ConsentRequirement } from './requirement';
-import { SkipCounter } from './skip-counter';
 import { subjectOfMessage } from './subject';
-
-/** How long one wait for the guard lasts before the consumer's session is kept alive again. */
-const WAIT_SLICE_MS = 1_000;
 
 /**
  * @RequiresConsent on @nestjs/microservices handlers (@EventPattern, @MessagePattern): a message
@@ -23,7 +19,6 @@ export class ConsentRpcInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly guard: ConsentGuard,
-    private readonly skips: SkipCounter,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -42,25 +37,15 @@ export class ConsentRpcInterceptor implements NestInterceptor {
       this.skipped(requirement, { subjectId: null, decision: null, data });
       return false;
     }
-    const decision = await this.settledDecision(lookup.subjectId, requirement.purpose, rpc.getContext());
+    // Before the guard has caught up, or while it is stale, this waits (keeping a Kafka consumer's session alive).
+    const decision = await this.guard.decisionWhenKnown(lookup.subjectId, requirement.purpose, heartbeatOf(rpc.getContext()));
     if (decision.allowed) return true;
     this.skipped(requirement, { subjectId: lookup.subjectId, decision, data });
     return false;
   }
 
-  /** The guard's answer once it knows: before it has caught up, or while it is stale, the message waits. */
-  private async settledDecision(subjectId: string, purpose: string, transport: unknown): Promise<ConsentDecision> {
-    for (;;) {
-      const decision = this.guard.allowed(subjectId, purpose);
-      if (decision.allowed || (decision.reason !== 'not_ready' && decision.reason !== 'stale')) return decision;
-      if (decision.reason === 'not_ready') await this.guard.ready(WAIT_SLICE_MS).catch(() => undefined);
-      else await new Promise((resolve) => setTimeout(resolve, WAIT_SLICE_MS / 10));
-      await heartbeatOf(transport)?.();
-    }
-  }
-
   private skipped(requirement: ConsentRequirement, skip: { subjectId: string | null; decision: ConsentDecision | null; data: unknown }): void {
-    this.skips.count(requirement.purpose);
+    this.guard.countSkipped(requirement.purpose);
     try {
       requirement.onSkipped?.({ purpose: requirement.purpose, ...skip });
     } catch {
@@ -70,8 +55,8 @@ export class ConsentRpcInterceptor implements NestInterceptor {
   }
 }
 
-/** A Kafka transport's context can keep the consumer's session alive while a message waits. */
-function heartbeatOf(transport: unknown): (() => Promise<void>) | undefined {
+/** A Kafka transport's context can keep the consumer's session alive while a message waits; other transports have nothing to keep alive. */
+function heartbeatOf(transport: unknown): () => Promise<void> {
   const getHeartbeat = (transport as { getHeartbeat?: () => () => Promise<void> } | null)?.getHeartbeat;
-  return typeof getHeartbeat === 'function' ? getHeartbeat.call(transport) : undefined;
+  return typeof getHeartbeat === 'function' ? getHeartbeat.call(transport) : async () => undefined;
 }

@@ -1,3 +1,4 @@
 // The guard core the NestJS adapter sits on, imported from one place.
-export { ConsentGuard, guardedEachMessage } from './core-stand-in';
-export type { ConsentDecision, ConsentGuardOptions } from './core-stand-in';
+export { ConsentGuard } from '../consent-guard';
+export type { ConsentDecision } from '../decision';
+export type { ConsentGuardOptions } from '../options';

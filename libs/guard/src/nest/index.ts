@@ -3,5 +3,4 @@ export * from './consent-http.guard';
 export * from './consent-rpc.interceptor';
 export * from './requirement';
 export * from './requires-consent.decorator';
-export * from './skip-counter';
 export * from './subject';
