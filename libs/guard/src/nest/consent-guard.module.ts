@@ -1,4 +1,4 @@
-import { DynamicModule, FactoryProvider, Global, Inject, Module, ModuleMetadata, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
+import { DynamicModule, FactoryProvider, Global, Inject, Module, ModuleMetadata, BeforeApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { ConsentGuard, ConsentGuardOptions } from './core';
 
 export interface ConsentGuardModuleOptions extends ConsentGuardOptions {
@@ -23,11 +23,11 @@ const providers: Provider[] = [
 /**
  * One ConsentGuard for the whole application (a global module): started when the module
  * initialises, so handlers never run before it follows consent.state, and stopped on shutdown
- * (app.close(), or a signal with enableShutdownHooks).
+ * (app.close(), or a signal with enableShutdownHooks), before the application's transports close.
  */
 @Global()
 @Module({})
-export class ConsentGuardModule implements OnModuleInit, OnApplicationShutdown {
+export class ConsentGuardModule implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     private readonly guard: ConsentGuard,
     @Inject(CONSENT_GUARD_OPTIONS) private readonly options: ConsentGuardModuleOptions,
@@ -50,7 +50,11 @@ export class ConsentGuardModule implements OnModuleInit, OnApplicationShutdown {
     if (this.options.waitUntilReady ?? true) await this.guard.ready(this.options.readyTimeoutMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the transports close: a message waiting for the guard to know (decisionWhenKnown)
+   * fails instead, is not committed and comes again after a restart, so closing never hangs.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.guard.stop();
   }
 }
