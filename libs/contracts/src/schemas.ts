@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** The repository's schemas/ folder, the one source of truth for event shapes. */
-export const SCHEMA_DIR = resolve(__dirname, '../../../schemas');
+/**
+ * Where the .avsc files are: next to the compiled code in the published package (build:sdk
+ * copies them there), else the repository's schemas/ folder, the one source of truth for event
+ * shapes.
+ */
+export const SCHEMA_DIR = [resolve(__dirname, 'schemas'), resolve(__dirname, '../../../schemas')].find((dir) => existsSync(dir)) ?? resolve(__dirname, '../../../schemas');
 
 export type SchemaName = 'consent-event' | 'consent-state' | 'opt-out-notice';
 
