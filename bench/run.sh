@@ -5,7 +5,7 @@
 #   bash bench/run.sh <projector|erasure-worker> [arguments of that benchmark]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NAME="${1:?which benchmark: projector or erasure-worker}"
+NAME="${1:?which benchmark: projector, erasure-worker or guard}"
 shift
 if [[ ! -f "$ROOT/bench/$NAME/bench.ts" ]]; then
   echo "no benchmark named \"$NAME\" (bench/$NAME/bench.ts)" >&2

@@ -5,3 +5,4 @@ export type { GuardedEachMessageOptions } from './guarded-each-message';
 export type { NoticeListener } from './listeners';
 export { DEFAULTS as CONSENT_GUARD_DEFAULTS } from './options';
 export type { ConsentGuardOptions } from './options';
+export * from './nest';

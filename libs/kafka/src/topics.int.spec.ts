@@ -21,12 +21,13 @@ describe('ensureTopics', () => {
 
   it('creates the topics with their configs on the cluster it finds, and a second call changes nothing', async () => {
     const names = freshNames();
-    expect((await ensureTopics(admin, { names, partitions: 3 })).created).toEqual([names.consentLog, names.consentState, names.consentDlq]);
+    expect((await ensureTopics(admin, { names, partitions: 3 })).created).toEqual([names.consentLog, names.consentState, names.consentDlq, names.optOuts]);
     expect(await ensureTopics(admin, { names, partitions: 3 })).toEqual({ created: [], warnings: [] });
 
     // The local stack is one broker: one replica, min.insync.replicas 1.
     expect(await configsOf(names.consentLog)).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1', 'min.insync.replicas': '1' });
     expect(await configsOf(names.consentState)).toMatchObject({ 'cleanup.policy': 'compact' });
+    expect(await configsOf(names.optOuts)).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' });
     const metadata = await admin.fetchTopicMetadata({ topics: [names.consentLog] });
     expect(metadata.topics[0].partitions).toHaveLength(3);
     expect(metadata.topics[0].partitions[0].replicas).toHaveLength(1);
@@ -54,7 +55,7 @@ describe('ensureTopics', () => {
     const names = freshNames();
     await ensureTopics(admin, { names, partitions: 2 });
     const { warnings } = await ensureTopics(admin, { names, partitions: 4 });
-    expect(warnings).toEqual([expect.stringContaining(`${names.consentLog} has 2 partitions, LETHE_TOPIC_PARTITIONS asks for 4`), expect.any(String)]);
+    expect(warnings).toEqual([expect.stringContaining(`${names.consentLog} has 2 partitions, LETHE_TOPIC_PARTITIONS asks for 4`), expect.any(String), expect.any(String)]);
     expect((await admin.fetchTopicMetadata({ topics: [names.consentLog] })).topics[0].partitions).toHaveLength(2);
   });
 });

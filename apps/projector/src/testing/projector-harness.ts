@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Admin, Kafka, KafkaMessage, Producer, RecordMetadata } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { SubjectState } from '@lethe/consent-domain';
-import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, HEADERS, subjectsFor, TopicNames, topicsFor } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, HEADERS, OptOutNotice, OptOutNoticeCodec, subjectsFor, TopicNames, topicsFor } from '@lethe/contracts';
 import { ACKS_ALL, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { toConsentState } from '../state-view';
 
@@ -30,6 +30,7 @@ interface FreshDatabase {
 export class ProjectorHarness {
   readonly codec: ConsentEventCodec;
   readonly stateCodec: ConsentStateCodec;
+  readonly noticeCodec: OptOutNoticeCodec;
 
   private constructor(
     private readonly kit: TestKit,
@@ -44,6 +45,7 @@ export class ProjectorHarness {
     const { schemaRegistryUrl } = kit.testEndpoints();
     this.codec = ConsentEventCodec.forRegistry(schemaRegistryUrl, subjectsFor(topics).consentLogValue);
     this.stateCodec = ConsentStateCodec.forRegistry(schemaRegistryUrl, subjectsFor(topics).consentStateValue);
+    this.noticeCodec = OptOutNoticeCodec.forRegistry(schemaRegistryUrl, subjectsFor(topics).optOutsValue);
   }
 
   /** Topics of its own, a producer and a fresh schema; `close()` in afterAll. */
@@ -144,6 +146,24 @@ export class ProjectorHarness {
     });
     await consumer.disconnect();
     return byPartition;
+  }
+
+  /** consent.opt-outs as written, in each partition's order, once `enough` says it holds all that is expected. */
+  async notices(enough: (notices: OptOutNotice[]) => boolean): Promise<OptOutNotice[]> {
+    const byPartition = new Map<number, OptOutNotice[]>();
+    const consumer = this.kafka.consumer({ groupId: this.kit.uniqueName('test.notices') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topics.optOuts, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const notice = await this.noticeCodec.decode(message.value);
+        byPartition.set(partition, [...(byPartition.get(partition) ?? []), notice]);
+      },
+    });
+    const all = () => [...byPartition.values()].flat();
+    await this.kit.waitFor(() => enough(all()), { description: 'consent.opt-outs to hold every expected notice', timeoutMs: 60_000 });
+    await consumer.disconnect();
+    return all();
   }
 
   /** Waits until consent.dlq holds a record this group parked that `matches`, and returns those records. */

@@ -1,0 +1,231 @@
+/**
+ * The consent guard, each figure next to its ceiling measured in the same run:
+ *   1. time to ready from N consent.state records   vs kafka-consumer-perf-test reading them;
+ *   2. memory per subject held                      vs a bare Map of the same subject ids;
+ *   3. allowed() per call                           vs a bare Map.get of the same ids;
+ *   4. propagation, withdrawal sent to the API → a guard in another process knows it, at a fixed
+ *      open-loop rate                               vs a record produced (acks=all) → a plain
+ *      kafkajs consumer in another process receiving it, at the same rate.
+ * Run through bench/run.sh (npm run bench:guard -- [subjects] [rate/s] [seconds]).
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
+import { ConsentStateCodec, subjectsFor } from '@lethe/contracts';
+import { ConsentGuard } from '@lethe/guard';
+import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics } from '@lethe/kafka';
+import { consumerPerfTest, log, rate } from '../common';
+import { subjectId, writeStates } from './states';
+
+const total = Number(process.argv[2] ?? 1_000_000);
+const perSecond = Number(process.argv[3] ?? 500);
+const seconds = Number(process.argv[4] ?? 30);
+const root = resolve(__dirname, '../..');
+const endpoints = endpointsFrom(process.env);
+const topics = topicSettingsFrom(process.env).names;
+const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'bench-guard' });
+const schema = `bench_guard_${Date.now()}`;
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapUsed(): number {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+/** Mean ns per call of `call` over batches of 1,000 random subjects: median and p99 of the batches. */
+function perCall(call: (subject: string, purpose: string) => unknown): { median: number; p99: number } {
+  const ids = Array.from({ length: 1_000 }, (_, i) => subjectId((i * 7_919) % total));
+  const purposes = ['marketing', 'analytics', 'SALE', 'profiling'];
+  const batches: number[] = [];
+  let sink = 0;
+  for (let round = 0; round < 2_000; round++) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < ids.length; i++) if (call(ids[(i + round) % ids.length], purposes[i & 3])) sink++;
+    batches.push(Number(process.hrtime.bigint() - started) / ids.length);
+  }
+  if (sink < 0) log('unreachable');
+  batches.sort((a, b) => a - b);
+  return { median: quantile(batches, 0.5), p99: quantile(batches, 0.99) };
+}
+
+async function readyMemoryAndLookups() {
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, { names: topics, partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 });
+  await admin.disconnect();
+  const producer = createSafeProducer(kafka);
+  await producer.connect();
+  const codec = ConsentStateCodec.forRegistry(endpoints.schemaRegistryUrl, subjectsFor(topics).consentStateValue);
+  const bytes = await writeStates(producer, codec, topics.consentState, total);
+  await producer.disconnect();
+  const perf = consumerPerfTest(endpoints, topics.consentState, total);
+
+  const before = heapUsed();
+  const guard = ConsentGuard.create({ kafka, schemaRegistryUrl: endpoints.schemaRegistryUrl, topicPrefix: topicSettingsFrom(process.env).prefix, service: 'bench', metrics: false });
+  const started = Date.now();
+  await guard.start();
+  await guard.ready(600_000);
+  const readyMs = Date.now() - started;
+  const guardBytes = (heapUsed() - before) / total;
+  log(`guard: ready on ${total} states in ${(readyMs / 1000).toFixed(1)} s (${rate(total, readyMs)} states/s), ${guardBytes.toFixed(0)} bytes per subject`);
+  const lookups = perCall((subject, purpose) => guard.allowed(subject, purpose).allowed);
+  await guard.stop();
+
+  const bareBefore = heapUsed();
+  const bare = new Map<string, { v: number }>();
+  for (let n = 0; n < total; n++) bare.set(subjectId(n), { v: n });
+  const bareBytes = (heapUsed() - bareBefore) / total;
+  const bareLookups = perCall((subject) => bare.get(subject)?.v);
+  log(`bare Map: ${bareBytes.toFixed(0)} bytes per subject; get ${bareLookups.median.toFixed(0)} ns median`);
+  bare.clear();
+  return { bytes, perf, readyMs, guardBytes, bareBytes, lookups, bareLookups };
+}
+
+/** A probe process (probe.ts) and the times at which it saw each subject. */
+function startProbe(args: string[]): { child: ChildProcess; seen: Map<string, number>; ready: Promise<void> } {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, 'probe.ts'), ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const seen = new Map<string, number>();
+  const ready = new Promise<void>((done, fail) => {
+    child.on('message', (message: { ready?: boolean; subject?: string; at?: number }) => {
+      if (message.ready) done();
+      if (message.subject && message.at && !seen.has(message.subject)) seen.set(message.subject, message.at);
+    });
+    child.once('exit', (code) => fail(new Error(`probe ${args.join(' ')} exited with ${code}`)));
+  });
+  return { child, seen, ready };
+}
+
+function startApp(name: string, entry: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.once('exit', (code, signal) => signal !== 'SIGTERM' && log(`${name} exited (${code ?? signal})`));
+  return child;
+}
+
+/** Fires `send(i)` at `perSecond` for `seconds`, on schedule whatever the answers (open loop). */
+async function openLoop(send: (i: number) => Promise<void>): Promise<void> {
+  const count = perSecond * seconds;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((done) => setTimeout(done, wait));
+    pending.push(send(i));
+  }
+  await Promise.all(pending);
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+function latencies(sent: Map<string, number>, seen: Map<string, number>) {
+  const values = [...sent].flatMap(([subject, at]) => (seen.has(subject) ? [(seen.get(subject) as number) - at] : [])).sort((a, b) => a - b);
+  return { count: values.length, p50: quantile(values, 0.5), p99: quantile(values, 0.99), max: values[values.length - 1] };
+}
+
+async function propagation() {
+  // A schema of its own: the development projection belongs to another log.
+  const env = { LETHE_DB_SCHEMA: schema, LETHE_API_PORT: '13000', LETHE_API_RATE_LIMIT: '10000000', LETHE_LOG_LEVEL: 'warn' };
+  const keyRun = spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/consent-api/src/api-keys.cli.ts', 'create', 'bench'], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+  if (keyRun.status !== 0) throw new Error(`api-key create failed: ${keyRun.stderr}`);
+  const key = keyRun.stdout.trim();
+  const apps = [startApp('projector', 'apps/projector/src/main.ts', env), startApp('consent-api', 'apps/consent-api/src/main.ts', env)];
+  const probe = startProbe(['guard', 'bench-propagation']);
+  try {
+    await probe.ready;
+    const api = 'http://127.0.0.1:13000';
+    const deadline = Date.now() + 120_000;
+    while (!(await fetch(`${api}/health`).then((r) => r.ok, () => false))) {
+      if (Date.now() > deadline) throw new Error('consent-api did not answer /health');
+      await new Promise((done) => setTimeout(done, 250));
+    }
+    const sent = new Map<string, number>();
+    let accepted = 0;
+    const started = Date.now();
+    await openLoop(async (i) => {
+      const subject = `prop-${process.pid}-${i}`;
+      sent.set(subject, Date.now());
+      const response = await fetch(`${api}/v1/subjects/${subject}/consents/withdraw`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ purposes: ['marketing'], jurisdiction: 'GDPR' }),
+      }).catch(() => undefined);
+      if (response?.status === 202) accepted++;
+      else sent.delete(subject);
+      await response?.arrayBuffer();
+    });
+    const achieved = rate(accepted, Date.now() - started);
+    await waitUntil(() => [...sent.keys()].every((s) => probe.seen.has(s)), 120_000, 'the guard to see every accepted withdrawal');
+    return { accepted, achieved, ...latencies(sent, probe.seen) };
+  } finally {
+    probe.child.kill('SIGTERM');
+    for (const app of apps) app.kill('SIGTERM');
+  }
+}
+
+async function pingCeiling() {
+  const topic = `bench.ping-${process.pid}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6 }] });
+  await admin.disconnect();
+  const probe = startProbe(['ping', topic]);
+  const producer = createSafeProducer(kafka);
+  await producer.connect();
+  try {
+    await probe.ready;
+    await new Promise((done) => setTimeout(done, 3_000)); // the consumer's first fetch positions
+    const sent = new Map<string, number>();
+    await openLoop(async (i) => {
+      const key = `ping-${i}`;
+      sent.set(key, Date.now());
+      await producer.send({ topic, acks: ACKS_ALL, messages: [{ key, value: 'x' }] });
+    });
+    await waitUntil(() => [...sent.keys()].every((s) => probe.seen.has(s)), 60_000, 'the ping consumer to see every record');
+    return latencies(sent, probe.seen);
+  } finally {
+    await producer.disconnect();
+    probe.child.kill('SIGTERM');
+  }
+}
+
+async function dropSchema(): Promise<void> {
+  const { openDatabase } = await import('@lethe/persistence');
+  const db = await openDatabase({ url: endpoints.databaseUrl });
+  await db.query(`drop schema if exists "${schema}" cascade`);
+  await db.destroy();
+}
+
+async function main(): Promise<void> {
+  log(`${total} subjects; propagation at ${perSecond}/s for ${seconds} s; broker ${endpoints.kafkaBrokers.join(',')}`);
+  const r = await readyMemoryAndLookups();
+  const ping = await pingCeiling();
+  log(`ping ceiling: p50 ${ms(ping.p50)}, p99 ${ms(ping.p99)}`);
+  const p = await propagation().finally(dropSchema);
+  log(`propagation: ${p.accepted} withdrawals accepted (${p.achieved}/s), p50 ${ms(p.p50)}, p99 ${ms(p.p99)}, max ${ms(p.max)}`);
+  const perfMs = (total / r.perf) * 1000;
+  console.log('');
+  console.log('| measure | guard | ceiling | ratio |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(`| time to ready, ${total} states (${r.bytes} B each) | ${(r.readyMs / 1000).toFixed(1)} s | ${(perfMs / 1000).toFixed(1)} s (kafka-consumer-perf-test, ${r.perf} msg/s) | ${(perfMs / r.readyMs).toFixed(2)} |`);
+  console.log(`| memory per subject | ${r.guardBytes.toFixed(0)} B | ${r.bareBytes.toFixed(0)} B (bare Map of the ids) | ${(r.bareBytes / r.guardBytes).toFixed(2)} |`);
+  console.log(`| allowed() median / p99 of 1,000-call batches | ${r.lookups.median.toFixed(0)} / ${r.lookups.p99.toFixed(0)} ns | ${r.bareLookups.median.toFixed(0)} / ${r.bareLookups.p99.toFixed(0)} ns (Map.get) | ${(r.bareLookups.median / r.lookups.median).toFixed(2)} |`);
+  console.log(`| propagation p50 / p99 at ${p.achieved}/s accepted (asked ${perSecond}/s) | ${ms(p.p50)} / ${ms(p.p99)} | ${ms(ping.p50)} / ${ms(ping.p99)} (produce → consume) | ${(ping.p99 / p.p99).toFixed(2)} |`);
+  process.exit(0);
+}
+
+main().catch((error: Error) => {
+  console.error(`[bench] failed: ${error.message}`);
+  process.exit(1);
+});
