@@ -14,6 +14,7 @@ export interface FeedHandlers {
 
 const FIRST_RETRY_MS = 200;
 const MAX_RETRY_MS = 5_000;
+const SESSION_TIMEOUT_MS = 10_000;
 
 /**
  * The guard's one consumer: both topics from the beginning, in a consumer group of its own (so
@@ -35,13 +36,22 @@ export class ConsentFeed {
     private readonly handlers: FeedHandlers,
     private readonly log: Logger,
   ) {
-    this.consumer = kafka.consumer({ groupId: `${groupPrefix}.${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 1_000 });
+    // A group of one: after a broker restart its rejoin waits for the session of the member that
+    // was cut off to expire, so a short session is a short outage. Heartbeats go with every batch.
+    this.consumer = kafka.consumer({
+      groupId: `${groupPrefix}.${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 1_000,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: SESSION_TIMEOUT_MS / 4,
+    });
     const subjects = subjectsFor(topics);
     this.stateCodec = ConsentStateCodec.forRegistry(registryUrl, subjects.consentStateValue);
     this.noticeCodec = OptOutNoticeCodec.forRegistry(registryUrl, subjects.optOutsValue);
   }
 
   async start(): Promise<void> {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => this.resumeWhereApplied(payload.memberAssignment));
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.topics.consentState, this.topics.optOuts], fromBeginning: true });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) });
@@ -49,6 +59,20 @@ export class ConsentFeed {
 
   stop(): Promise<void> {
     return this.consumer.disconnect();
+  }
+
+  /**
+   * After a rejoin (a broker restart, a session timeout) kafkajs would start again from the
+   * beginning, nothing being committed: seek to where this guard already is instead. Records
+   * before that would be passed over anyway (see eachBatch); this spares reading them again.
+   */
+  private resumeWhereApplied(assignment: Record<string, number[]>): void {
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const position = this.progress.position(topic, partition);
+        if (position > 0) this.consumer.seek({ topic, partition, offset: String(position) });
+      }
+    }
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {

@@ -1,7 +1,5 @@
-import { Admin, Partitioners, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { ConsentStateCodec, subjectsFor, topicsFor } from '@lethe/contracts';
-import { createLetheTopics, disagreements, freshTopicSet, testEndpoints, testKafka, variedStateRecords, writeStateRecords } from '@lethe/testing';
+import { disagreements, LetheTopics, testEndpoints, testKafka, variedStateRecords } from '@lethe/testing';
 import { ConsentGuard } from '.';
 
 const SUBJECTS = 75_000; // about 101,000 records with the older, stale and tombstone records
@@ -9,35 +7,26 @@ const READY_DEADLINE_MS = 60_000;
 
 describe('ConsentGuard against 100,000 consent.state records', () => {
   const kafka = testKafka('guard-catch-up');
-  let admin: Admin;
-  let producer: Producer;
-  let topicSet: ReturnType<typeof freshTopicSet>;
+  let topics: LetheTopics;
 
   beforeAll(async () => {
-    admin = kafka.admin();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    await Promise.all([admin.connect(), producer.connect()]);
-    topicSet = freshTopicSet(admin);
+    topics = await LetheTopics.create(kafka, 6);
   });
 
-  afterAll(async () => {
-    await topicSet.drop();
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
-  });
+  afterAll(() => topics.drop());
 
   it('started from scratch, is ready within the deadline and answers what decisionFor says of each latest version', async () => {
-    const names = topicsFor(topicSet.prefix);
-    await createLetheTopics(admin, names, 6);
-    const codec = ConsentStateCodec.forRegistry(testEndpoints().schemaRegistryUrl, subjectsFor(names).consentStateValue);
     const { records, latest } = variedStateRecords(SUBJECTS, 'catch-up');
     expect(records.length).toBeGreaterThanOrEqual(100_000);
-    await writeStateRecords(producer, codec, names.consentState, records);
+    await topics.writeStates(records);
 
     const metrics = new Registry();
-    const guard = ConsentGuard.create({ kafka, schemaRegistryUrl: testEndpoints().schemaRegistryUrl, topicPrefix: topicSet.prefix, service: 'catch-up-test', metrics });
+    const guard = ConsentGuard.create({ kafka, schemaRegistryUrl: testEndpoints().schemaRegistryUrl, topicPrefix: topics.prefix, service: 'catch-up-test', metrics });
     const started = Date.now();
     await guard.start();
     try {
+      await expect(guard.ready(1)).rejects.toThrow(new RegExp(`not ready after 1 ms: ${topics.names.consentState}: \\d+ of \\d+ offsets consumed, \\d of 6 partition\\(s\\) behind; ${topics.names.optOuts}: 0 of 0`));
+      expect(guard.allowed('catch-up-1', 'analytics')).toEqual({ allowed: false, reason: 'not_ready', version: null, stale: false });
       await guard.ready(READY_DEADLINE_MS);
       console.log(`[guard] ready on ${records.length} records in ${Date.now() - started} ms`);
       expect(disagreements(guard, latest)).toEqual([]);

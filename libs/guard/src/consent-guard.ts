@@ -191,6 +191,7 @@ export class ConsentGuard {
       this.pendingTarget = target;
       this.checkProgress();
     } catch (error) {
+      if (this.phase !== 'running') return; // stopped meanwhile: the admin client was disconnected
       if (!this.unreachable) {
         this.log.warn(`cannot confirm the guard is caught up (${(error as Error).message}); answers turn stale ${this.options.maxStalenessMs} ms after the last confirmation`);
       }

@@ -1,7 +1,6 @@
 import { Admin, Consumer, Partitioners, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { ConsentStateCodec, subjectsFor, topicsFor } from '@lethe/contracts';
-import { createFreshTopic, createLetheTopics, freshTopicSet, stateOfKind, testEndpoints, testKafka, uniqueName, waitFor, writeStateRecords } from '@lethe/testing';
+import { createFreshTopic, LetheTopics, stateOfKind, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { ConsentGuard, guardedEachMessage } from '.';
 
 describe('guardedEachMessage', () => {
@@ -11,36 +10,33 @@ describe('guardedEachMessage', () => {
   let producer: Producer;
   let consumer: Consumer | undefined;
   let guard: ConsentGuard | undefined;
-  let topicSet: ReturnType<typeof freshTopicSet>;
+  let topics: LetheTopics;
   let jobs: string | undefined;
 
   beforeAll(async () => {
     admin = kafka.admin();
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await Promise.all([admin.connect(), producer.connect()]);
-    topicSet = freshTopicSet(admin);
+    topics = await LetheTopics.create(kafka, 2);
   });
 
   afterAll(async () => {
     await consumer?.disconnect();
     await guard?.stop();
-    await topicSet.drop();
+    await topics.drop();
     if (jobs) await admin.deleteTopics({ topics: [jobs] });
     await Promise.all([admin.disconnect(), producer.disconnect()]);
   });
 
   it("skips a restricted subject's jobs, processes the others and counts the skips by purpose", async () => {
-    const names = topicsFor(topicSet.prefix);
-    await createLetheTopics(admin, names, 2);
-    const states = ConsentStateCodec.forRegistry(registryUrl, subjectsFor(names).consentStateValue);
     // kind 0: marketing granted; kind 1: marketing withdrawn; kind 4: opted out of SALE.
-    await writeStateRecords(producer, states, names.consentState, [
+    await topics.writeStates([
       { key: 'job-granted', state: stateOfKind('job-granted', 0, 1) },
       { key: 'job-withdrawn', state: stateOfKind('job-withdrawn', 1, 1) },
       { key: 'job-opted-out', state: stateOfKind('job-opted-out', 4, 1) },
     ]);
     const metrics = new Registry();
-    guard = ConsentGuard.create({ kafka, schemaRegistryUrl: registryUrl, topicPrefix: topicSet.prefix, service: 'mailer', metrics });
+    guard = ConsentGuard.create({ kafka, schemaRegistryUrl: registryUrl, topicPrefix: topics.prefix, service: 'mailer', metrics });
     await guard.start(); // not awaited ready: the wrapper waits for it by itself
 
     jobs = await createFreshTopic(admin, 'jobs');

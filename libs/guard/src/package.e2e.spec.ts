@@ -2,9 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Admin, Partitioners, Producer } from 'kafkajs';
-import { ConsentStateCodec, subjectsFor, topicsFor } from '@lethe/contracts';
-import { createLetheTopics, freshTopicSet, stateOfKind, testEndpoints, testKafka, writeStateRecords } from '@lethe/testing';
+import { LetheTopics, stateOfKind, testEndpoints, testKafka } from '@lethe/testing';
 
 const ROOT = resolve(__dirname, '../../..');
 const PEERS = ['kafkajs', 'prom-client', '@kafkajs/confluent-schema-registry'];
@@ -25,22 +23,16 @@ guard.start()
 
 describe('the packed SDK', () => {
   const kafka = testKafka('guard-package');
-  let admin: Admin;
-  let producer: Producer;
-  let topicSet: ReturnType<typeof freshTopicSet>;
+  let topics: LetheTopics;
   const work = mkdtempSync(join(tmpdir(), 'lethe-sdk-'));
 
   beforeAll(async () => {
-    admin = kafka.admin();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    await Promise.all([admin.connect(), producer.connect()]);
-    topicSet = freshTopicSet(admin);
+    topics = await LetheTopics.create(kafka, 2);
   });
 
   afterAll(async () => {
     rmSync(work, { recursive: true, force: true });
-    await topicSet.drop();
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
+    await topics.drop();
   });
 
   it('installs from its tarballs into a service outside the repository, which becomes ready and answers with plain node', async () => {
@@ -56,12 +48,9 @@ describe('the packed SDK', () => {
     run('npm', ['install', ...tarballs.map((file) => join(sdk, file)), ...peers, '--prefer-offline', '--no-audit', '--no-fund'], service);
     writeFileSync(join(service, 'service.js'), SERVICE_SCRIPT);
 
-    const names = topicsFor(topicSet.prefix);
-    await createLetheTopics(admin, names, 2);
-    const codec = ConsentStateCodec.forRegistry(testEndpoints().schemaRegistryUrl, subjectsFor(names).consentStateValue);
-    await writeStateRecords(producer, codec, names.consentState, [{ key: 'packaged-1', state: stateOfKind('packaged-1', 1, 4) }]); // marketing withdrawn, analytics granted
+    await topics.writeStates([{ key: 'packaged-1', state: stateOfKind('packaged-1', 1, 4) }]); // marketing withdrawn, analytics granted
 
-    const env = { SUBJECT: 'packaged-1', PREFIX: topicSet.prefix, KAFKA_BROKERS: testEndpoints().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: testEndpoints().schemaRegistryUrl };
+    const env = { SUBJECT: 'packaged-1', PREFIX: topics.prefix, KAFKA_BROKERS: testEndpoints().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: testEndpoints().schemaRegistryUrl };
     const output = run(process.execPath, ['service.js'], service, env);
     expect(JSON.parse(output.trim().split('\n').pop() as string)).toEqual({
       marketing: { allowed: false, reason: 'withdrawn', version: 4, stale: false },

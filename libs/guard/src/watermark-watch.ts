@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { partitionWatermarks, Watermarks } from './progress';
+import { PartitionWatermark, partitionWatermarks, Watermarks } from './progress';
 
 /**
  * Asks the brokers for the high watermarks of the guard's topics, with an admin client of its
@@ -24,8 +24,11 @@ export class WatermarkWatch {
         await this.admin.connect();
         this.connected = true;
       }
-      const offsets = await Promise.all(this.topics.map((topic) => this.admin.fetchTopicOffsets(topic)));
-      return { fetchedAt, topics: new Map(this.topics.map((topic, i) => [topic, partitionWatermarks(offsets[i])])) };
+      // One topic after the other: kafkajs' admin can fail concurrent first requests for topics
+      // whose metadata it has not loaded yet ("Topic metadata not loaded").
+      const topics = new Map<string, PartitionWatermark[]>();
+      for (const topic of this.topics) topics.set(topic, partitionWatermarks(await this.admin.fetchTopicOffsets(topic)));
+      return { fetchedAt, topics };
     });
   }
 

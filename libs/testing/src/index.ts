@@ -11,3 +11,4 @@ export * from './certificates';
 export * from './ports';
 export * from './consent-states';
 export * from './dedicated-broker';
+export * from './lethe-topics';
