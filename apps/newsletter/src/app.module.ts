@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ConsentGuardModule } from '@lethe/guard';
+import { ConsentGuardModule } from '@lethe/guard/nest';
 import { IssuesController } from './issues.controller';
 import { jobsControllerFor } from './jobs.controller';
 import { NewsletterMetrics } from './metrics';

@@ -1,6 +1,6 @@
 import { Controller, Logger, Type } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
-import { RequiresConsent, SkippedMessage } from '@lethe/guard';
+import { RequiresConsent, SkippedMessage } from '@lethe/guard/nest';
 import type { SendJob } from './jobs';
 import { NEWSLETTER_PURPOSE } from './names';
 import { NewsletterSender } from './sender';

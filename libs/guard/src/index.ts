@@ -5,4 +5,3 @@ export type { GuardedEachMessageOptions } from './guarded-each-message';
 export type { NoticeListener } from './listeners';
 export { DEFAULTS as CONSENT_GUARD_DEFAULTS } from './options';
 export type { ConsentGuardOptions } from './options';
-export * from './nest';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LetheTopics, stateOfKind, testEndpoints, testKafka } from '@lethe/testing';
@@ -47,6 +47,9 @@ describe('the packed SDK', () => {
     const peers = PEERS.map((name) => `${name}@${installedVersion(name)}`); // the versions in the local npm cache
     run('npm', ['install', ...tarballs.map((file) => join(sdk, file)), ...peers, '--prefer-offline', '--no-audit', '--no-fund'], service);
     writeFileSync(join(service, 'service.js'), SERVICE_SCRIPT);
+    // The core needs no NestJS: its module is the optional `@lethe/guard/nest` entry point.
+    expect(existsSync(join(service, 'node_modules/@nestjs/common'))).toBe(false);
+    expect(existsSync(join(service, 'node_modules/@lethe/guard/dist/nest/index.js'))).toBe(true);
 
     await topics.writeStates([{ key: 'packaged-1', state: stateOfKind('packaged-1', 1, 4) }]); // marketing withdrawn, analytics granted
 
