@@ -98,11 +98,7 @@ export class ConsentGuard {
 
   /** Whether `subjectId` may be processed for `purpose` (a consent purpose or an opt-out kind), from memory. */
   allowed(subjectId: string, purpose: string): ConsentDecision {
-    const decision = this.decide(subjectId, purpose);
-    const tally = this.metrics.decisionTally(purpose);
-    if (decision.allowed) tally.allowed++;
-    else tally.restricted++;
-    return decision;
+    return this.counted(purpose, this.decide(subjectId, purpose));
   }
 
   isAllowed(subjectId: string, purpose: string): boolean {
@@ -136,13 +132,14 @@ export class ConsentGuard {
   /**
    * For integrations that must not decide before the guard knows (guardedEachMessage, the NestJS
    * interceptor): the decision once ready and not stale, waiting meanwhile. `keepAlive` runs
-   * while waiting (a consumer's heartbeat). Rejects if the guard stops. Not counted.
+   * while waiting (a consumer's heartbeat). Rejects if the guard stops. The decision it returns
+   * is counted in lethe_guard_decisions_total, as one from `allowed` is.
    */
   async decisionWhenKnown(subjectId: string, purpose: string, keepAlive: () => Promise<void> = async () => undefined): Promise<ConsentDecision> {
     for (;;) {
       if (this.phase === 'stopped') throw new Error('ConsentGuard stopped: no decision');
       const decision = this.decide(subjectId, purpose);
-      if (this.caughtUp && !decision.stale) return decision;
+      if (this.caughtUp && !decision.stale) return this.counted(purpose, decision);
       await new Promise((done) => setTimeout(done, 100));
       await keepAlive();
     }
@@ -151,6 +148,13 @@ export class ConsentGuard {
   /** Counts a message skipped for `purpose` in lethe_guard_skipped_messages_total (for integrations). */
   countSkipped(purpose: string): void {
     this.metrics.countSkipped(purpose);
+  }
+
+  private counted(purpose: string, decision: ConsentDecision): ConsentDecision {
+    const tally = this.metrics.decisionTally(purpose);
+    if (decision.allowed) tally.allowed++;
+    else tally.restricted++;
+    return decision;
   }
 
   private decide(subjectId: string, purpose: string): ConsentDecision {

@@ -61,5 +61,13 @@ describe('guardedEachMessage', () => {
     expect(skipped).toEqual(['job-1:withdrawn', 'job-5:withdrawn']);
     const skips = await metrics.getSingleMetric('lethe_guard_skipped_messages_total')?.get();
     expect(skips?.values).toEqual([{ labels: { service: 'mailer', purpose: 'marketing' }, value: 2 }]);
+    // Every decision the wrapper acted on is counted, by outcome (the message without a subject made none).
+    const decisions = await metrics.getSingleMetric('lethe_guard_decisions_total')?.get();
+    expect(decisions?.values).toEqual(
+      expect.arrayContaining([
+        { labels: { service: 'mailer', purpose: 'marketing', outcome: 'allowed' }, value: 3 },
+        { labels: { service: 'mailer', purpose: 'marketing', outcome: 'restricted' }, value: 2 },
+      ]),
+    );
   });
 });
