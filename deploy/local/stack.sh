@@ -3,7 +3,7 @@
 # and Apicurio Registry, both run from Maven Central jars, plus checks and set-up of the
 # machine's own PostgreSQL and Redis.
 #
-#   stack.sh up | down | status | logs [kafka|registry] | kafka-tool <main-class> [args...]
+#   stack.sh up | down | status | logs [kafka|registry] | kafka-tool <main-class> [args...] | fetch
 #
 # Everything it writes lives under LETHE_STACK_DIR (default .cache/stack, ignored by git):
 # jars, data, logs and the pid files by which `down` stops exactly what `up` started.
@@ -274,5 +274,6 @@ case "${1:-}" in
   status) cmd_status ;;
   logs) shift; cmd_logs "$@" ;;
   kafka-tool) shift; cmd_kafka_tool "$@" ;;
-  *) die "usage: stack.sh up | down | status | logs [kafka|registry] | kafka-tool <main-class> [args]" ;;
+  fetch) mkdir -p "$KAFKA_DIR" "$REGISTRY_DIR"; fetch_jars ;; # the jars only (tests that start brokers of their own)
+  *) die "usage: stack.sh up | down | status | logs [kafka|registry] | kafka-tool <main-class> [args] | fetch" ;;
 esac

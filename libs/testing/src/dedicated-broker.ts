@@ -153,17 +153,21 @@ export class DedicatedBroker {
 }
 
 /**
- * Where `stack.sh up` put the broker's jars: LETHE_STACK_DIR, this checkout's .cache/stack, or
- * the main checkout's (a git worktree shares the main checkout's cache).
+ * The broker's jars, where `stack.sh` keeps them: LETHE_STACK_DIR, this checkout's .cache/stack,
+ * or the main checkout's (a git worktree shares its cache). When none has them (the tests run
+ * against a stack this checkout did not start), `stack.sh fetch` fetches them here first.
  */
 function kafkaLibs(): string {
-  const stackDirs = [process.env.LETHE_STACK_DIR, join(ROOT, '.cache/stack')];
+  const own = join(process.env.LETHE_STACK_DIR ?? join(ROOT, '.cache/stack'), 'kafka/libs');
+  const stackDirs = [own];
   const common = spawnSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: ROOT, encoding: 'utf8' });
-  if (common.status === 0) stackDirs.push(join(dirname(common.stdout.trim()), '.cache/stack'));
-  const candidates = [...new Set(stackDirs.filter((dir): dir is string => !!dir).map((dir) => join(dir, 'kafka/libs')))];
-  const found = candidates.find((libs) => existsSync(libs) && readdirSync(libs).some((jar) => /^kafka_2\.13-.+\.jar$/.test(jar)));
-  if (!found) {
-    throw new Error(`Kafka's jars were not found (looked in ${candidates.join(', ')}). Run \`npm run stack:up\` once in the main checkout: it fetches them into .cache/stack/kafka/libs.`);
+  if (common.status === 0) stackDirs.push(join(dirname(common.stdout.trim()), '.cache/stack/kafka/libs'));
+  const hasJars = (libs: string) => existsSync(libs) && readdirSync(libs).some((jar) => /^kafka_2\.13-.+\.jar$/.test(jar));
+  const found = stackDirs.find(hasJars);
+  if (found) return found;
+  const fetch = spawnSync('bash', [join(ROOT, 'deploy/local/stack.sh'), 'fetch'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  if (fetch.status !== 0 || !hasJars(own)) {
+    throw new Error(`Kafka's jars were not found (looked in ${stackDirs.join(', ')}) and \`deploy/local/stack.sh fetch\` could not fetch them: ${(fetch.stderr || fetch.stdout || String(fetch.error)).trim().slice(-500)}`);
   }
-  return found;
+  return own;
 }
