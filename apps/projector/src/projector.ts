@@ -2,9 +2,9 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { safeErrorSummary } from '@lethe/config';
-import { ConsentEventCodec, ConsentStateCodec, DecodeError, OptOutNoticeCodec, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
+import { ConsentEventCodec, ConsentStateCodec, OptOutNoticeCodec, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable } from '@lethe/kafka';
-import { applyIsolating, DecodedRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
+import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
 import { publishSlice } from './slice-publications';
 
 export interface ProjectorDeps {
@@ -211,9 +211,8 @@ export class Projector {
    */
   private async decode(partition: number, message: DecodedRecord['message']): Promise<DecodedRecord> {
     try {
-      return { message, event: await this.deps.eventCodec.decode(message.value) };
+      return await decodeRecord(this.deps.eventCodec, message);
     } catch (error) {
-      if (error instanceof DecodeError) return { message, problem: error.kind, detail: error.message };
       if (error instanceof UnknownPayloadTypeError) {
         const fatal = upgradeNeeded(error, `${this.deps.topics.consentLog} partition ${partition} offset ${message.offset}`, 'projector');
         this.deps.onFatal(fatal);
