@@ -1,10 +1,12 @@
 import { Command, EXIT, Output, runCommand } from './cli';
+import { asOf } from './commands/as-of';
 import { diff } from './commands/diff';
+import { history } from './commands/history';
 import { rebuild } from './commands/rebuild';
 
 // lethe <command> [options]: the auditor's and operator's tool on consent.log (README, "Audits and backfills").
 
-const COMMANDS: Record<string, Command> = { rebuild, diff };
+const COMMANDS: Record<string, Command> = { rebuild, diff, 'as-of': asOf, history };
 
 const USAGE = [
   'usage: lethe <command> [options]   (npx lethe …, npm run lethe -- …)',
