@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Admin, Producer, RecordMetadata } from 'kafkajs';
-import { ConsentEvent, ConsentEventCodec, subjectsFor, TopicNames, topicsFor } from '@lethe/contracts';
+import { ConsentEvent } from '@lethe/contracts';
 import { encryptIdentities, PostgresKeyStore } from '@lethe/identity-vault';
-import { ACKS_ALL, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { consentEvent, freshDatabase, freshTopicSet, subjectOn, testEndpoints, testKafka } from '@lethe/testing';
+import { FreshLog } from './testing/fresh-log';
 import { runLethe } from './testing/lethe-process';
 
 // `lethe as-of` and `lethe history` on a subject with a grant, a withdrawal and an erasure that
@@ -20,27 +19,18 @@ const email = `ada.${randomBytes(3).toString('hex')}@example.com`;
 const requestId = `dsr-${randomBytes(3).toString('hex')}`;
 const T = Date.parse('2026-03-01T09:00:00.000Z');
 const day = 86_400_000;
-let admin: Admin;
-let producer: Producer;
-let topicSet: ReturnType<typeof freshTopicSet>;
-let topics: TopicNames;
+let log: FreshLog;
 let database: Awaited<ReturnType<typeof freshDatabase>>;
 let env: Record<string, string>;
 const offsets: string[] = [];
 
 beforeAll(async () => {
-  admin = kafka.admin();
-  producer = createSafeProducer(kafka);
-  await Promise.all([admin.connect(), producer.connect()]);
-  topicSet = freshTopicSet(admin);
-  topics = topicsFor(topicSet.prefix);
-  await ensureTopics(admin, { names: topics, partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 });
+  log = await FreshLog.open({ freshTopicSet, testEndpoints }, kafka);
   database = await freshDatabase();
-  env = { LETHE_TOPIC_PREFIX: topicSet.prefix, LETHE_DB_SCHEMA: database.schema, LETHE_MASTER_KEY: '' };
+  env = { LETHE_TOPIC_PREFIX: log.prefix, LETHE_DB_SCHEMA: database.schema, LETHE_MASTER_KEY: '' };
 
   const keys = new PostgresKeyStore(database.db, masterKey);
   const identities = encryptIdentities([{ type: 'email', value: email }], subject, await keys.keyFor(subject));
-  const codec = ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl, subjectsFor(topics).consentLogValue);
   const events: ConsentEvent[] = [
     consentEvent({ subject_id: subject, occurred_at: T, recorded_at: T, payload: { type: 'ConsentGranted' }, policy_version: '2026-01', actor: 'web-shop' }),
     consentEvent({ subject_id: neighbour, occurred_at: T + day / 2, payload: { type: 'ConsentGranted' } }),
@@ -57,7 +47,7 @@ beforeAll(async () => {
     }),
   ];
   for (const event of events) {
-    const [sent]: RecordMetadata[] = await producer.send({ topic: topics.consentLog, acks: ACKS_ALL, messages: [{ key: event.subject_id, value: await codec.encode(event) }] });
+    const [sent] = await log.append([event]);
     expect(sent.partition).toBe(2);
     if (event.subject_id === subject) offsets.push(sent.baseOffset as string);
   }
@@ -65,8 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await database?.drop();
-  await topicSet?.drop();
-  await Promise.all([admin?.disconnect(), producer?.disconnect()]);
+  await log?.close();
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();

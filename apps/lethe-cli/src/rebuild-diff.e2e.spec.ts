@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Admin, Producer } from 'kafkajs';
-import { ConsentEventCodec, subjectsFor, TopicNames, topicsFor } from '@lethe/contracts';
-import { ACKS_ALL, createSafeProducer, ensureTopics } from '@lethe/kafka';
+import { TopicNames } from '@lethe/contracts';
+import { ACKS_ALL } from '@lethe/kafka';
 import { AppProcess, freshDatabase, freshTopicSet, randomEvents, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { FreshLog } from './testing/fresh-log';
 import { runLethe } from './testing/lethe-process';
 
 // A live projector folds consent.log while events are produced; once the log is quiet and the
@@ -15,50 +15,41 @@ const kafka = testKafka('lethe-rebuild-e2e');
 const group = uniqueName('test.rebuild-projector');
 const subjects = Array.from({ length: 40 }, (_, i) => `subj-rb${i}-${randomBytes(3).toString('hex')}`);
 const rebuilt = `test_rebuilt_${randomBytes(5).toString('hex')}`;
-let admin: Admin;
-let producer: Producer;
-let topicSet: ReturnType<typeof freshTopicSet>;
+let log: FreshLog;
 let topics: TopicNames;
 let live: Awaited<ReturnType<typeof freshDatabase>>;
 let env: Record<string, string>;
 let projector: AppProcess | undefined;
 
-const ends = async (topic: string) => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+const ends = (topic: string) => log.ends(topic);
 const stored = async () => {
   const rows = await live.db.query(`select partition, next_offset from consumer_offsets where group_id = $1`, [group]);
   return new Map(rows.map((r: { partition: number; next_offset: string }) => [r.partition, BigInt(r.next_offset)]));
 };
 
 beforeAll(async () => {
-  admin = kafka.admin();
-  producer = createSafeProducer(kafka);
-  await Promise.all([admin.connect(), producer.connect()]);
-  topicSet = freshTopicSet(admin);
-  topics = topicsFor(topicSet.prefix);
-  await ensureTopics(admin, { names: topics, partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 });
+  log = await FreshLog.open({ freshTopicSet, testEndpoints }, kafka);
+  topics = log.topics;
   live = await freshDatabase();
-  env = { LETHE_TOPIC_PREFIX: topicSet.prefix, LETHE_PROJECTOR_GROUP: group, LETHE_DB_SCHEMA: live.schema };
+  env = { LETHE_TOPIC_PREFIX: log.prefix, LETHE_PROJECTOR_GROUP: group, LETHE_DB_SCHEMA: live.schema };
 });
 
 afterAll(async () => {
   await projector?.stop();
   await live?.db.query(`drop schema if exists "${rebuilt}" cascade`);
   await live?.drop();
-  await topicSet?.drop();
-  await Promise.all([admin?.disconnect(), producer?.disconnect()]);
+  await log?.close();
 });
 
 it('rebuilds from the log exactly what the live projector folded, publishing nothing, and diff finds them equal', async () => {
-  const codec = ConsentEventCodec.forRegistry(testEndpoints().schemaRegistryUrl, subjectsFor(topics).consentLogValue);
   projector = new AppProcess('apps/projector/src/main.ts', { ...process.env, ...env, LETHE_PROJECTOR_MAX_BATCH: '50' });
   // Under load: once the projector folds the first batches, the rest are sent while it runs.
   const events = randomEvents(subjects, 1_500);
   for (let start = 0; start < events.length; start += 100) {
-    const messages = await Promise.all(events.slice(start, start + 100).map(async (e) => ({ key: e.subject_id, value: await codec.encode(e) })));
-    await producer.send({ topic: topics.consentLog, acks: ACKS_ALL, messages });
+    await log.append(events.slice(start, start + 100));
     if (start === 0) await waitFor(async () => (await stored()).size > 0, { description: 'the projector to commit a first batch', timeoutMs: 60_000 });
   }
-  await producer.send({ topic: topics.consentLog, acks: ACKS_ALL, messages: [{ key: subjects[0], value: Buffer.from('not avro') }] });
+  await log.producer.send({ topic: topics.consentLog, acks: ACKS_ALL, messages: [{ key: subjects[0], value: Buffer.from('not avro') }] });
 
   // Caught up: the log (with the completions the projector appends itself) stopped moving at
   // exactly the offsets stored with the state.
