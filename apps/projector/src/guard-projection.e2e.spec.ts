@@ -2,7 +2,7 @@ import { SubjectState } from '@lethe/consent-domain';
 import { decisionFor, OPT_OUT_SYMBOLS } from '@lethe/contracts';
 import { ConsentGuard } from '@lethe/guard';
 import { freshDatabase, freshTopicSet, randomEvents, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
-import { toConsentState } from './state-view';
+import { toConsentState } from '@lethe/projection';
 import { ProjectorHarness } from './testing/projector-harness';
 
 // A guard started from scratch against 100,000 subjects folded by the real projector answers,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { KafkaMessage } from 'kafkajs';
 import { serializeState, SubjectState } from '@lethe/consent-domain';
 import { freePort, freshDatabase, freshTopicSet, randomEvents, subjectOn, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
-import { foldRecords } from './batch-folder';
+import { foldRecords } from '@lethe/projection';
 import { ProjectorHarness } from './testing/projector-harness';
 
 // Two projectors of one group. The first is frozen (SIGSTOP) while it holds a slice, past its

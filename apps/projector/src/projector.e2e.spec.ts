@@ -5,8 +5,7 @@ import { serializeState, SubjectState } from '@lethe/consent-domain';
 import { HEADERS, OptOutNotice } from '@lethe/contracts';
 import { ACKS_ALL } from '@lethe/kafka';
 import { freshDatabase, freshTopicSet, randomEvents, testEndpoints, testKafka, uniqueName, waitFor } from '@lethe/testing';
-import { foldRecords } from './batch-folder';
-import { ErasureEventRow, erasureEventRows } from './erasure-events';
+import { ErasureEventRow, erasureEventRows, foldRecords } from '@lethe/projection';
 import { ProjectorHarness } from './testing/projector-harness';
 
 // The projector as users run it: a separate process, killed with SIGKILL in the middle of a

@@ -2,13 +2,10 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { safeErrorSummary } from '@lethe/config';
-import { ConsentEventCodec, ConsentStateCodec, DecodeError, OptOutNoticeCodec, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
+import { ConsentEventCodec, ConsentStateCodec, OptOutNoticeCodec, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable } from '@lethe/kafka';
-import { DecodedRecord, foldRecords } from './batch-folder';
-import { erasureEventRows, saveErasureEvents } from './erasure-events';
-import { PartitionMoved, ProjectionStore } from './projection-store';
+import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
 import { publishSlice } from './slice-publications';
-import { STORE_REFUSED, storeRefusal } from './store-refusal';
 
 export interface ProjectorDeps {
   kafka: Kafka;
@@ -157,52 +154,26 @@ export class Projector {
   }
 
   /**
-   * Applies the records; when PostgreSQL refuses what one of them holds, halves the records
-   * until that one is alone, parks it on consent.dlq (reason store_refused, the SQLSTATE in the
-   * detail) and applies the others, so one record never blocks its partition. Outages are
-   * thrown, and the batch is retried.
+   * The slice's transaction (@lethe/projection, shared with `lethe rebuild`). Everything is
+   * published only once every write succeeded, just before the commit: a failing commit is an
+   * outage, and the retry folds the same records from the same states into the same values,
+   * which compaction absorbs. A process frozen inside the transaction must not hold the
+   * partition's lock for ever; the next owner waits for it without heartbeating, so the timeout
+   * is well within its own session.
    */
-  private async applyIsolating(topic: string, partition: number, records: DecodedRecord[]): Promise<void> {
-    try {
-      await this.applySlice(topic, partition, records);
-    } catch (error) {
-      const refusal = storeRefusal(error);
-      if (!refusal) throw error;
-      if (records.length === 1) {
-        this.logger.warn(`${topic} partition ${partition} offset ${records[0].message.offset}: ${refusal}`);
-        return this.applySlice(topic, partition, [{ message: records[0].message, problem: STORE_REFUSED, detail: refusal }]);
-      }
-      const half = Math.ceil(records.length / 2);
-      await this.applyIsolating(topic, partition, records.slice(0, half));
-      await this.applyIsolating(topic, partition, records.slice(half));
-    }
-  }
-
-  /**
-   * One transaction per slice. It first locks the partition's stored offset: if another owner
-   * moved it (this process was frozen past its session and the partition reassigned), the slice
-   * is stale and nothing of it is written or published. Everything is published only once every
-   * write succeeded, just before the commit: a failing commit is an outage, and the retry folds
-   * the same records from the same states into the same values, which compaction absorbs.
-   */
-  private async applySlice(topic: string, partition: number, records: DecodedRecord[]) {
-    const first = records[0].message.offset;
-    const nextOffset = (BigInt(records[records.length - 1].message.offset) + 1n).toString();
-    await this.deps.db.transaction(async (tx) => {
-      // Safe without waiting for the WAL flush: state and offsets commit together, so a crash
-      // that loses the last commits rolls both back, and the projector folds those records again.
-      await tx.query('set local synchronous_commit to off');
-      // A process frozen inside this transaction must not hold the partition's lock for ever; the
-      // next owner waits for it without heartbeating, so well within its own session.
-      await tx.query(`set local idle_in_transaction_session_timeout = ${Math.floor(this.deps.sessionTimeoutMs / 2)}`);
-      await this.store.fence(tx, topic, partition, first);
-      const subjects = [...new Set(records.flatMap((r) => (r.event ? [r.event.subject_id] : [])))];
-      const stored = await this.store.states(tx, subjects);
-      const folded = foldRecords(partition, records, stored);
-      await this.store.save(tx, folded.changed, stored, [{ topic, partition, nextOffset }]);
-      await saveErasureEvents(tx, erasureEventRows(topic, partition, records, folded.rejected));
-      await publishSlice(this.deps, this.logger, topic, partition, folded);
-    });
+  private applyIsolating(topic: string, partition: number, records: DecodedRecord[]): Promise<void> {
+    return applyIsolating(
+      {
+        db: this.deps.db,
+        store: this.store,
+        idleInTransactionTimeoutMs: this.deps.sessionTimeoutMs / 2,
+        beforeCommit: (_tx, folded) => publishSlice(this.deps, this.logger, topic, partition, folded),
+        warn: (message) => this.logger.warn(message),
+      },
+      topic,
+      partition,
+      records,
+    );
   }
 
   /**
@@ -240,9 +211,8 @@ export class Projector {
    */
   private async decode(partition: number, message: DecodedRecord['message']): Promise<DecodedRecord> {
     try {
-      return { message, event: await this.deps.eventCodec.decode(message.value) };
+      return await decodeRecord(this.deps.eventCodec, message);
     } catch (error) {
-      if (error instanceof DecodeError) return { message, problem: error.kind, detail: error.message };
       if (error instanceof UnknownPayloadTypeError) {
         const fatal = upgradeNeeded(error, `${this.deps.topics.consentLog} partition ${partition} offset ${message.offset}`, 'projector');
         this.deps.onFatal(fatal);

@@ -3,8 +3,7 @@ import { Producer } from 'kafkajs';
 import { completionsDue, SubjectState } from '@lethe/consent-domain';
 import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, HEADERS, OptOutNotice, OptOutNoticeCodec, TopicNames } from '@lethe/contracts';
 import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
-import type { FoldResult } from './batch-folder';
-import { toConsentState } from './state-view';
+import { FoldResult, toConsentState } from '@lethe/projection';
 
 export interface PublicationDeps {
   producer: Producer;

@@ -57,3 +57,13 @@ export class PostgresKeyStore implements KeyStore {
     );
   }
 }
+
+/**
+ * Which of these key ids the store still holds a key for, without unwrapping any: to tell an
+ * identifier that can still be read ([encrypted]) from one whose key was shredded or never known.
+ */
+export async function heldKeyIds(db: Pick<DataSource, 'query'>, keyIds: string[]): Promise<Set<string>> {
+  if (keyIds.length === 0) return new Set();
+  const rows: { key_id: string }[] = await db.query(`select key_id from subject_keys where key_id = any($1) and wrapped_key is not null`, [keyIds]);
+  return new Set(rows.map((row) => row.key_id));
+}

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import type { SubjectState } from '@lethe/consent-domain';
 import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, HEADERS, OptOutNotice, OptOutNoticeCodec, subjectsFor, TopicNames, topicsFor } from '@lethe/contracts';
 import { ACKS_ALL, createSafeProducer, ensureTopics } from '@lethe/kafka';
-import { toConsentState } from '../state-view';
+import { toConsentState } from '@lethe/projection';
 
 /** What the harness needs of @lethe/testing, which apps may import in specs only: specs pass it in. */
 export interface TestKit {

@@ -1,6 +1,6 @@
 import { KafkaMessage } from 'kafkajs';
 import { evolve, initialState, isDomainError, SubjectState } from '@lethe/consent-domain';
-import type { ConsentEvent, OptOutNotice } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, DecodeError, OptOutNotice } from '@lethe/contracts';
 import { DecisionCache, noticeFor } from './opt-out-notices';
 
 export interface DecodedRecord {
@@ -52,4 +52,18 @@ export function foldRecords(partition: number, records: DecodedRecord[], stored:
   }
   const changed = [...states.values()].filter((state) => state !== stored.get(state.subjectId));
   return { changed, notices, rejected };
+}
+
+/**
+ * A consent.log record decoded as the fold takes it: an undecodable one carries its DecodeError
+ * kind (for consent.dlq); anything else (a registry outage, a payload type from a newer Lethe) is
+ * thrown, for the caller to retry or stop on.
+ */
+export async function decodeRecord(codec: Pick<ConsentEventCodec, 'decode'>, message: KafkaMessage): Promise<DecodedRecord> {
+  try {
+    return { message, event: await codec.decode(message.value) };
+  } catch (error) {
+    if (error instanceof DecodeError) return { message, problem: error.kind, detail: error.message };
+    throw error;
+  }
 }
