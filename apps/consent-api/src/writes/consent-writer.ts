@@ -6,6 +6,7 @@ import type { ConsentEvent, Jurisdiction, Source } from '@lethe/contracts';
 import { encryptIdentities, Identity, KeyStore, ShreddedKeyError } from '@lethe/identity-vault';
 import { Action, allows, Principal } from '../auth/api-keys';
 import { eventIdFor, IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store';
+import { BatchedLookup } from '../platform/batched-lookup';
 import { EventLog } from '../platform/event-log';
 import { DATABASE, KEY_STORE } from '../platform/tokens';
 import { claimRequestId } from './request-ids';
@@ -53,12 +54,20 @@ function commandOf(request: WriteRequest, eventId: string): ConsentCommand {
  */
 @Injectable()
 export class ConsentWriter {
+  /** Concurrent writes read their subjects' states in one query (a busy API would otherwise queue on the pool). */
+  private readonly states: BatchedLookup<SubjectState>;
+
   constructor(
     private readonly log: EventLog,
     private readonly idempotency: IdempotencyStore,
     @Inject(DATABASE) private readonly db: DataSource,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
-  ) {}
+  ) {
+    this.states = new BatchedLookup(async (subjectIds) => {
+      const rows: { subject_id: string; state: SubjectState }[] = await this.db.query(`select subject_id, state from subject_state where subject_id = any($1)`, [subjectIds]);
+      return new Map(rows.map((row) => [row.subject_id, row.state]));
+    });
+  }
 
   async write(request: WriteRequest): Promise<StoredResponse> {
     if (!allows(request.principal, request.action, purposesTouched(request))) {
@@ -121,8 +130,7 @@ export class ConsentWriter {
 
   /** The projector's view of the subject; it may trail the log by a moment. */
   async projectedState(subjectId: string): Promise<SubjectState> {
-    const [row] = await this.db.query(`select state from subject_state where subject_id = $1`, [subjectId]);
-    return (row?.state as SubjectState | undefined) ?? initialState(subjectId);
+    return (await this.states.get(subjectId)) ?? initialState(subjectId);
   }
 
   private async withIdentities(events: ConsentEvent[], identities: Identity[] | undefined): Promise<ConsentEvent[]> {
