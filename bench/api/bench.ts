@@ -3,7 +3,9 @@
  *   1. a bare Fastify route answering the same payload (bare-route.ts), 50 connections, closed loop;
  *   2. POST /v1/subjects/:id/consents/withdraw on the real consent-api (acks=all, idempotent
  *      producer), a new subject each request, 50 connections, closed loop;
- *   3. the same at a fixed rate (autocannon's overallRate), for p50/p99 at that rate.
+ *   3. the same at a fixed rate, open loop (open-loop.ts: requests sent evenly, latency from when
+ *      each was due), for p50/p99 at that rate; and autocannon's overallRate for comparison
+ *      (which sends each second's share at once on 50 connections, so it measures bursts).
  * consent-api runs with --cpu-prof; its top self-time functions are printed at the end.
  * Run through bench/run.sh (npm run bench:api -- [seconds] [rate/s] [connections]).
  */
@@ -14,7 +16,8 @@ import { endpointsFrom } from '@lethe/config';
 import { openDatabase } from '@lethe/persistence';
 import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
 import { log } from '../common';
-import { LoadResult, withdrawals } from './load';
+import { LoadResult, newSubjectWithdrawal, withdrawals } from './load';
+import { openLoop } from './open-loop';
 import { selfTimeByPackage, topSelfTime } from './profile-top';
 
 const seconds = Number(process.argv[2] ?? 20);
@@ -60,7 +63,7 @@ async function bareRoute(): Promise<LoadResult> {
   }
 }
 
-async function consentApi(): Promise<{ closed: LoadResult; open: LoadResult }> {
+async function consentApi(): Promise<{ closed: LoadResult; open: LoadResult; bursts: LoadResult }> {
   rmSync(profileDir, { recursive: true, force: true });
   mkdirSync(profileDir, { recursive: true });
   const db = await openDatabase({ url: endpoints.databaseUrl, schema });
@@ -72,13 +75,24 @@ async function consentApi(): Promise<{ closed: LoadResult; open: LoadResult }> {
     const options = { url: 'http://127.0.0.1:3998', headers: { authorization: `Bearer ${key}` }, connections };
     await withdrawals({ ...options, seconds: 3 }); // warm-up
     const closed = await withdrawals({ ...options, seconds });
-    const open = await withdrawals({ ...options, seconds, overallRate: openLoopRate });
-    return { closed, open };
+    const before = await brokerWrites();
+    const open = await openLoop({ ...options, rate: openLoopRate, seconds, requestFor: newSubjectWithdrawal });
+    const after = await brokerWrites();
+    log(`open loop: mean wait for the broker's acknowledgement ${(((after.sum - before.sum) / (after.count - before.count)) * 1000).toFixed(1)} ms of each write`);
+    const bursts = await withdrawals({ ...options, seconds, overallRate: openLoopRate });
+    return { closed, open, bursts };
   } finally {
     await stop(child, 'SIGINT');
     await db.query(`drop schema if exists "${schema}" cascade`);
     await db.destroy();
   }
+}
+
+/** consent-api's own histogram of the time from encoding a write to its acknowledgement (all writes so far). */
+async function brokerWrites(): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch('http://127.0.0.1:3998/metrics')).text();
+  const value = (name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? NaN);
+  return { sum: value('lethe_api_broker_write_seconds_sum'), count: value('lethe_api_broker_write_seconds_count') };
 }
 
 async function main(): Promise<void> {
@@ -87,13 +101,14 @@ async function main(): Promise<void> {
   log(`bare route: ${bare.perSecond}/s, p50 ${bare.p50} ms, p99 ${bare.p99} ms`);
   const api = await consentApi();
   console.log('');
-  console.log(`| run | connections | asked rate | 2xx/s | not 2xx | p50 ms | p99 ms | ratio to bare route |`);
+  console.log(`| run | client | asked rate | 2xx/s | not 2xx | p50 ms | p99 ms | ratio to bare route |`);
   console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
-  const row = (name: string, r: LoadResult, asked: string) =>
-    console.log(`| ${name} | ${connections} | ${asked} | ${r.perSecond} | ${r.failed} | ${r.p50} | ${r.p99} | ${(r.perSecond / bare.perSecond).toFixed(3)} |`);
-  row('bare Fastify route', bare, 'as fast as answered');
-  row('consent-api withdraw', api.closed, 'as fast as answered');
-  row('consent-api withdraw', api.open, `${openLoopRate}/s`);
+  const row = (name: string, r: LoadResult, clients: string, asked: string) =>
+    console.log(`| ${name} | ${clients} | ${asked} | ${r.perSecond} | ${r.failed} | ${r.p50} | ${r.p99} | ${(r.perSecond / bare.perSecond).toFixed(3)} |`);
+  row('bare Fastify route', bare, `autocannon, ${connections} connections`, 'as fast as answered');
+  row('consent-api withdraw', api.closed, `autocannon, ${connections} connections`, 'as fast as answered');
+  row('consent-api withdraw', api.open, 'open loop, evenly spaced', `${openLoopRate}/s`);
+  row('consent-api withdraw', api.bursts, `autocannon overallRate, ${connections} connections`, `${openLoopRate}/s`);
   console.log('');
   console.log('consent-api CPU profile, top self time:');
   for (const [share, name] of topSelfTime(profileDir)) console.log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${name}`);

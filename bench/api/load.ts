@@ -21,6 +21,13 @@ export interface LoadOptions {
 
 let subjects = 0;
 
+/** A withdrawal of a subject no request has named before. */
+export function newSubjectWithdrawal(): { path: string; body: string } {
+  return { path: `/v1/subjects/bench-${process.pid}-${subjects++}/consents/withdraw`, body: WITHDRAWAL };
+}
+
+const WITHDRAWAL = JSON.stringify({ purposes: ['marketing'] });
+
 /** POSTs a withdrawal of a new subject each request, so no two requests touch one subject. */
 export async function withdrawals({ url, headers = {}, connections, seconds, overallRate }: LoadOptions): Promise<LoadResult> {
   const run = await autocannon({
@@ -32,8 +39,8 @@ export async function withdrawals({ url, headers = {}, connections, seconds, ove
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ purposes: ['marketing'] }),
-        setupRequest: (request: Record<string, unknown>) => ({ ...request, path: `/v1/subjects/bench-${process.pid}-${subjects++}/consents/withdraw` }),
+        body: WITHDRAWAL,
+        setupRequest: (request: Record<string, unknown>) => ({ ...request, path: newSubjectWithdrawal().path }),
       },
     ],
   });

@@ -77,20 +77,24 @@ export class ApiKeyStore {
 
   /** The principal of a key looked up within `cacheMs`, null for a key found invalid, undefined when not known. */
   cached(key: string): Principal | null | undefined {
-    const cached = this.cache.get(hashKey(key));
-    return cached && cached.until > Date.now() ? cached.principal : undefined;
+    return this.cachedByHash(hashKey(key));
   }
 
   async authenticate(key: string): Promise<Principal | null> {
-    const cached = this.cached(key);
-    if (cached !== undefined) return cached;
     const hash = hashKey(key);
+    const cached = this.cachedByHash(hash);
+    if (cached !== undefined) return cached;
     let lookup = this.lookups.get(hash);
     if (!lookup) {
       lookup = this.lookUp(hash).finally(() => this.lookups.delete(hash));
       this.lookups.set(hash, lookup);
     }
     return lookup;
+  }
+
+  private cachedByHash(hash: string): Principal | null | undefined {
+    const cached = this.cache.get(hash);
+    return cached && cached.until > Date.now() ? cached.principal : undefined;
   }
 
   private async lookUp(hash: string): Promise<Principal | null> {

@@ -7,17 +7,19 @@ interface Asker<V> {
 }
 
 /**
- * Gathers concurrent lookups into one query: lookups made while a query is out wait for it to
- * return and then go together in the next (at most `maxKeys` per query). No answer is older than
- * a single lookup of its own would be, since a lookup never joins a query already sent.
+ * Gathers concurrent lookups into few queries: up to `maxQueries` are out at once, and lookups
+ * made while they are wait for one to return and then go together in the next (at most `maxKeys`
+ * per query). No answer is older than a single lookup of its own would be, since a lookup never
+ * joins a query already sent.
  */
 export class BatchedLookup<V> {
   private waiting = new Map<string, Asker<V>[]>();
-  private querying = false;
+  private querying = 0;
 
   constructor(
     private readonly lookUpMany: LookUpMany<V>,
     private readonly maxKeys = 1_000,
+    private readonly maxQueries = 1,
   ) {}
 
   get(key: string): Promise<V | undefined> {
@@ -25,12 +27,12 @@ export class BatchedLookup<V> {
       const askers = this.waiting.get(key);
       if (askers) askers.push({ found, failed });
       else this.waiting.set(key, [{ found, failed }]);
-      if (!this.querying) void this.drain();
+      if (this.querying < this.maxQueries) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.querying = true;
+    this.querying++;
     try {
       while (this.waiting.size > 0) {
         const batch = new Map([...this.waiting].slice(0, this.maxKeys));
@@ -43,7 +45,7 @@ export class BatchedLookup<V> {
         }
       }
     } finally {
-      this.querying = false;
+      this.querying--;
     }
   }
 }

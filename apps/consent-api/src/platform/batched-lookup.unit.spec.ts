@@ -54,4 +54,15 @@ describe('BatchedLookup', () => {
     await settled();
     expect(queries.map((q) => q.keys)).toEqual([['a'], ['b', 'c'], ['d']]);
   });
+
+  it('keeps up to maxQueries out at once', async () => {
+    const { queries, lookUpMany } = controlledQueries();
+    const lookup = new BatchedLookup(lookUpMany, 1_000, 2);
+    for (const key of ['a', 'b', 'c', 'd']) void lookup.get(key);
+    await settled();
+    expect(queries.map((q) => q.keys)).toEqual([['a'], ['b']]);
+    queries[1].answer({});
+    await settled();
+    expect(queries.map((q) => q.keys)).toEqual([['a'], ['b'], ['c', 'd']]);
+  });
 });

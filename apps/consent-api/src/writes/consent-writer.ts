@@ -43,6 +43,9 @@ function purposesTouched(request: WriteRequest): string[] {
 /** Where client event ids are claimed: not a service name (those start with a letter). */
 const ANY_SERVICE = '*';
 
+/** State queries out at once: a few, so a write rarely waits for another's query, well under the pool's 10. */
+const STATE_QUERIES_AT_ONCE = 4;
+
 function commandOf(request: WriteRequest, eventId: string): ConsentCommand {
   return typeof request.command === 'function' ? request.command(eventId) : request.command;
 }
@@ -66,7 +69,7 @@ export class ConsentWriter {
     this.states = new BatchedLookup(async (subjectIds) => {
       const rows: { subject_id: string; state: SubjectState }[] = await this.db.query(`select subject_id, state from subject_state where subject_id = any($1)`, [subjectIds]);
       return new Map(rows.map((row) => [row.subject_id, row.state]));
-    });
+    }, 1_000, STATE_QUERIES_AT_ONCE);
   }
 
   async write(request: WriteRequest): Promise<StoredResponse> {
