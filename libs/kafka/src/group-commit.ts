@@ -19,7 +19,9 @@ interface Waiting {
  * exceed `maxRequestBytes`), so the log holds every caller's records in the order they asked and
  * one subject's records are never reordered. A caller's promise resolves only when the request
  * holding its records was acknowledged, and rejects with that request's error if it failed;
- * the callers of other requests are not affected.
+ * the callers of other requests are not affected. A caller that gives up (its `signal` aborts)
+ * before its records were sent is taken out of the queue, so nothing of it reaches the log;
+ * once sent, giving up only stops its wait, and its records may still land.
  */
 export class GroupCommit {
   private queue: Waiting[] = [];
@@ -35,12 +37,22 @@ export class GroupCommit {
     private readonly maxRequestBytes = MAX_REQUEST_BYTES,
   ) {}
 
-  /** Resolves once every one of `messages` is on the log (acks=all); rejects if its request failed. */
-  append(messages: Message[]): Promise<void> {
+  /** Resolves once every one of `messages` is on the log (acks=all); rejects if its request failed or `signal` aborted first. */
+  append(messages: Message[], signal?: AbortSignal): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     return new Promise<void>((acknowledged, failed) => {
+      if (signal?.aborted) return failed(signal.reason);
       const bytes = messages.reduce((sum, message) => sum + messageBytes(message), 0);
-      this.queue.push({ messages, bytes, acknowledged, failed });
+      const caller: Waiting = { messages, bytes, acknowledged, failed };
+      const giveUp = () => {
+        const queued = this.queue.indexOf(caller);
+        if (queued !== -1) this.queue.splice(queued, 1);
+        failed(signal?.reason);
+      };
+      signal?.addEventListener('abort', giveUp, { once: true });
+      caller.acknowledged = () => (signal?.removeEventListener('abort', giveUp), acknowledged());
+      caller.failed = (error) => (signal?.removeEventListener('abort', giveUp), failed(error));
+      this.queue.push(caller);
       if (!this.sending) void this.drain();
     });
   }

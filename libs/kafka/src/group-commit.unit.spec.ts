@@ -118,4 +118,40 @@ describe('GroupCommit', () => {
       }),
     );
   });
+
+  it('takes a caller that gives up out of the queue, so none of its records is sent', async () => {
+    const { requests, send } = controlledSend();
+    const commit = new GroupCommit(send);
+    const first = track(commit.append([msg('a')]));
+    await settled();
+    const impatient = new AbortController();
+    const gaveUp = commit.append([msg('b')], impatient.signal);
+    const patient = track(commit.append([msg('c')]));
+    impatient.abort(new Error('no acknowledgement in time'));
+    await expect(gaveUp).rejects.toThrow('no acknowledgement in time');
+    requests[0].ack();
+    await settled();
+    expect(first.outcome).toBe('ok');
+    expect(requests.map((r) => keysOf(r.messages))).toEqual([['a'], ['c']]);
+    requests[1].ack();
+    await settled();
+    expect(patient.outcome).toBe('ok');
+  });
+
+  it('stops the wait of a caller that gives up once sent, without failing the others of its request', async () => {
+    const { requests, send } = controlledSend();
+    const commit = new GroupCommit(send);
+    const impatient = new AbortController();
+    const gaveUp = commit.append([msg('a')], impatient.signal);
+    await settled();
+    impatient.abort(new Error('no acknowledgement in time'));
+    await expect(gaveUp).rejects.toThrow('no acknowledgement in time');
+    const next = track(commit.append([msg('b')]));
+    requests[0].ack();
+    await settled();
+    requests[1].ack();
+    await settled();
+    expect(next.outcome).toBe('ok');
+  });
 });
+

@@ -48,7 +48,8 @@ export class EventLog implements OnApplicationShutdown {
           headers: { [HEADERS.eventType]: event.payload.type },
         })),
       );
-      await withTimeout(this.commit.append(messages), this.config.brokerTimeoutMs);
+      // A write still queued when its time is up is dropped, so it never lands after a 503.
+      await withTimeout((signal) => this.commit.append(messages, signal), this.config.brokerTimeoutMs);
     } catch (error) {
       this.metrics.brokerWriteFailures.inc();
       throw new BrokerUnavailableError(error);
@@ -63,10 +64,12 @@ export class EventLog implements OnApplicationShutdown {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+async function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no acknowledgement within ${ms} ms`)), ms);
+  try {
+    return await run(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }
