@@ -48,7 +48,7 @@ export class ApiModule {
         { provide: KAFKA_ADMIN, useValue: runtime.admin },
         { provide: EVENT_CODEC, useValue: runtime.codec },
         { provide: KEY_STORE, useValue: runtime.keyStore },
-        { provide: ApiKeyStore, useValue: new ApiKeyStore(runtime.db) },
+        { provide: ApiKeyStore, useValue: new ApiKeyStore(runtime.db, runtime.config.apiKeyCacheMs) },
         { provide: RateLimits, useValue: new RateLimits({ perKeyPerMinute: runtime.config.rateLimitPerMinute, authFailuresPerMinute: runtime.config.authFailuresPerMinute }) },
         { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db, idempotencyLeaseMs(runtime.config), runtime.config.masterKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -32,6 +32,11 @@ export interface ApiConfig {
    * the address gets 429 before any key it sends is looked up.
    */
   authFailuresPerMinute: number;
+  /**
+   * How long a looked-up API key is trusted without asking PostgreSQL again
+   * (LETHE_API_KEY_CACHE_MS): the longest a revoked key keeps working here.
+   */
+  apiKeyCacheMs: number;
   logLevels: LogLevel[];
   masterKey: Buffer;
   developmentMasterKey: boolean;
@@ -66,6 +71,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     bodyLimitBytes: integer(env, 'LETHE_API_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
     rateLimitPerMinute: integer(env, 'LETHE_API_RATE_LIMIT', 6_000, 1, 10_000_000),
     authFailuresPerMinute: integer(env, 'LETHE_API_AUTH_FAILURE_LIMIT', 30, 1, 100_000),
+    apiKeyCacheMs: integer(env, 'LETHE_API_KEY_CACHE_MS', 5_000, 0, 60_000),
     logLevels: logLevelsFrom(env),
     masterKey: master.key,
     developmentMasterKey: master.development,

@@ -7,3 +7,4 @@ export * from './metrics';
 export * from './registry-outage';
 export * from './startup';
 export * from './topic-plan';
+export * from './group-commit';

@@ -29,13 +29,19 @@ export function allows(principal: Principal, action: Action, purposes: string[] 
 /**
  * API keys per producing service. Only a SHA-256 of each key is stored (keys are 256 random
  * bits, so a plain hash is enough); the key itself is shown once, when created. Lookups are
- * cached for a short while, so a revocation takes effect within CACHE_MS.
+ * cached for `cacheMs` (LETHE_API_KEY_CACHE_MS, default DEFAULT_CACHE_MS), so a key revoked
+ * anywhere (the CLI, another instance) stops working here within that bound, and a busy key costs
+ * one query per bound instead of one per request. Concurrent lookups of one key share a query.
  */
 export class ApiKeyStore {
-  static readonly CACHE_MS = 30_000;
+  static readonly DEFAULT_CACHE_MS = 5_000;
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly lookups = new Map<string, Promise<Principal | null>>();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly cacheMs = ApiKeyStore.DEFAULT_CACHE_MS,
+  ) {}
 
   async create(service: string, scopes: Scopes): Promise<{ keyId: string; key: string }> {
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(service)) {
@@ -69,20 +75,35 @@ export class ApiKeyStore {
     }));
   }
 
-  /** The principal of a key looked up within CACHE_MS, null for a key found invalid, undefined when not known. */
+  /** The principal of a key looked up within `cacheMs`, null for a key found invalid, undefined when not known. */
   cached(key: string): Principal | null | undefined {
-    const cached = this.cache.get(hashKey(key));
-    return cached && cached.until > Date.now() ? cached.principal : undefined;
+    return this.cachedByHash(hashKey(key));
   }
 
   async authenticate(key: string): Promise<Principal | null> {
-    const cached = this.cached(key);
-    if (cached !== undefined) return cached;
     const hash = hashKey(key);
+    const cached = this.cachedByHash(hash);
+    if (cached !== undefined) return cached;
+    let lookup = this.lookups.get(hash);
+    if (!lookup) {
+      lookup = this.lookUp(hash).finally(() => this.lookups.delete(hash));
+      this.lookups.set(hash, lookup);
+    }
+    return lookup;
+  }
+
+  private cachedByHash(hash: string): Principal | null | undefined {
+    const cached = this.cache.get(hash);
+    return cached && cached.until > Date.now() ? cached.principal : undefined;
+  }
+
+  private async lookUp(hash: string): Promise<Principal | null> {
+    // The bound counts from before the query: a revocation committed while it runs is seen within cacheMs.
+    const until = Date.now() + this.cacheMs;
     const [row] = await this.db.query(`select id, service, scopes from api_keys where key_hash = $1 and revoked_at is null`, [hash]);
     const principal = row ? { keyId: row.id, service: row.service, scopes: row.scopes as Scopes } : null;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: Date.now() + ApiKeyStore.CACHE_MS });
+    this.cache.set(hash, { principal, until });
     return principal;
   }
 }

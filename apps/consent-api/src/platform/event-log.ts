@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Producer } from 'kafkajs';
 import { ConsentEvent, ConsentEventCodec, HEADERS } from '@lethe/contracts';
-import { ACKS_ALL } from '@lethe/kafka';
+import { GroupCommit } from '@lethe/kafka';
 import { Metrics } from './metrics';
 import { API_CONFIG } from './tokens';
 import type { ApiConfig } from '../config';
@@ -20,16 +20,23 @@ export const EVENT_CODEC = Symbol('ConsentEventCodec');
  * Appends events to consent.log. Resolves only once every in-sync replica has the records
  * (acks=all, idempotent producer); otherwise rejects with BrokerUnavailableError. A write that
  * timed out here may still land later: callers resend with the same event id, which the fold
- * treats as a duplicate.
+ * treats as a duplicate. Concurrent appends share produce requests (group commit): those that
+ * arrive while one request is in flight go together in the next, each caller answered when its
+ * own request is acknowledged, so one slow round trip to the broker no longer queues every
+ * other write behind it one by one.
  */
 @Injectable()
 export class EventLog implements OnApplicationShutdown {
+  private readonly commit: GroupCommit;
+
   constructor(
     @Inject(EVENT_PRODUCER) private readonly producer: Producer,
     @Inject(EVENT_CODEC) private readonly codec: ConsentEventCodec,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.commit = GroupCommit.forProducer(producer, config.topics.names.consentLog);
+  }
 
   async append(events: ConsentEvent[]): Promise<void> {
     const stopTimer = this.metrics.brokerWriteSeconds.startTimer();
@@ -41,10 +48,8 @@ export class EventLog implements OnApplicationShutdown {
           headers: { [HEADERS.eventType]: event.payload.type },
         })),
       );
-      await withTimeout(
-        this.producer.send({ topic: this.config.topics.names.consentLog, acks: ACKS_ALL, messages }),
-        this.config.brokerTimeoutMs,
-      );
+      // A write still queued when its time is up is dropped, so it never lands after a 503.
+      await withTimeout((signal) => this.commit.append(messages, signal), this.config.brokerTimeoutMs);
     } catch (error) {
       this.metrics.brokerWriteFailures.inc();
       throw new BrokerUnavailableError(error);
@@ -59,10 +64,12 @@ export class EventLog implements OnApplicationShutdown {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+async function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no acknowledgement within ${ms} ms`)), ms);
+  try {
+    return await run(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }

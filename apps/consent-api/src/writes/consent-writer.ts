@@ -6,6 +6,7 @@ import type { ConsentEvent, Jurisdiction, Source } from '@lethe/contracts';
 import { encryptIdentities, Identity, KeyStore, ShreddedKeyError } from '@lethe/identity-vault';
 import { Action, allows, Principal } from '../auth/api-keys';
 import { eventIdFor, IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store';
+import { BatchedLookup } from '../platform/batched-lookup';
 import { EventLog } from '../platform/event-log';
 import { DATABASE, KEY_STORE } from '../platform/tokens';
 import { claimRequestId } from './request-ids';
@@ -42,6 +43,9 @@ function purposesTouched(request: WriteRequest): string[] {
 /** Where client event ids are claimed: not a service name (those start with a letter). */
 const ANY_SERVICE = '*';
 
+/** State queries out at once: a few, so a write rarely waits for another's query, well under the pool's 10. */
+const STATE_QUERIES_AT_ONCE = 4;
+
 function commandOf(request: WriteRequest, eventId: string): ConsentCommand {
   return typeof request.command === 'function' ? request.command(eventId) : request.command;
 }
@@ -53,12 +57,20 @@ function commandOf(request: WriteRequest, eventId: string): ConsentCommand {
  */
 @Injectable()
 export class ConsentWriter {
+  /** Concurrent writes read their subjects' states in one query (a busy API would otherwise queue on the pool). */
+  private readonly states: BatchedLookup<SubjectState>;
+
   constructor(
     private readonly log: EventLog,
     private readonly idempotency: IdempotencyStore,
     @Inject(DATABASE) private readonly db: DataSource,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
-  ) {}
+  ) {
+    this.states = new BatchedLookup(async (subjectIds) => {
+      const rows: { subject_id: string; state: SubjectState }[] = await this.db.query(`select subject_id, state from subject_state where subject_id = any($1)`, [subjectIds]);
+      return new Map(rows.map((row) => [row.subject_id, row.state]));
+    }, 1_000, STATE_QUERIES_AT_ONCE);
+  }
 
   async write(request: WriteRequest): Promise<StoredResponse> {
     if (!allows(request.principal, request.action, purposesTouched(request))) {
@@ -121,8 +133,7 @@ export class ConsentWriter {
 
   /** The projector's view of the subject; it may trail the log by a moment. */
   async projectedState(subjectId: string): Promise<SubjectState> {
-    const [row] = await this.db.query(`select state from subject_state where subject_id = $1`, [subjectId]);
-    return (row?.state as SubjectState | undefined) ?? initialState(subjectId);
+    return (await this.states.get(subjectId)) ?? initialState(subjectId);
   }
 
   private async withIdentities(events: ConsentEvent[], identities: Identity[] | undefined): Promise<ConsentEvent[]> {

@@ -1,0 +1,122 @@
+/**
+ * Accepted writes through the consent API, next to their ceiling in the same run:
+ *   1. a bare Fastify route answering the same payload (bare-route.ts), 50 connections, closed loop;
+ *   2. POST /v1/subjects/:id/consents/withdraw on the real consent-api (acks=all, idempotent
+ *      producer), a new subject each request, 50 connections, closed loop;
+ *   3. the same at a fixed rate, open loop (open-loop.ts: requests sent evenly, latency from when
+ *      each was due), for p50/p99 at that rate; and autocannon's overallRate for comparison
+ *      (which sends each second's share at once on 50 connections, so it measures bursts).
+ * consent-api runs with --cpu-prof; its top self-time functions are printed at the end.
+ * Run through bench/run.sh (npm run bench:api -- [seconds] [rate/s] [connections]).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { endpointsFrom } from '@lethe/config';
+import { openDatabase } from '@lethe/persistence';
+import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
+import { log } from '../common';
+import { LoadResult, newSubjectWithdrawal, withdrawals } from './load';
+import { openLoop } from './open-loop';
+import { selfTimeByPackage, topSelfTime } from './profile-top';
+
+const seconds = Number(process.argv[2] ?? 20);
+const openLoopRate = Number(process.argv[3] ?? 1_000);
+const connections = Number(process.argv[4] ?? 50);
+const root = resolve(__dirname, '../..');
+const profileDir = resolve(root, '.cache/bench-api-profile');
+const endpoints = endpointsFrom(process.env);
+const schema = `bench_api_${Date.now()}`;
+
+function start(name: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.once('exit', (code, signal) => !child.killed && log(`${name} exited (${code ?? signal})`));
+  return child;
+}
+
+async function healthy(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fetch(`${url}/health`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline) throw new Error(`${url} did not answer /health within ${timeoutMs} ms`);
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}
+
+/** Stops a child with `signal` and waits (bounded) for it to exit, so a CPU profile gets written. */
+async function stop(child: ChildProcess, signal: NodeJS.Signals, timeoutMs = 20_000): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function bareRoute(): Promise<LoadResult> {
+  const child = start('bare route', ['-r', '@swc-node/register', resolve(__dirname, 'bare-route.ts'), '3999']);
+  try {
+    await healthy('http://127.0.0.1:3999');
+    await withdrawals({ url: 'http://127.0.0.1:3999', connections, seconds: 3 }); // warm-up
+    return await withdrawals({ url: 'http://127.0.0.1:3999', connections, seconds });
+  } finally {
+    await stop(child, 'SIGTERM');
+  }
+}
+
+async function consentApi(): Promise<{ closed: LoadResult; open: LoadResult; bursts: LoadResult }> {
+  rmSync(profileDir, { recursive: true, force: true });
+  mkdirSync(profileDir, { recursive: true });
+  const db = await openDatabase({ url: endpoints.databaseUrl, schema });
+  const env = { LETHE_DB_SCHEMA: schema, LETHE_API_PORT: '3998', LETHE_API_RATE_LIMIT: '10000000', LETHE_LOG_LEVEL: 'warn' };
+  const child = start('consent-api', [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`, '-r', '@swc-node/register', 'apps/consent-api/src/main.ts'], env);
+  try {
+    await healthy('http://127.0.0.1:3998');
+    const { key } = await new ApiKeyStore(db).create('bench', { actions: ['consent:write'], purposes: ['*'] });
+    const options = { url: 'http://127.0.0.1:3998', headers: { authorization: `Bearer ${key}` }, connections };
+    await withdrawals({ ...options, seconds: 3 }); // warm-up
+    const closed = await withdrawals({ ...options, seconds });
+    const before = await brokerWrites();
+    const open = await openLoop({ ...options, rate: openLoopRate, seconds, requestFor: newSubjectWithdrawal });
+    const after = await brokerWrites();
+    log(`open loop: mean wait for the broker's acknowledgement ${(((after.sum - before.sum) / (after.count - before.count)) * 1000).toFixed(1)} ms of each write`);
+    const bursts = await withdrawals({ ...options, seconds, overallRate: openLoopRate });
+    return { closed, open, bursts };
+  } finally {
+    await stop(child, 'SIGINT');
+    await db.query(`drop schema if exists "${schema}" cascade`);
+    await db.destroy();
+  }
+}
+
+/** consent-api's own histogram of the time from encoding a write to its acknowledgement (all writes so far). */
+async function brokerWrites(): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch('http://127.0.0.1:3998/metrics')).text();
+  const value = (name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? NaN);
+  return { sum: value('lethe_api_broker_write_seconds_sum'), count: value('lethe_api_broker_write_seconds_count') };
+}
+
+async function main(): Promise<void> {
+  log(`${seconds} s per run, ${connections} connections, open loop at ${openLoopRate}/s, broker ${endpoints.kafkaBrokers.join(',')}`);
+  const bare = await bareRoute();
+  log(`bare route: ${bare.perSecond}/s, p50 ${bare.p50} ms, p99 ${bare.p99} ms`);
+  const api = await consentApi();
+  console.log('');
+  console.log(`| run | client | asked rate | 2xx/s | not 2xx | p50 ms | p99 ms | ratio to bare route |`);
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  const row = (name: string, r: LoadResult, clients: string, asked: string) =>
+    console.log(`| ${name} | ${clients} | ${asked} | ${r.perSecond} | ${r.failed} | ${r.p50} | ${r.p99} | ${(r.perSecond / bare.perSecond).toFixed(3)} |`);
+  row('bare Fastify route', bare, `autocannon, ${connections} connections`, 'as fast as answered');
+  row('consent-api withdraw', api.closed, `autocannon, ${connections} connections`, 'as fast as answered');
+  row('consent-api withdraw', api.open, 'open loop, evenly spaced', `${openLoopRate}/s`);
+  row('consent-api withdraw', api.bursts, `autocannon overallRate, ${connections} connections`, `${openLoopRate}/s`);
+  console.log('');
+  console.log('consent-api CPU profile, top self time:');
+  for (const [share, name] of topSelfTime(profileDir)) console.log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${name}`);
+  console.log('by package:');
+  for (const [share, name] of selfTimeByPackage(profileDir)) console.log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${name}`);
+}
+
+main().catch((error: Error) => {
+  console.error(`[bench] failed: ${error.message}`);
+  process.exit(1);
+});

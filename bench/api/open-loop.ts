@@ -1,0 +1,57 @@
+import { Agent, request } from 'node:http';
+import type { LoadResult } from './load';
+
+export interface OpenLoopOptions {
+  url: string;
+  headers: Record<string, string>;
+  /** Requests per second, sent evenly whatever the answers do (autocannon's rates send each second's share at once). */
+  rate: number;
+  seconds: number;
+  /** The path and body of the n-th request. */
+  requestFor: (n: number) => { path: string; body: string };
+}
+
+/**
+ * An open-loop client: request n is due at start + n / rate and sent then, on a connection of
+ * its own (up to 128) if none is free, and its latency counts from when it was due, so a slow answer
+ * cannot hold back the requests behind it (no coordinated omission).
+ */
+export async function openLoop({ url, headers, rate, seconds, requestFor }: OpenLoopOptions): Promise<LoadResult> {
+  // Like a service with a connection pool: a request due while all are busy waits for one (its latency still counts from when it was due).
+  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  let failed = 0;
+  const answers: Promise<void>[] = [];
+  const started = performance.now();
+  for (let n = 0; n < total; ) {
+    const now = performance.now();
+    for (; n < total && started + (n * 1000) / rate <= now; n++) answers.push(send(n, started + (n * 1000) / rate));
+    await new Promise((tick) => setTimeout(tick, 1));
+  }
+  await Promise.all(answers);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN);
+  return { requests: total, accepted: latencies.length, failed, perSecond: Math.round(latencies.length / seconds), p50: at(0.5), p99: at(0.99) };
+
+  function send(n: number, due: number): Promise<void> {
+    const { path, body } = requestFor(n);
+    return new Promise((done) => {
+      const req = request(new URL(path, url), { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers }, timeout: 30_000 }, (res) => {
+        res.resume();
+        res.once('end', () => {
+          if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
+          else failed++;
+          done();
+        });
+      });
+      req.once('error', () => {
+        failed++;
+        done();
+      });
+      req.once('timeout', () => req.destroy());
+      req.end(body);
+    });
+  }
+}
