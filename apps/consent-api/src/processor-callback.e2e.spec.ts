@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -193,6 +194,25 @@ describe('POST /v1/processors/:system/callbacks', () => {
     const response = await send(signed(body));
     expect(response.statusCode).toBe(202);
     await expect(stepOf(late.requestId, (step) => step.status === 'completed')).resolves.toMatchObject({ counts: { contacts: 1 } });
+  });
+
+  it('takes a callback that comes before the projector folded the request, from what the worker sent', async () => {
+    // A fast processor can answer before the projection holds the request: the worker's record
+    // of what it sent is enough to know whose request it is. The request itself is never
+    // appended here, so the projection cannot know it.
+    const early = anErasure();
+    const now = Date.now();
+    const requested = {
+      event_id: randomUUID(), subject_id: early.subject, occurred_at: now, recorded_at: now, source: 'API' as const, actor: 'test', jurisdiction: 'GDPR' as const,
+      policy_version: null, purposes: [], correlation_id: null, causation_id: null, identities: null,
+      payload: { type: 'ErasureRequested' as const, request_id: early.requestId, scope: 'ALL' as const, keep_transaction_history: false, systems: [VENDOR], all_systems: false },
+    };
+    await new OutstandingSteps(api.runtime.db, VENDOR).awaitConfirmation(early.workId, 1, 1, new Date(now + 60_000), await api.runtime.codec.encode(requested));
+    const response = await send(signed({ subject_request_id: early.workId, request_status: 'completed', counts: { contacts: 1 } }));
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({ eventId: erasureStepCompletedId(early.workId, VENDOR), type: 'ErasureStepCompleted' });
+    const [ack] = await waitFor(async () => { const acks = await stepEvents(early.subject, 'ErasureStepCompleted'); return acks.length > 0 && acks; }, { description: 'the acknowledgement on the log' });
+    expect(ack.payload).toMatchObject({ request_id: early.requestId, system: VENDOR });
   });
 
   it('answers 404 for an unknown system, a system that is not a processor, and an unknown request', async () => {

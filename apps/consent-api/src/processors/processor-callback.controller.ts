@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, NotFoundException, Param, Post, Req
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { SIGNATURE_HEADERS } from '@lethe/connectors';
-import { ConsentEvent, ConsentEventCodec, optOutWorkId } from '@lethe/contracts';
+import { ConsentEvent, ConsentEventCodec, erasureWorkId, optOutWorkId } from '@lethe/contracts';
 import { AwaitedStep, OutstandingSteps } from '@lethe/persistence';
 import { SignedByProcessor } from './signed-by-processor';
 import { parseCallback } from './callback-body';
@@ -69,7 +69,13 @@ export class ProcessorCallbackController {
     if (row && !row.step && !sent) throw new NotFoundException('this erasure request does not involve this processor');
     if (row) return { kind: 'erasure', workId, requestId: row.request_id, subjectId: row.subject_id, jurisdiction: row.jurisdiction };
 
+    // Not projected (yet): what this system's worker sent it says what the work is about, so a
+    // processor answering before the projector folded the request is not told it is unknown.
     const cause = sent && (await this.codec.decode(sent.record));
+    const requestId = cause && 'request_id' in cause.payload ? cause.payload.request_id : undefined;
+    if (cause && requestId !== undefined && erasureWorkId(cause.subject_id, requestId) === workId) {
+      return { kind: 'erasure', workId, requestId, subjectId: cause.subject_id, jurisdiction: cause.jurisdiction };
+    }
     if (!cause || optOutWorkId(cause.subject_id, cause.event_id) !== workId) {
       throw new NotFoundException('no erasure request or opt-out sent to this processor has this subject_request_id');
     }
