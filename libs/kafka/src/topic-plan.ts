@@ -42,25 +42,33 @@ const DEFAULT_PARTITIONS = 6;
 /** From this many brokers on, a topic can keep a write through the loss of one broker. */
 const PRODUCTION_BROKERS = 3;
 
-/** Lethe's topics and the configs they must have (docs/adr/0003-event-envelope.md). */
-export function letheTopics(names: TopicNames, partitions: number, replicationFactor: number, minInsyncReplicas: number): TopicSpec[] {
-  const durable = { 'min.insync.replicas': String(minInsyncReplicas) };
-  return [
-    // The source of truth: never compacted, never expired.
-    { topic: names.consentLog, numPartitions: partitions, replicationFactor, configs: { ...durable, ...KEPT_CONFIGS.log } },
-    { topic: names.consentState, numPartitions: partitions, replicationFactor, configs: { ...durable, ...KEPT_CONFIGS.state } },
-    { topic: names.consentDlq, numPartitions: 1, replicationFactor, configs: { ...durable, ...KEPT_CONFIGS.dlq } },
-    // Kept forever too, so a new subscriber can read every change from the beginning.
-    { topic: names.optOuts, numPartitions: partitions, replicationFactor, configs: { ...durable, ...KEPT_CONFIGS.log } },
-  ];
-}
-
 /** The configs without which a topic would delete records Lethe keeps: checked on existing topics too. */
 const KEPT_CONFIGS = {
   log: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' },
   state: { 'cleanup.policy': 'compact' },
   dlq: { 'cleanup.policy': 'delete', 'retention.ms': '-1' },
 } as const;
+
+/**
+ * Lethe's topics (docs/adr/0003-event-envelope.md): the configs each must keep, and whether it is
+ * keyed by subject (then it has the configured partition count, and keeps the one it has).
+ */
+function topicTable(names: TopicNames): { topic: string; keyedBySubject: boolean; kept: Record<string, string> }[] {
+  return [
+    // The source of truth: never compacted, never expired.
+    { topic: names.consentLog, keyedBySubject: true, kept: KEPT_CONFIGS.log },
+    { topic: names.consentState, keyedBySubject: true, kept: KEPT_CONFIGS.state },
+    { topic: names.consentDlq, keyedBySubject: false, kept: KEPT_CONFIGS.dlq },
+    // Kept forever too, so a new subscriber can read every change from the beginning.
+    { topic: names.optOuts, keyedBySubject: true, kept: KEPT_CONFIGS.log },
+  ];
+}
+
+/** Lethe's topics as they are created, with the configs they must have. */
+export function letheTopics(names: TopicNames, partitions: number, replicationFactor: number, minInsyncReplicas: number): TopicSpec[] {
+  const durable = { 'min.insync.replicas': String(minInsyncReplicas) };
+  return topicTable(names).map(({ topic, keyedBySubject, kept }) => ({ topic, numPartitions: keyedBySubject ? partitions : 1, replicationFactor, configs: { ...durable, ...kept } }));
+}
 
 /**
  * Decides, from the settings and what the cluster holds, which topics to create, which existing
@@ -72,17 +80,15 @@ export function planTopics(request: TopicRequest, cluster: ClusterView): TopicPl
   const specs = letheTopics(request.names, request.partitions ?? DEFAULT_PARTITIONS, replicationFactor, minInsyncReplicas);
   const missing = specs.filter((spec) => !cluster.existing.has(spec.topic));
   const refusals = durabilityRefusals(request, replicationFactor, minInsyncReplicas, missing.length > 0 ? cluster.brokers : undefined);
-  const kept = [KEPT_CONFIGS.log, KEPT_CONFIGS.state, KEPT_CONFIGS.dlq, KEPT_CONFIGS.log];
   const warnings: string[] = [];
-  specs.forEach((spec, i) => {
-    const existing = cluster.existing.get(spec.topic);
+  topicTable(request.names).forEach(({ topic, keyedBySubject, kept }, i) => {
+    const existing = cluster.existing.get(topic);
     if (!existing) return;
-    for (const [name, wanted] of Object.entries(kept[i])) {
+    for (const [name, wanted] of Object.entries(kept)) {
       const actual = existing.configs[name];
-      if (actual !== wanted) refusals.push(`${spec.topic}: ${name} is ${actual ?? 'unset'}, expected ${wanted}`);
+      if (actual !== wanted) refusals.push(`${topic}: ${name} is ${actual ?? 'unset'}, expected ${wanted}`);
     }
-    const keyedBySubject = spec.topic !== request.names.consentDlq;
-    warnings.push(...topicWarnings(spec, existing, cluster.brokers, keyedBySubject ? request.partitions : undefined));
+    warnings.push(...topicWarnings(specs[i], existing, cluster.brokers, keyedBySubject ? request.partitions : undefined));
   });
   return { create: refusals.length > 0 ? [] : missing, refusals, warnings };
 }
