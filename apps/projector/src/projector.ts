@@ -1,22 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { safeErrorSummary } from '@lethe/config';
-import { ConsentEventCodec, ConsentStateCodec, OptOutNoticeCodec, TopicNames, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
+import { UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable } from '@lethe/kafka';
 import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
-import { publishSlice } from './slice-publications';
+import { PublicationDeps, publishSlice } from './slice-publications';
 
-export interface ProjectorDeps {
+/** What it publishes with (PublicationDeps: producer, codecs, topics, group), and how it consumes. */
+export interface ProjectorDeps extends PublicationDeps {
   kafka: Kafka;
   db: DataSource;
-  producer: Producer;
-  eventCodec: ConsentEventCodec;
-  stateCodec: ConsentStateCodec;
-  noticeCodec: OptOutNoticeCodec;
-  /** Lethe's topics under the configured prefix. */
-  topics: TopicNames;
-  groupId: string;
   maxBatchRecords: number;
   concurrency: number;
   /** The consumer's session: a member silent for longer loses its partitions. */
