@@ -84,7 +84,7 @@ it('verifies consent.log and an exact copy of it, and says what is not checkpoin
   const json = await runLethe(env, 'verify-log', '--key', vkey, '--topic', copy, '--json');
   expect(json.code).toBe(0);
   const parsed = JSON.parse(json.stdout);
-  expect(parsed).toMatchObject({ topic: copy, auditTopic: log.topics.consentAudit, key: 'lethe-checkpoints', verified: true });
+  expect(parsed).toMatchObject({ topic: copy, auditTopic: log.topics.consentAudit, key: vkey, verified: true });
   expect(parsed.partitions.find((p: { partition: number }) => p.partition === 2)).toEqual({ partition: 2, status: 'verified', checkpoints: expect.any(Number), covered: '32', uncovered: 1 });
 });
 

@@ -43,7 +43,7 @@ export const verifyLog: Command = {
   async run(parsed, env, io) {
     const json = parsed.options.json === true;
     const settings = cliSettings(env);
-    const { pinned, verifier } = verifierFrom(parsed, env);
+    const { pinned, verifier, vkey } = verifierFrom(parsed, env);
     const checkpointed = settings.topics.consentLog;
     const topic = typeof parsed.options.topic === 'string' ? parsed.options.topic : checkpointed;
     const auditTopic = settings.topics.consentAudit;
@@ -63,16 +63,17 @@ export const verifyLog: Command = {
     const partitions = [...new Set([...chain.keys(), ...checkpoints.byPartition.keys()])].sort((a, b) => a - b);
     const verdicts: Verdicts = partitions.map((p) => [p, verifyPartition(checkpoints.byPartition.get(p) ?? [], chain.get(p) ?? [])]);
     const code = exitCodeOf(verdicts);
-    report(io, json, { topic, auditTopic, checkpointed, verdicts, code, keyName: verifier.name });
+    report(io, json, { topic, auditTopic, checkpointed, verdicts, code, vkey });
     return code;
   },
 };
 
-function verifierFrom(parsed: Parsed, env: Env): { pinned: boolean; verifier: NoteVerifier } {
+function verifierFrom(parsed: Parsed, env: Env): { pinned: boolean; verifier: NoteVerifier; vkey: string } {
   const given = parsed.options.key;
   try {
-    if (typeof given !== 'string') return { pinned: false, verifier: parseVerifierKey(verifierKey(KEY_NAME, privateKeyFromSeed(checkpointKeyFrom(env).seed))) };
-    return { pinned: true, verifier: parseVerifierKey(given.includes('+') ? given : readKeyFile(given)) };
+    const pinned = typeof given === 'string';
+    const vkey = (pinned ? (given.includes('+') ? given : readKeyFile(given)) : verifierKey(KEY_NAME, privateKeyFromSeed(checkpointKeyFrom(env).seed))).trim();
+    return { pinned, verifier: parseVerifierKey(vkey), vkey };
   } catch (error) {
     if (error instanceof NoteError) throw new UsageError(`--key: ${error.message}`);
     if (error instanceof ConfigError) throw new UsageError(error.message);
@@ -94,12 +95,13 @@ interface Report {
   checkpointed: string;
   verdicts: Verdicts;
   code: number;
-  keyName: string;
+  /** The verifier key the checkpoints were checked with. */
+  vkey: string;
 }
 
-function report(io: Output, json: boolean, { topic, auditTopic, checkpointed, verdicts, code, keyName }: Report): void {
+function report(io: Output, json: boolean, { topic, auditTopic, checkpointed, verdicts, code, vkey }: Report): void {
   if (json) {
-    io.out(JSON.stringify({ topic, auditTopic, key: keyName, verified: code === EXIT.ok, partitions: verdicts.map(([partition, verdict]) => ({ partition, ...verdict })) }));
+    io.out(JSON.stringify({ topic, auditTopic, key: vkey, verified: code === EXIT.ok, partitions: verdicts.map(([partition, verdict]) => ({ partition, ...verdict })) }));
     return;
   }
   for (const [partition, verdict] of verdicts) io.out(verdictLine(partition, verdict, auditTopic));
