@@ -86,8 +86,7 @@ export class Checkpointer {
     const lane = this.lanes.get(batch.partition);
     if (!lane || !isRunning() || isStale()) return;
     const fresh = batch.messages.filter((m) => BigInt(m.offset) >= lane.expected);
-    if (fresh.length === 0) return;
-    if (BigInt(fresh[0].offset) !== lane.expected) {
+    if (fresh.length > 0 && BigInt(fresh[0].offset) !== lane.expected) {
       // A fetch from before our seek: reading on would leave a hole in the chain.
       this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: lane.expected.toString() });
       return;
@@ -95,7 +94,13 @@ export class Checkpointer {
     for (const m of fresh) {
       lane.pending.push({ offset: BigInt(m.offset), digest: recordDigest({ key: m.key, value: m.value, headers: headerList(m.headers) }).toString('base64') });
     }
-    if (lane.pending.length >= this.deps.everyRecords) await this.flush(lane, true);
+    // Also when nothing is new: a batch delivered again after a failed write must retry it.
+    if (lane.pending.length >= this.deps.everyRecords) {
+      await this.flush(lane, true).catch((error) => {
+        this.logger.warn(`checkpoint of partition ${lane.partition} not written, retrying: ${safeErrorSummary(error)}`);
+        throw error; // kafkajs delivers the batch again, with backoff
+      });
+    }
     await heartbeat();
   }
 
