@@ -151,7 +151,7 @@ it('certifies a completed request with log positions that hold its events, verif
   // The same key checks the log itself: the auditor can check both.
   const verifyLog = spawnSync(process.execPath, [resolve(root, 'apps/lethe-cli/bin/lethe.js'), 'verify-log', '--key', vkey, '--json'], { cwd: root, env: checkpointEnv, encoding: 'utf8', timeout: 60_000 });
   expect(verifyLog.status).toBe(0);
-  expect(JSON.parse(verifyLog.stdout)).toMatchObject({ verified: true, key: vkey });
+  expect(JSON.parse(verifyLog.stdout)).toMatchObject({ verified: true, keys: [vkey] });
 
   const unpinned = verifyWithCli(['-'], response.body);
   expect(unpinned.status).toBe(3);

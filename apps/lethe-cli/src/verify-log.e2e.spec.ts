@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { privateKeyFromSeed, verifierKey } from '@lethe/certificates';
 import { KafkaMessage } from 'kafkajs';
 import { AppProcess, consentEvent, freshDatabase, freshTopicSet, subjectOn, testEndpoints, testKafka, waitFor } from '@lethe/testing';
 import { copyLog, Tamper } from './testing/copy-log';
@@ -84,7 +88,7 @@ it('verifies consent.log and an exact copy of it, and says what is not checkpoin
   const json = await runLethe(env, 'verify-log', '--key', vkey, '--topic', copy, '--json');
   expect(json.code).toBe(0);
   const parsed = JSON.parse(json.stdout);
-  expect(parsed).toMatchObject({ topic: copy, auditTopic: log.topics.consentAudit, key: vkey, verified: true });
+  expect(parsed).toMatchObject({ topic: copy, auditTopic: log.topics.consentAudit, keys: [vkey], verified: true });
   expect(parsed.partitions.find((p: { partition: number }) => p.partition === 2)).toEqual({ partition: 2, status: 'verified', checkpoints: expect.any(Number), covered: '32', uncovered: 1 });
 });
 
@@ -111,10 +115,23 @@ it.each([
   expect(json.partitions.find((p: { partition: number }) => p.partition === 2)).toMatchObject({ status: 'diverged', divergence: { kind, offset } });
 });
 
-it('refuses checkpoints signed by another key (exit 4) and a malformed key (exit 2)', async () => {
+it('refuses checkpoints signed by another key (exit 4), accepts a key file that also holds the signing one, refuses a malformed key (exit 2)', async () => {
   const other = await runLethe({ ...env, LETHE_CHECKPOINT_KEY: randomBytes(32).toString('base64') }, 'verify-log');
   expect(other.code).toBe(4);
   expect(other.stdout).toMatch(/offset 0 is not a valid checkpoint of .*: the signature by key lethe-checkpoints does not match the note/);
+  // A key file with the key that replaced this one and this one: both are tried (key rotation).
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-vkeys-'));
+  try {
+    const newer = verifierKey('lethe-checkpoints', privateKeyFromSeed(randomBytes(32)));
+    writeFileSync(join(dir, 'keys'), `${newer}\n${vkey}\n`);
+    const rotated = await runLethe(env, 'verify-log', '--key', join(dir, 'keys'), '--json');
+    expect(rotated.code).toBe(0);
+    expect(JSON.parse(rotated.stdout)).toMatchObject({ verified: true, keys: [newer, vkey] });
+    writeFileSync(join(dir, 'newer-only'), `${newer}\n`);
+    expect((await runLethe(env, 'verify-log', '--key', join(dir, 'newer-only'))).code).toBe(4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const bad = await runLethe(env, 'verify-log', '--key', 'lethe-checkpoints+zz+AAAA');
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/^lethe verify-log: --key: not an Ed25519 verifier key/);

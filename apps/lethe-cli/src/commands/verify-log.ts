@@ -25,7 +25,8 @@ export const verifyLog: Command = {
       'counted, not judged. It prints offsets and counts only, never what a record holds.',
       '',
       '  --key <vkey>     the checkpoint verifier key you pinned (lethe-checkpoints+<hash>+<key>,',
-      '                   as the checkpointer logs it at start), or a file holding it; without it,',
+      '                   as the checkpointer logs it at start), or a file holding it, or several,',
+      '                   one a line (a key and those it replaced); without it,',
       "                   LETHE_CHECKPOINT_KEY's public half, which shows the log matches the",
       '                   checkpoints but, unpinned, not who signed them',
       "  --topic <topic>  verify this topic (a copy or a restore of consent.log) against",
@@ -43,13 +44,13 @@ export const verifyLog: Command = {
   async run(parsed, env, io) {
     const json = parsed.options.json === true;
     const settings = cliSettings(env);
-    const { pinned, verifier, vkey } = verifierFrom(parsed, env);
+    const { pinned, verifiers, vkeys } = verifierFrom(parsed, env);
     const checkpointed = settings.topics.consentLog;
     const topic = typeof parsed.options.topic === 'string' ? parsed.options.topic : checkpointed;
     const auditTopic = settings.topics.consentAudit;
     const kafka = cliKafka(settings);
 
-    const checkpoints = await readCheckpoints(kafka, auditTopic, checkpointed, verifier);
+    const checkpoints = await readCheckpoints(kafka, auditTopic, checkpointed, verifiers);
     if (checkpoints.invalid) {
       const { auditOffset, detail } = checkpoints.invalid;
       if (json) io.out(JSON.stringify({ topic, auditTopic, verified: false, invalidCheckpoint: checkpoints.invalid }));
@@ -63,17 +64,19 @@ export const verifyLog: Command = {
     const partitions = [...new Set([...chain.keys(), ...checkpoints.byPartition.keys()])].sort((a, b) => a - b);
     const verdicts: Verdicts = partitions.map((p) => [p, verifyPartition(checkpoints.byPartition.get(p) ?? [], chain.get(p) ?? [])]);
     const code = exitCodeOf(verdicts);
-    report(io, json, { topic, auditTopic, checkpointed, verdicts, code, vkey });
+    report(io, json, { topic, auditTopic, checkpointed, verdicts, code, vkeys });
     return code;
   },
 };
 
-function verifierFrom(parsed: Parsed, env: Env): { pinned: boolean; verifier: NoteVerifier; vkey: string } {
+function verifierFrom(parsed: Parsed, env: Env): { pinned: boolean; verifiers: NoteVerifier[]; vkeys: string[] } {
   const given = parsed.options.key;
   try {
     const pinned = typeof given === 'string';
-    const vkey = (pinned ? (given.includes('+') ? given : readKeyFile(given)) : verifierKey(KEY_NAME, privateKeyFromSeed(checkpointKeyFrom(env).seed))).trim();
-    return { pinned, verifier: parseVerifierKey(vkey), vkey };
+    const text = pinned ? (given.includes('+') ? given : readKeyFile(given)) : verifierKey(KEY_NAME, privateKeyFromSeed(checkpointKeyFrom(env).seed));
+    const vkeys = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+    if (vkeys.length === 0) throw new NoteError('no verifier key given');
+    return { pinned, verifiers: vkeys.map(parseVerifierKey), vkeys };
   } catch (error) {
     if (error instanceof NoteError) throw new UsageError(`--key: ${error.message}`);
     if (error instanceof ConfigError) throw new UsageError(error.message);
@@ -95,13 +98,13 @@ interface Report {
   checkpointed: string;
   verdicts: Verdicts;
   code: number;
-  /** The verifier key the checkpoints were checked with. */
-  vkey: string;
+  /** The verifier keys the checkpoints were checked with. */
+  vkeys: string[];
 }
 
-function report(io: Output, json: boolean, { topic, auditTopic, checkpointed, verdicts, code, vkey }: Report): void {
+function report(io: Output, json: boolean, { topic, auditTopic, checkpointed, verdicts, code, vkeys }: Report): void {
   if (json) {
-    io.out(JSON.stringify({ topic, auditTopic, key: vkey, verified: code === EXIT.ok, partitions: verdicts.map(([partition, verdict]) => ({ partition, ...verdict })) }));
+    io.out(JSON.stringify({ topic, auditTopic, keys: vkeys, verified: code === EXIT.ok, partitions: verdicts.map(([partition, verdict]) => ({ partition, ...verdict })) }));
     return;
   }
   for (const [partition, verdict] of verdicts) io.out(verdictLine(partition, verdict, auditTopic));

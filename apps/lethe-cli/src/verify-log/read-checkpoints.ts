@@ -10,10 +10,10 @@ export interface CheckpointsRead {
 }
 
 /**
- * Every checkpoint on the audit topic, each opened with the verifier key and checked to name a
+ * Every checkpoint on the audit topic, each opened with one of the verifier keys and checked to name a
  * partition of `logTopic` (the log the checkpointer chained, whatever copy is verified).
  */
-export async function readCheckpoints(kafka: Kafka, auditTopic: string, logTopic: string, verifier: NoteVerifier): Promise<CheckpointsRead> {
+export async function readCheckpoints(kafka: Kafka, auditTopic: string, logTopic: string, verifiers: NoteVerifier[]): Promise<CheckpointsRead> {
   const byPartition = new Map<number, SignedCheckpoint[]>();
   const read: CheckpointsRead = { byPartition, count: 0 };
   const origin = new RegExp(`^lethe/${logTopic.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(0|[1-9][0-9]{0,5})$`);
@@ -26,7 +26,7 @@ export async function readCheckpoints(kafka: Kafka, auditTopic: string, logTopic
         if (read.invalid) return;
         try {
           const { note, entries } = parseAuditRecord(message.value);
-          const checkpoint = parseCheckpoint(openNote(note, verifier));
+          const checkpoint = parseCheckpoint(openNote(note, verifiers));
           const partition = origin.exec(checkpoint.origin)?.[1];
           if (partition === undefined) throw new NoteError(`its origin names another log than ${logTopic}`);
           const list = byPartition.get(Number(partition)) ?? [];

@@ -67,6 +67,14 @@ describe('checkpoint notes', () => {
     expect(() => parseCheckpoint('origin\n-1\nxx\n')).toThrow('not a checkpoint');
   });
 
+  it('open with any of several keys, so checkpoints signed before a key was replaced still verify', () => {
+    const old = generateKeyPairSync('ed25519');
+    const note = signNote(body, 'lethe-checkpoints', old.privateKey);
+    const both = [parseVerifierKey(vkey), parseVerifierKey(verifierKey('lethe-checkpoints', old.publicKey))];
+    expect(openNote(note, both)).toBe(body);
+    expect(() => openNote(note, both.slice(0, 1))).toThrow('does not match');
+  });
+
   it('travel on consent.audit with their entries', () => {
     const value = auditRecordValue('note\n', entries(['a', 'b'], 5n));
     expect(parseAuditRecord(value)).toEqual({ note: 'note\n', entries: entries(['a', 'b'], 5n) });

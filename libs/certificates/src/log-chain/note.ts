@@ -54,17 +54,23 @@ export function signNote(body: string, name: string, privateKey: KeyObject): str
   return `${body}\n— ${name} ${Buffer.concat([keyHash(name, rawPublicKey(privateKey)), signature]).toString('base64')}\n`;
 }
 
-/** The body of a note signed by `verifier`; throws a NoteError saying what is wrong otherwise. */
-export function openNote(note: string, verifier: NoteVerifier): string {
+/**
+ * The body of a note signed by `verifier`, or by one of several (a key and the ones it replaced);
+ * throws a NoteError saying what is wrong otherwise.
+ */
+export function openNote(note: string, verifier: NoteVerifier | NoteVerifier[]): string {
   const split = note.lastIndexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) throw new NoteError('not a signed note (no blank line before the signatures)');
   const body = note.slice(0, split + 1);
   const lines = note.slice(split + 2, -1).split('\n');
-  const ours = lines.filter((line) => line.startsWith(`— ${verifier.name} `));
-  if (ours.length === 0) throw new NoteError(`no signature by key ${verifier.name}`);
-  for (const line of ours) {
-    const bytes = Buffer.from(line.slice(`— ${verifier.name} `.length), 'base64');
-    if (bytes.length === 68 && bytes.subarray(0, 4).equals(verifier.hash) && verify(null, Buffer.from(body, 'utf8'), verifier.publicKey, bytes.subarray(4))) return body;
+  const verifiers = Array.isArray(verifier) ? verifier : [verifier];
+  for (const candidate of verifiers) {
+    for (const line of lines.filter((l) => l.startsWith(`— ${candidate.name} `))) {
+      const bytes = Buffer.from(line.slice(`— ${candidate.name} `.length), 'base64');
+      if (bytes.length === 68 && bytes.subarray(0, 4).equals(candidate.hash) && verify(null, Buffer.from(body, 'utf8'), candidate.publicKey, bytes.subarray(4))) return body;
+    }
   }
-  throw new NoteError(`the signature by key ${verifier.name} does not match the note (it was changed, or signed by another key)`);
+  const named = verifiers.filter((v) => lines.some((l) => l.startsWith(`— ${v.name} `))).map((v) => v.name);
+  if (named.length === 0) throw new NoteError(`no signature by key ${[...new Set(verifiers.map((v) => v.name))].join(' or ')}`);
+  throw new NoteError(`the signature by key ${[...new Set(named)].join(' or ')} does not match the note (it was changed, or signed by another key)`);
 }
