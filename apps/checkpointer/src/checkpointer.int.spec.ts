@@ -1,5 +1,5 @@
 import { logLevel } from 'kafkajs';
-import { openNote, parseAuditRecord, parseCheckpoint, parseVerifierKey, privateKeyFromSeed, recordDigest, headerList, SignedCheckpoint, verifierKey, verifyPartition } from '@lethe/certificates';
+import { EMPTY_HEAD, headerList, openNote, parseAuditRecord, parseCheckpoint, parseVerifierKey, privateKeyFromSeed, recordDigest, SignedCheckpoint, verifierKey, verifyPartition } from '@lethe/certificates';
 import { topicsFor } from '@lethe/contracts';
 import { createKafka, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { collectMessages, freshDatabase, freshTopicSet, testEndpoints, waitFor, waitForMessages } from '@lethe/testing';
@@ -81,6 +81,25 @@ it('writes the same checkpoint again after a failure between consent.audit and P
     await producer.disconnect();
     await set.drop();
     await admin.disconnect();
+    await database.drop();
+  }
+});
+
+it('moves a chain head only from the head it was read at, so a member that lost the partition writes nothing', async () => {
+  const database = await freshDatabase();
+  try {
+    const store = new ChainStore(database.db);
+    const row = (size: bigint, hash: Buffer): CheckpointRow => ({ topic: 'consent.log', partition: 3, size, hash, note: `note ${size}\n`, auditOffset: String(size) });
+    const fresh = { next: 0n, head: EMPTY_HEAD };
+    expect(await store.advance(fresh, row(5n, Buffer.alloc(32, 1)))).toBe(true);
+    // A stale member that still believes the chain is empty, or at another head, is refused.
+    expect(await store.advance(fresh, row(7n, Buffer.alloc(32, 2)))).toBe(false);
+    expect(await store.advance({ next: 5n, head: Buffer.alloc(32, 9) }, row(9n, Buffer.alloc(32, 3)))).toBe(false);
+    expect(await store.advance({ next: 5n, head: Buffer.alloc(32, 1) }, row(10n, Buffer.alloc(32, 4)))).toBe(true);
+    expect((await store.heads('consent.log')).get(3)).toEqual({ next: 10n, head: Buffer.alloc(32, 4) });
+    const sizes: { size: string }[] = await database.db.query(`select size::text from log_checkpoints order by log_checkpoints.size`);
+    expect(sizes.map((r) => r.size)).toEqual(['5', '10']);
+  } finally {
     await database.drop();
   }
 });

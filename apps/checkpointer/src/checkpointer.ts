@@ -81,6 +81,14 @@ export class Checkpointer {
     this.logger.log(`chaining ${partitions.length} partition(s) from the heads stored in PostgreSQL`);
   }
 
+  /** A fresh lane from the head PostgreSQL holds now, read on from there. */
+  private async reload(lane: ChainLane): Promise<void> {
+    if (this.lanes.get(lane.partition) !== lane) return; // a rebalance replaced it already
+    const head = (await this.deps.store.heads(this.deps.logTopic)).get(lane.partition) ?? { next: 0n, head: EMPTY_HEAD };
+    this.lanes.set(lane.partition, new ChainLane(this.deps.logTopic, lane.partition, head, Date.now()));
+    this.consumer.seek({ topic: this.deps.logTopic, partition: lane.partition, offset: head.next.toString() });
+  }
+
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     await this.resumed;
     const lane = this.lanes.get(batch.partition);
@@ -140,8 +148,8 @@ export class Checkpointer {
     });
     const row = { topic: lane.topic, partition: lane.partition, size: checkpoint.size, hash: checkpoint.hash, note: checkpoint.note, auditOffset: String(sent.baseOffset) };
     if (!(await this.deps.store.advance(lane.stored, row))) {
-      this.logger.warn(`partition ${lane.partition}: its chain head moved in PostgreSQL (another member took it over); resuming from the stored head`);
-      this.lanes.delete(lane.partition);
+      this.logger.warn(`partition ${lane.partition}: its chain head moved in PostgreSQL (another member, or an earlier write of this one); resuming from the stored head`);
+      await this.reload(lane);
       return false;
     }
     lane.advance(checkpoint, Date.now());
