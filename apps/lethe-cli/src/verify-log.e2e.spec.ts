@@ -102,6 +102,7 @@ it.each([
   ['altered', 5, '7', (r: KafkaMessage[]) => r.map((m, i) => (i === 7 ? flipLastByte(m) : m))],
   ['missing', 6, '12', (r: KafkaMessage[]) => r.filter((_, i) => i !== 12)],
   ['reordered', 7, '15', (r: KafkaMessage[]) => [...r.slice(0, 15), r[16], r[15], ...r.slice(17)]],
+  ['inserted', 8, '20', (r: KafkaMessage[]) => [...r.slice(0, 20), flipLastByte(r[3]), ...r.slice(20)]],
   ['truncated', 9, '28', (r: KafkaMessage[]) => r.slice(0, 28)],
 ])('names a copy with a record %s, exiting %i, at the offset of the original', async (kind, code, offset, tamper) => {
   const copy = await tamperedCopy(kind, tamper);
@@ -136,4 +137,17 @@ it('refuses checkpoints signed by another key (exit 4), accepts a key file that 
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/^lethe verify-log: --key: not an Ed25519 verifier key/);
   expect(bad.stderr).not.toContain('zz+AAAA');
+});
+
+it('refuses to verify a log no checkpoint covers yet (exit 3)', async () => {
+  const empty = await FreshLog.open({ freshTopicSet, testEndpoints }, kafka);
+  try {
+    await empty.append([consentEvent({ subject_id: subject })]);
+    const run = await runLethe({ ...env, LETHE_TOPIC_PREFIX: empty.prefix }, 'verify-log', '--key', vkey);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(`lethe verify-log: ${empty.topics.consentAudit} holds no checkpoint of ${empty.topics.consentLog} yet: nothing to verify against (is the checkpointer running?)\n`);
+    expect(run.stdout).toBe('');
+  } finally {
+    await empty.close();
+  }
 });
