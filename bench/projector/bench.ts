@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
 import { loadProjectorConfig } from '../../apps/projector/src/config';
 import { startProjector } from '../../apps/projector/src/runtime';
-import { consumerPerfTest, log, rate } from '../common';
+import { consumerPerfTest, figure, log, peakRss, rate } from '../common';
 import { fillConsentLog } from '../consent-log-fill';
 
 const total = Number(process.argv[2] ?? 1_000_000);
@@ -62,6 +62,8 @@ async function main(): Promise<void> {
   const bytes = await fillConsentLog(endpoints, topics, { total, valueBytes, partitions });
   const perf = consumerPerfTest(endpoints, topics.consentLog, total);
   const projector = await projectorRun();
+  figure({ name: `projector: ${total} events folded into PostgreSQL`, value: projector.overall, unit: 'events/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
+  peakRss('bench process running the projector');
   console.log('');
   console.log(`| events | value bytes | kafka-consumer-perf-test (msg/s) | projector (events/s) | ratio |`);
   console.log(`| --- | --- | --- | --- | --- |`);

@@ -16,7 +16,7 @@ import { createKafka } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import { decodeRecord, foldRecords } from '@lethe/projection';
 import { logEnds, scanLog } from '../../apps/lethe-cli/src/log-scan';
-import { consumerPerfTest, log, rate } from '../common';
+import { consumerPerfTest, figure, log, rate, recordRss } from '../common';
 import { fillConsentLog } from '../consent-log-fill';
 
 const total = Number(process.argv[2] ?? 1_000_000);
@@ -73,6 +73,9 @@ async function main(): Promise<void> {
   const perf = consumerPerfTest(endpoints, topics.consentLog, total);
   const fold = await inMemoryFold();
   const rebuild = await rebuildRun();
+  figure({ name: `in-memory fold of ${total} events`, value: fold, unit: 'events/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
+  figure({ name: `lethe rebuild of ${total} events`, value: rebuild.rate, unit: 'events/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
+  recordRss('lethe rebuild', rebuild.peakRssMb);
   console.log('');
   console.log('| events | value bytes | kafka-consumer-perf-test (msg/s) | in-memory fold (events/s) | ratio | lethe rebuild (events/s) | ratio | rebuild peak RSS |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
