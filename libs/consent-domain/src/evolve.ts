@@ -52,6 +52,7 @@ function applyPayload(state: SubjectState, event: ConsentEvent): SubjectState {
       return onErasureDeadlineExtended(state, event, payload);
     case 'ErasureStepRetryRequested':
       return onErasureStepRetryRequested(state, event, payload);
+    case 'KeyShredded':
     case 'OptOutStepCompleted':
     case 'OptOutStepFailed':
       // Evidence that a system acted on an opt-out: kept on the log for audit, not in the state.
