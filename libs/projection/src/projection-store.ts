@@ -53,6 +53,18 @@ export class ProjectionStore {
     return new Map(rows.map((row: { subject_id: string; state: SubjectState }) => [row.subject_id, row.state]));
   }
 
+  /**
+   * A page of the subjects whose KeyShredded the projection folded, in subject order after
+   * `after` (null for the first page): what the projector re-applies to the key store at start.
+   */
+  async shreddedSubjects(db: EntityManager, after: string | null, limit: number): Promise<string[]> {
+    const rows: { subject_id: string }[] = await db.query(
+      `select subject_id from subject_state where state ? 'keyShredded' and ($1::text is null or subject_id > $1) order by subject_id limit $2`,
+      [after, limit],
+    );
+    return rows.map((row) => row.subject_id);
+  }
+
   /** `previous` holds the states as loaded, to tell which erasure requests changed. */
   async save(db: EntityManager, states: SubjectState[], previous: Map<string, SubjectState>, offsets: PartitionOffset[]): Promise<void> {
     if (states.length > 0) {
