@@ -5,7 +5,7 @@ import { safeErrorSummary } from '@lethe/config';
 import { UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable } from '@lethe/kafka';
 import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
-import { destroyShreddedKeys, reapplyShreds } from './key-shredding';
+import { destroyShreddedKeys, shredOnStart } from './key-shredding';
 import { PublicationDeps, publishSlice } from './slice-publications';
 
 /** What it publishes with (PublicationDeps: producer, codecs, topics, group), and how it consumes. */
@@ -53,7 +53,7 @@ export class Projector {
   }
 
   async start(): Promise<void> {
-    await reapplyShreds(this.deps.db.manager, this.store, this.logger);
+    await shredOnStart(this.deps, this.deps.db.manager, this.store, this.logger);
     await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });

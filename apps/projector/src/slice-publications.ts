@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Producer } from 'kafkajs';
-import { completionsDue, shredsDue, SubjectState } from '@lethe/consent-domain';
+import { completionsDue, ReactionMetadata, shredsDue, SubjectState } from '@lethe/consent-domain';
 import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, HEADERS, keyShreddedId, OptOutNotice, OptOutNoticeCodec, TopicNames } from '@lethe/contracts';
 import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { FoldResult, toConsentState } from '@lethe/projection';
@@ -39,9 +39,14 @@ export async function publishSlice(deps: PublicationDeps, logger: Logger, topic:
  * erasure of all data it saw complete; their ids are derived from (subject, request) and subject.
  */
 async function appendReactions(deps: PublicationDeps, changed: SubjectState[]): Promise<void> {
-  const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId, shredEventId: keyShreddedId };
+  const metadata = reactionMetadata();
   const events = changed.flatMap((state) => [...completionsDue(state, metadata), ...shredsDue(state, metadata)]);
   await appendToConsentLog(deps.producer, deps.eventCodec, deps.topics.consentLog, events);
+}
+
+/** What the projector's reactions are stamped with: its clock and name, and ids derived from what they react to. */
+export function reactionMetadata(): ReactionMetadata {
+  return { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId, shredEventId: keyShreddedId };
 }
 
 async function publishStates(deps: PublicationDeps, changed: SubjectState[]): Promise<void> {
