@@ -96,6 +96,7 @@ it('shreds the key once the erasure completes, once, for good, and leaves no ide
   await keyDestroyed();
   const shred = await tail.eventWithId(subject, keyShreddedId(subject));
   expect(shred).toMatchObject({ actor: 'lethe-projector', source: 'SYSTEM', identities: null, correlation_id: requestId, payload: { type: 'KeyShredded', request_id: requestId } });
+  expect((await api.call({ method: 'GET', url: `/v1/subjects/${subject}/consent` })).json().keyShredded).toEqual({ at: new Date(shred.recorded_at).toISOString(), requestId });
 
   // The certificate never held identifiers, and still verifies.
   const certificate = (await api.call({ method: 'GET', url: `/v1/erasure-requests/${requestId}/certificate` })).json() as SignedCertificate;
@@ -111,7 +112,7 @@ it('shreds the key once the erasure completes, once, for good, and leaves no ide
   expect(await history.exited()).toBe(0);
   const carrying = history.output.split('\n').filter((line) => line.includes('identities='));
   expect(carrying.map((line) => line.split('  ').at(-1))).toEqual(['identities=[shredded]', 'identities=[shredded]']);
-  expect(history.output).toMatch(/KeyShredded/);
+  expect(history.output).toMatch(new RegExp(`  KeyShredded  request=${requestId}  purposes=-  source=SYSTEM  actor=lethe-projector  jurisdiction=GDPR  `));
   expect(history.output).not.toContain(email);
 
   // A key store restored from a backup taken before the shred: the projector's next start destroys the key again.
