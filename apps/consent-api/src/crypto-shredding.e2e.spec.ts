@@ -107,13 +107,16 @@ it('shreds the key once the erasure completes, once, for good, and leaves no ide
   const again = await api.post(`/v1/subjects/${subject}/erasure-requests`, { requestId: uniqueName('dsr'), scope: 'ALL', jurisdiction: 'GDPR', identities });
   expect(again.json()).toMatchObject({ statusCode: 409, reason: 'subject_key_shredded' });
 
-  // The auditor's timeline: every identifier shows as [shredded], none as [encrypted] or in clear.
+  // The auditor's timeline and replay: every identifier shows as [shredded], none as [encrypted] or in clear.
   const history = start('apps/lethe-cli/bin/lethe.js', { ...api.env, LETHE_MASTER_KEY: '' }, ['history', '--subject', subject]);
   expect(await history.exited()).toBe(0);
   const carrying = history.output.split('\n').filter((line) => line.includes('identities='));
   expect(carrying.map((line) => line.split('  ').at(-1))).toEqual(['identities=[shredded]', 'identities=[shredded]']);
   expect(history.output).toMatch(new RegExp(`  KeyShredded  request=${requestId}  purposes=-  source=SYSTEM  actor=lethe-projector  jurisdiction=GDPR  `));
   expect(history.output).not.toContain(email);
+  const asOf = start('apps/lethe-cli/bin/lethe.js', { ...api.env, LETHE_MASTER_KEY: '' }, ['as-of', '--subject', subject, '--at', new Date().toISOString()]);
+  expect(await asOf.exited()).toBe(0);
+  expect(asOf.output.split('\n').filter((line) => line.includes('identities=')).map((line) => line.split('  ').at(-1))).toEqual(['identities=[shredded]', 'identities=[shredded]']);
 
   // A key store restored from a backup taken before the shred: the projector's next start destroys the key again.
   await apps[0].stop();
