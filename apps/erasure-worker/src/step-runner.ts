@@ -125,7 +125,8 @@ export class StepRunner {
   private async identities(cause: ConsentEvent): Promise<Pick<ErasureTarget, 'identities' | 'identitiesShredded'>> {
     if (!cause.identities) return { identities: [], identitiesShredded: false };
     const key = await this.deps.keyStore.keyById(cause.identities.key_id);
-    return key ? { identities: decryptIdentities(cause.identities, cause.subject_id, key), identitiesShredded: false } : { identities: [], identitiesShredded: true };
+    if (!key) return { identities: [], identitiesShredded: true };
+    return { identities: decryptIdentities(cause.identities, cause.subject_id, key), identitiesShredded: false };
   }
 
   private completed(cause: ConsentEvent, work: Work, outcome: ErasureOutcome, now: number): ConsentEvent {
