@@ -59,3 +59,11 @@ export function optOutStepFailedId(workId: string, system: string, attempt: stri
 export function erasureCompletedId(subjectId: string, requestId: string): string {
   return deterministicUuid('erasure-completed', subjectId, requestId);
 }
+
+/**
+ * The one KeyShredded of a subject, appended by the projector: fixed by the subject alone, since
+ * a key is destroyed once whichever of their requests made it due.
+ */
+export function keyShreddedId(subjectId: string): string {
+  return deterministicUuid('key-shredded', subjectId);
+}

@@ -109,7 +109,13 @@ export interface OptOutStepFailed {
   reason: string;
 }
 
-export const CONSENT_EVENT_PAYLOAD_TYPES = ['ConsentGranted', 'ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded', 'ErasureRequested', 'ErasureStepCompleted', 'ErasureStepFailed', 'ErasureRequestCompleted', 'ErasureDeadlineExtended', 'ErasureStepRetryRequested', 'OptOutStepCompleted', 'OptOutStepFailed'] as const;
+/** The subject's data key was destroyed (crypto-shredding): every identities field of this subject on the log is unreadable from now on. Appended once, by the projector, when an erasure of ALL the subject's data completed (docs/adr/0018). */
+export interface KeyShredded {
+  /** The completed erasure request that made the shred due. */
+  request_id: string;
+}
+
+export const CONSENT_EVENT_PAYLOAD_TYPES = ['ConsentGranted', 'ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded', 'ErasureRequested', 'ErasureStepCompleted', 'ErasureStepFailed', 'ErasureRequestCompleted', 'ErasureDeadlineExtended', 'ErasureStepRetryRequested', 'OptOutStepCompleted', 'OptOutStepFailed', 'KeyShredded'] as const;
 export type ConsentEventPayloadType = (typeof CONSENT_EVENT_PAYLOAD_TYPES)[number];
 export type ConsentEventPayload =
   | ({ type: 'ConsentGranted' } & ConsentGranted)
@@ -123,7 +129,8 @@ export type ConsentEventPayload =
   | ({ type: 'ErasureDeadlineExtended' } & ErasureDeadlineExtended)
   | ({ type: 'ErasureStepRetryRequested' } & ErasureStepRetryRequested)
   | ({ type: 'OptOutStepCompleted' } & OptOutStepCompleted)
-  | ({ type: 'OptOutStepFailed' } & OptOutStepFailed);
+  | ({ type: 'OptOutStepFailed' } & OptOutStepFailed)
+  | ({ type: 'KeyShredded' } & KeyShredded);
 /** The payload of the given type. */
 export type ConsentEventPayloadOf<T extends ConsentEventPayloadType> = Extract<ConsentEventPayload, { type: T }>;
 
