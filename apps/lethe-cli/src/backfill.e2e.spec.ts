@@ -181,7 +181,7 @@ it('reapplies the erasures and standing opt-outs since a backup to the restored 
   // Refusals name the argument, never its value.
   expect(await runLethe(env, 'reapply', '--system', 'no-such-system', '--since', since)).toEqual({ code: 3, stdout: '', stderr: 'lethe reapply: --system names no system of LETHE_SYSTEMS_FILE\n' });
   const bad = await runLethe(env, 'reapply', '--system', SHOP, '--since', 'yesterday');
-  expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, 'lethe reapply: --since must be an ISO-8601 instant, such as 2026-03-01T00:00:00Z']);
+  expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, 'lethe reapply: --since must be an ISO 8601 time, such as 2026-03-01T00:00:00Z']);
 });
 
 it('shows each system\'s real lag, how much of the log it read and its steps, in text, JSON and gauges', async () => {
@@ -247,7 +247,7 @@ it('refuses to reprocess while the system runs, and once stopped re-drives it fr
   await waitFor(async () => (await status(CRM)).lag === 0, { description: 'the crm worker to catch up again', timeoutMs: 60_000 });
 
   const usage = await runLethe(env, 'reprocess', '--system', CRM, '--from', 'last-week');
-  expect([usage.code, usage.stderr.split('\n')[0]]).toEqual([2, 'lethe reprocess: --from must be an offset, partition:offset pairs (0:120,3:88) or an ISO-8601 instant']);
+  expect([usage.code, usage.stderr.split('\n')[0]]).toEqual([2, 'lethe reprocess: --from must be an offset, partition:offset pairs (0:120,3:88) or an ISO 8601 time']);
   await crmWorker.stop();
   await shopWorker.stop();
 });

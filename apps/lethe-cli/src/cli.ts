@@ -90,13 +90,6 @@ export function schemaName(value: string, argument: string): string {
   return value;
 }
 
-/** An instant named on the command line (ISO 8601, from the date on), as epoch milliseconds. */
-export function instant(value: string, argument: string): number {
-  const at = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(at)) throw new UsageError(`${argument} must be an ISO-8601 instant, such as 2026-03-01T00:00:00Z`);
-  return at;
-}
-
 export interface Command {
   spec: CommandSpec;
   run(parsed: Parsed, env: Record<string, string | undefined>, io: Output): Promise<number>;

@@ -3,7 +3,8 @@ import { ConsentEvent, ConsentEventCodec, HEADERS, stepReapplyRequestedId, subje
 import type { SubjectState } from '@lethe/consent-domain';
 import { appendToConsentLog, createSafeProducer } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
-import { Command, EXIT, instant, Output, Refusal, required } from '../cli';
+import { Command, EXIT, Output, Refusal, required } from '../cli';
+import { timeFrom } from '../instants';
 import { logEnds, scanLog } from '../log-scan';
 import { Progress } from '../progress';
 import { Cause, CauseCounts, CauseKind, countByKind, REAPPLY_TYPES, ReapplySelection, stillInForce } from '../reapply-selection';
@@ -44,7 +45,7 @@ export const reapply: Command = {
 
   async run(parsed, env, io) {
     const name = required(parsed, 'system');
-    const since = instant(required(parsed, 'since'), '--since');
+    const since = timeFrom(required(parsed, 'since'), '--since');
     const dryRun = parsed.options['dry-run'] === true;
     const json = parsed.options.json === true;
     const [entry] = declaredSystems(env, name);

@@ -1,5 +1,6 @@
 import { GroupHasLiveMembersError, PartitionMove, resetGroupOffsets, ResetTarget } from '@lethe/kafka';
-import { Command, EXIT, instant, Refusal, required, UsageError } from '../cli';
+import { Command, EXIT, Refusal, required } from '../cli';
+import { positionsFrom, timeFrom } from '../instants';
 import { cliKafka, cliSettings, declaredSystems } from '../settings';
 
 export const reprocess: Command = {
@@ -61,13 +62,9 @@ export const reprocess: Command = {
   },
 };
 
-/** `--from`: an offset, partition:offset pairs, or an ISO-8601 instant. */
+/** `--from`: an offset for every partition, partition:offset pairs, or an ISO 8601 time. */
 export function resetTarget(value: string): ResetTarget {
-  if (/^\d+$/.test(value)) return { offset: BigInt(value) };
-  if (/^\d+:\d+(,\d+:\d+)*$/.test(value)) {
-    const offsets = new Map(value.split(',').map((pair) => pair.split(':').map(BigInt) as [bigint, bigint]).map(([p, o]) => [Number(p), o]));
-    return { offsets };
-  }
-  if (!/^\d{4}-/.test(value)) throw new UsageError('--from must be an offset, partition:offset pairs (0:120,3:88) or an ISO-8601 instant');
-  return { timestamp: instant(value, '--from') };
+  if (/^\d{1,19}$/.test(value)) return { offset: BigInt(value) };
+  const offsets = positionsFrom(value, '--from');
+  return offsets ? { offsets } : { timestamp: timeFrom(value, '--from', 'an offset, partition:offset pairs (0:120,3:88) or an ISO 8601 time') };
 }
