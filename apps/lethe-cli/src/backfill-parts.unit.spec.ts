@@ -53,6 +53,9 @@ describe('stillInForce', () => {
   it('counts subjects and steps per kind, naming nobody', () => {
     const two = [request('a'), request('b'), consentEvent({ subject_id: 'subj-2', payload: { type: 'ErasureRequested', request_id: 'c', scope: 'ALL', keep_transaction_history: false, systems: [], all_systems: true } })];
     expect(countByKind(two.map((event) => ({ kind: 'erasure' as const, event, record })))).toEqual({ erasure: { subjects: 2, steps: 3 } });
+    const withdrawal = { kind: 'withdrawal' as const, event: consentEvent({ payload: { type: 'ConsentWithdrawn' } }), record };
+    expect(Object.keys(countByKind([withdrawal, { kind: 'erasure', event: two[0], record }]))).toEqual(['erasure', 'withdrawal']); // the same order whatever the log's
+
   });
 });
 

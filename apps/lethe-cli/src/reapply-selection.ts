@@ -80,15 +80,12 @@ export interface CauseCounts {
   steps: number;
 }
 
-/** Subjects and steps per kind of cause: what a dry run shows, never who. */
+/** Subjects and steps per kind of cause, kinds always in the same order: what a dry run shows, never who. */
 export function countByKind(causes: Cause[]): Partial<Record<CauseKind, CauseCounts>> {
-  const subjects = new Map<CauseKind, Set<string>>();
   const counts: Partial<Record<CauseKind, CauseCounts>> = {};
-  for (const cause of causes) {
-    const seen = subjects.get(cause.kind) ?? new Set<string>();
-    seen.add(cause.event.subject_id);
-    subjects.set(cause.kind, seen);
-    counts[cause.kind] = { subjects: seen.size, steps: (counts[cause.kind]?.steps ?? 0) + 1 };
+  for (const kind of Object.values(CAUSES)) {
+    const of = causes.filter((cause) => cause.kind === kind);
+    if (of.length > 0) counts[kind] = { subjects: new Set(of.map((cause) => cause.event.subject_id)).size, steps: of.length };
   }
   return counts;
 }
