@@ -155,10 +155,21 @@ it('reapplies the erasures and standing opt-outs since a backup to the restored 
   }
   expect(await log.ends(log.topics.consentLog)).toEqual(before); // a dry run appends nothing
 
-  const run = await runLethe(env, 'reapply', '--system', SHOP, '--since', since, '--json');
+  // --wait follows the log until the worker acknowledged every step, with progress on stderr.
+  const run = await runLethe(env, 'reapply', '--system', SHOP, '--since', since, '--wait', '--timeout', '120');
   expect(run.code).toBe(0);
-  const summary = JSON.parse(run.stdout);
-  expect(summary).toMatchObject({ dryRun: false, requested: 2, reapplyId: expect.stringMatching(/^reapply-/) });
+  expect(run.stderr).toMatch(/^reapply: requests appended: 2 of 2 \(100\.0%\), [\d,]+\/s, done$/m);
+  expect(run.stderr).toMatch(/^reapply: steps acknowledged: 2 of 2 \(100\.0%\), [\d,]+\/s, done$/m);
+  const reapplyId = run.stdout.match(/ requested under (reapply-[0-9a-f-]+);/)?.[1];
+  expect(run.stdout.split('\n')).toEqual([
+    `reapply ${SHOP} since ${since}: 2 step(s) requested under ${reapplyId}; the system's worker carries them out and acknowledges each on consent.log`,
+    '  erasure: 1 subject(s), 1 step(s)',
+    '  withdrawal: 1 subject(s), 1 step(s)',
+    '  not reapplied, no longer in force: withdrawal: 1 subject(s), 1 step(s)',
+    '  acknowledged 2, failed for good 0, not acknowledged in time 0',
+    '',
+  ]);
+  const summary = { reapplyId };
 
   // The worker, not the CLI, erases again: under a new work id, so the ledger's "done" does not stop it.
   await waitFor(async () => (await customerRows(shopSchema, erased)).length === 0 && (await customerRows(shopSchema, withdrawn)).length === 0, { description: 'the restored rows to be erased again', timeoutMs: 60_000 });
@@ -177,6 +188,13 @@ it('reapplies the erasures and standing opt-outs since a backup to the restored 
   const [request] = await database.db.query(`select status from erasure_requests where subject_id = $1`, [erased.externalId]);
   expect(request.status).toBe('completed');
   await waitFor(async () => (await database.db.query(`select event_id from erasure_events where subject_id = $1 and type = 'ErasureStepCompleted'`, [erased.externalId])).length === 2, { description: 'both acknowledgements in erasure_events', timeoutMs: 30_000 });
+
+  // A second run (no restore since) asks again, in JSON: every step is carried out and acknowledged once more.
+  const again = await runLethe(env, 'reapply', '--system', SHOP, '--since', since, '--wait', '--json');
+  expect(again.code).toBe(0);
+  expect(JSON.parse(again.stdout)).toMatchObject({ dryRun: false, requested: 2, reapplyId: expect.not.stringMatching(reapplyId ?? ''), outcomes: { acknowledged: 2, failed: 0, waiting: 0 } });
+  expect(again.stderr).toBe('');
+  expect(await acksOf(erased, 'ErasureStepCompleted')).toHaveLength(3);
 
   // Refusals name the argument, never its value.
   expect(await runLethe(env, 'reapply', '--system', 'no-such-system', '--since', since)).toEqual({ code: 3, stdout: '', stderr: 'lethe reapply: --system names no system of LETHE_SYSTEMS_FILE\n' });
