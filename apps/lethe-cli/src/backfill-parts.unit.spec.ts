@@ -20,7 +20,7 @@ describe('ReapplySelection', () => {
     const after = request('dsr-after');
     const elsewhere = request('dsr-elsewhere');
     const withdrawal = consentEvent({ subject_id: subject, payload: { type: 'ConsentWithdrawn' } });
-    const selection = new ReapplySelection('shop', T);
+    const selection = new ReapplySelection('shop', T, { marketing: 'delete', SALE: 'suppress' });
     for (const event of [before, after, elsewhere, withdrawal, erasureAck('dsr-before', T - 1), erasureAck('dsr-after', T), erasureAck('dsr-elsewhere', T + 1, 'crm'), optOutAck(withdrawal, T + 5)]) selection.add(event, record);
     expect(selection.selected().map((cause) => [cause.kind, cause.event.event_id])).toEqual([
       ['erasure', after.event_id],
@@ -28,10 +28,19 @@ describe('ReapplySelection', () => {
     ]);
   });
 
+  it('keeps only causes that can reach the system: requests naming it or all, purposes and kinds it maps', () => {
+    const unmapped = consentEvent({ subject_id: subject, purposes: ['analytics'], payload: { type: 'ConsentWithdrawn' } });
+    const sharing = consentEvent({ subject_id: subject, payload: { type: 'OptOutRecorded', kinds: ['SHARING'] } });
+    const everywhere = consentEvent({ subject_id: subject, payload: { type: 'ErasureRequested', request_id: 'dsr-all', scope: 'ALL', keep_transaction_history: false, systems: [], all_systems: true } });
+    const selection = new ReapplySelection('shop', T, { marketing: 'delete' });
+    for (const event of [unmapped, sharing, everywhere, optOutAck(unmapped, T + 1), optOutAck(sharing, T + 1), erasureAck('dsr-all', T + 1)]) selection.add(event, record);
+    expect(selection.selected().map((cause) => cause.event.event_id)).toEqual([everywhere.event_id]);
+  });
+
   it('follows an acknowledgement of an earlier reapply back to its cause, so a second restore is covered', () => {
     const optOut = consentEvent({ subject_id: subject, payload: { type: 'OptOutRecorded', kinds: ['SALE'] } });
     const reapply = consentEvent({ subject_id: subject, causation_id: optOut.event_id, payload: { type: 'StepReapplyRequested', reapply_id: 'r-1', system: 'shop', cause: record } });
-    const selection = new ReapplySelection('shop', T);
+    const selection = new ReapplySelection('shop', T, { marketing: 'delete', SALE: 'suppress' });
     for (const event of [optOut, optOutAck(optOut, T - 10), reapply, optOutAck(reapply, T + 10)]) selection.add(event, record);
     expect(selection.selected().map((cause) => cause.kind)).toEqual(['opt-out']);
   });

@@ -33,15 +33,18 @@ export class ReapplySelection {
   private readonly reapplies = new Map<string, string>();
   private readonly acknowledged = new Set<string>();
 
+  /** `reactions`: the system's `onOptOut` (purpose or opt-out kind → action), so only causes that can reach it are kept. */
   constructor(
     private readonly system: string,
     private readonly since: number,
+    private readonly reactions: Record<string, unknown>,
   ) {}
 
   add(event: ConsentEvent, record: Buffer): void {
     const payload = event.payload;
     const kind = CAUSES[payload.type];
     if (kind) {
+      if (!this.reaches(event)) return;
       const key = payload.type === 'ErasureRequested' ? requestKey(event.subject_id, payload.request_id) : eventKey(event.subject_id, event.event_id);
       if (!this.causes.has(key)) this.causes.set(key, { kind, event, record });
       return;
@@ -53,6 +56,14 @@ export class ReapplySelection {
     if ((payload.type !== 'ErasureStepCompleted' && payload.type !== 'OptOutStepCompleted') || payload.system !== this.system || event.occurred_at < this.since) return;
     if (payload.type === 'ErasureStepCompleted') this.acknowledged.add(requestKey(event.subject_id, payload.request_id));
     else if (event.causation_id) this.acknowledged.add(this.reapplies.get(event.causation_id) ?? eventKey(event.subject_id, event.causation_id));
+  }
+
+  /** Whether the system may have acted on the cause at all: the rest is not kept in memory. */
+  private reaches({ payload, purposes }: ConsentEvent): boolean {
+    if (payload.type === 'ErasureRequested') return payload.all_systems || payload.systems.includes(this.system);
+    const mapped = (cause: string) => Object.hasOwn(this.reactions, cause);
+    if (payload.type === 'OptOutRecorded') return payload.kinds.some(mapped);
+    return purposes.length === 0 ? Object.keys(this.reactions).length > 0 : purposes.some(mapped);
   }
 
   /** The causes of the steps acknowledged since the instant, in log order of their causes. */

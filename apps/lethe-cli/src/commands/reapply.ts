@@ -61,7 +61,7 @@ export const reapply: Command = {
     const settings = cliSettings(env);
     const codec = ConsentEventCodec.forRegistry(settings.schemaRegistryUrl, subjectsFor(settings.topics).consentLogValue);
 
-    const selected = await selectCauses(settings, codec, name, since, io, json);
+    const selected = await selectCauses(settings, codec, new ReapplySelection(name, since, entry.reactions), io, json);
     const states = await projectedStates(settings, selected);
     const inForce = selected.filter((cause) => stillInForce(cause, states.get(cause.event.subject_id) ?? null));
     const summary = {
@@ -90,12 +90,11 @@ export const reapply: Command = {
 };
 
 /** One read of consent.log from offset 0, decoding only the types a reapply needs. */
-async function selectCauses(settings: CliSettings, codec: ConsentEventCodec, system: string, since: number, io: Output, quiet: boolean): Promise<Cause[]> {
+async function selectCauses(settings: CliSettings, codec: ConsentEventCodec, selection: ReapplySelection, io: Output, quiet: boolean): Promise<Cause[]> {
   const kafka = cliKafka(settings);
   const topic = settings.topics.consentLog;
   const ends = await logEnds(kafka, topic);
   const progress = new Progress(io, 'reapply: events read', ends.reduce((sum, p) => sum + Number(p.end), 0), quiet);
-  const selection = new ReapplySelection(system, since);
   // Partitions are read at once, but a subject's records all sit in one partition, in order.
   await scanLog(kafka, {
     topic,
