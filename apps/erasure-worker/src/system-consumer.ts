@@ -132,8 +132,15 @@ export class SystemConsumer {
       return null;
     }
     const bytes = event.payload.cause;
-    const cause = await retryWhileRegistryUnavailable(() => this.deps.codec.decode(bytes), { group: this.groupId, log: this.logger, stillWanted: () => this.running, heartbeat });
-    if (cause.subject_id !== event.subject_id) throw new Error(`event ${event.event_id}: a reapply carries another subject's record`);
+    const cause = await retryWhileRegistryUnavailable(() => this.deps.codec.decode(bytes), { group: this.groupId, log: this.logger, stillWanted: () => this.running, heartbeat }).catch((error: unknown) => {
+      if (error instanceof DecodeError) return null;
+      throw error;
+    });
+    // Nothing is done for a request whose cause cannot be read or is another subject's: it names no work of this subject.
+    if (!cause || cause.subject_id !== event.subject_id) {
+      this.logger.warn(`event ${event.event_id}: a reapply whose cause is ${cause ? "another subject's" : 'undecodable'}; ignored`);
+      return null;
+    }
     const work = await this.workOf(cause);
     return work && { cause, work: reapplied(work, event as ConsentEvent & { payload: typeof event.payload }) };
   }

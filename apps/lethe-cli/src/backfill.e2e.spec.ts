@@ -155,6 +155,10 @@ it('reapplies the erasures and standing opt-outs since a backup to the restored 
   }
   expect(await log.ends(log.topics.consentLog)).toEqual(before); // a dry run appends nothing
 
+  // Requests the worker must not act on: a cause of another subject (Rita's rows must stay), and one it cannot read.
+  const reapplyOf = (customer: ShopCustomer, cause: Buffer) => consentEvent({ subject_id: customer.externalId, payload: { type: 'StepReapplyRequested', reapply_id: 'reapply-forged', system: SHOP, cause } });
+  await log.append([reapplyOf(withdrawn, await log.codec.encode(erasure(regranted))), reapplyOf(withdrawn, Buffer.from('not avro'))]);
+
   // --wait follows the log until the worker acknowledged every step, with progress on stderr.
   const run = await runLethe(env, 'reapply', '--system', SHOP, '--since', since, '--wait', '--timeout', '120');
   expect(run.code).toBe(0);
