@@ -22,6 +22,8 @@ const kafka = testKafka('lethe-backfill-e2e');
 const endpoints = testEndpoints();
 const SHOP = 'shop-db';
 const CRM = 'crm-db';
+/** Keyed by e-mail: a request without one fails there for good, and its step is parked. */
+const CACHE = 'recent-cache';
 const TABLES = ['customers', 'addresses', 'reviews', 'orders', 'payments', 'invoices'];
 let log: FreshLog;
 let database: Awaited<ReturnType<typeof freshDatabase>>;
@@ -40,6 +42,7 @@ function declare(crmReactsToOptOuts: boolean): void {
   const systems = [
     { name: SHOP, type: 'sql', ...shop, onOptOut: { marketing: 'delete' } },
     { name: CRM, type: 'sql', ...crm, ...(crmReactsToOptOuts ? { onOptOut: { marketing: 'delete' } } : {}) },
+    { name: CACHE, type: 'cache', url: endpoints.redisUrl, keys: ['recent:{identity:email}'] },
   ];
   writeFileSync(systemsFile, JSON.stringify({ retry: { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 1_000 }, systems }));
 }
@@ -219,11 +222,32 @@ it('shows each system\'s real lag, how much of the log it read and its steps, in
   expect(lines[0]).toMatch(/^system\s+type\s+workers\s+lag\s+caught up\s+open\s+retrying\s+parked\s+oldest open$/);
   expect(lines[1]).toMatch(new RegExp(`^${SHOP}\\s+sql\\s+1\\s+0\\s+100\\.0%\\s+0\\s+0\\s+0\\s+-$`));
   expect(lines[2]).toMatch(new RegExp(`^${CRM}\\s+sql\\s+0\\s+${records}\\s+0\\.0%\\s+0\\s+0\\s+0\\s+-$`));
+  expect(lines).toHaveLength(4);
 
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   expect(metrics).toMatch(new RegExp(`^lethe_system_consumer_lag\\{system="${SHOP}"\\} 0$`, 'm'));
   expect(metrics).toMatch(new RegExp(`^lethe_system_caught_up_ratio\\{system="${SHOP}"\\} 1$`, 'm'));
   for (const gauge of ['open_steps', 'retrying_steps', 'parked_steps', 'oldest_open_step_age_seconds']) expect(metrics).toMatch(new RegExp(`^lethe_system_${gauge}\\{system="${SHOP}"\\} 0$`, 'm'));
+
+  // A step that fails for good: open in the projection, parked for a retry, its request an hour old.
+  const cachePort = await freePort();
+  const cacheWorker = worker(CACHE, { LETHE_METRICS_PORT: String(cachePort) });
+  const hourAgo = Date.now() - 3_600_000;
+  await log.append([consentEvent({ occurred_at: hourAgo, recorded_at: hourAgo, purposes: [], payload: { type: 'ErasureRequested', request_id: 'dsr-no-email', scope: 'ALL', keep_transaction_history: false, systems: [CACHE], all_systems: false } })]);
+  const cache = await waitFor(async () => {
+    const row = await status(CACHE);
+    return row.parked === 1 && row.open === 1 && row.lag === 0 && row;
+  }, { description: 'the cache step to be parked', timeoutMs: 90_000 });
+  expect(cache).toMatchObject({ members: 1, caughtUp: 1, retrying: 0 });
+  expect(cache.oldestOpenSeconds).toBeGreaterThanOrEqual(3_600);
+  expect(cache.oldestOpenSeconds).toBeLessThan(3_900);
+  const cacheMetrics = await (await fetch(`http://127.0.0.1:${cachePort}/metrics`)).text();
+  expect(cacheMetrics).toMatch(new RegExp(`^lethe_system_parked_steps\\{system="${CACHE}"\\} 1$`, 'm'));
+  expect(cacheMetrics).toMatch(new RegExp(`^lethe_system_open_steps\\{system="${CACHE}"\\} 1$`, 'm'));
+  expect(Number(cacheMetrics.match(new RegExp(`^lethe_system_oldest_open_step_age_seconds\\{system="${CACHE}"\\} ([\\d.]+)$`, 'm'))?.[1])).toBeGreaterThanOrEqual(3_600);
+  expect(cacheMetrics).not.toContain(`system="${SHOP}"`); // each worker reports the systems it runs
+  expect((await runLethe(env, 'systems', 'status')).stdout.split('\n')[3]).toMatch(new RegExp(`^${CACHE}\\s+cache\\s+1\\s+0\\s+100\\.0%\\s+1\\s+0\\s+1\\s+6\\d min$`));
+  await cacheWorker.stop();
 
   expect((await runLethe(env, 'systems', 'status', '--system', 'nope')).code).toBe(3);
   expect((await runLethe(env, 'systems', 'list')).stderr).toMatch(/^lethe systems: the only action is status$/m);
