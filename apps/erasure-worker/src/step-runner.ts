@@ -170,7 +170,7 @@ export class StepRunner {
       policy_version: null,
       purposes: cause.purposes,
       correlation_id: work.kind === 'erasure' ? work.requestId : cause.correlation_id,
-      causation_id: cause.event_id,
+      causation_id: work.reapplyEventId ?? cause.event_id,
       identities: null,
       payload,
     };

@@ -3,10 +3,13 @@ import { asOf } from './commands/as-of';
 import { diff } from './commands/diff';
 import { history } from './commands/history';
 import { rebuild } from './commands/rebuild';
+import { reapply } from './commands/reapply';
+import { reprocess } from './commands/reprocess';
+import { systems } from './commands/systems';
 
 // lethe <command> [options]: the auditor's and operator's tool on consent.log (README, "Audits and backfills").
 
-const COMMANDS: Record<string, Command> = { rebuild, diff, 'as-of': asOf, history };
+const COMMANDS: Record<string, Command> = { rebuild, diff, 'as-of': asOf, history, systems, reapply, reprocess };
 
 const USAGE = [
   'usage: lethe <command> [options]   (npx lethe …, npm run lethe -- …)',

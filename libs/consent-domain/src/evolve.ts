@@ -59,6 +59,10 @@ function applyPayload(state: SubjectState, event: ConsentEvent): SubjectState {
     case 'OptOutStepFailed':
       // Evidence that a system acted on an opt-out: kept on the log for audit, not in the state.
       return state;
+    case 'StepReapplyRequested':
+      // An operator's request that a system act again (docs/adr/0019); its new acknowledgement is
+      // the evidence, and a completed step stays completed.
+      return state;
     default:
       return unknownPayload(payload, event);
   }

@@ -115,7 +115,16 @@ export interface KeyShredded {
   request_id: string;
 }
 
-export const CONSENT_EVENT_PAYLOAD_TYPES = ['ConsentGranted', 'ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded', 'ErasureRequested', 'ErasureStepCompleted', 'ErasureStepFailed', 'ErasureRequestCompleted', 'ErasureDeadlineExtended', 'ErasureStepRetryRequested', 'OptOutStepCompleted', 'OptOutStepFailed', 'KeyShredded'] as const;
+/** An operator asked one system to carry out a completed step again, under a new work id, because a backup restored to it may hold the data again (docs/adr/0019). causation_id is the erasure request or opt-out; the system appends a new acknowledgement. */
+export interface StepReapplyRequested {
+  /** One per `lethe reapply` run; part of the step's new work id. */
+  reapply_id: string;
+  system: string;
+  /** The record of the erasure request or opt-out, as it is on consent.log (Confluent wire format): its identifiers stay encrypted under the subject's key. */
+  cause: Buffer;
+}
+
+export const CONSENT_EVENT_PAYLOAD_TYPES = ['ConsentGranted', 'ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded', 'ErasureRequested', 'ErasureStepCompleted', 'ErasureStepFailed', 'ErasureRequestCompleted', 'ErasureDeadlineExtended', 'ErasureStepRetryRequested', 'OptOutStepCompleted', 'OptOutStepFailed', 'KeyShredded', 'StepReapplyRequested'] as const;
 export type ConsentEventPayloadType = (typeof CONSENT_EVENT_PAYLOAD_TYPES)[number];
 export type ConsentEventPayload =
   | ({ type: 'ConsentGranted' } & ConsentGranted)
@@ -130,7 +139,8 @@ export type ConsentEventPayload =
   | ({ type: 'ErasureStepRetryRequested' } & ErasureStepRetryRequested)
   | ({ type: 'OptOutStepCompleted' } & OptOutStepCompleted)
   | ({ type: 'OptOutStepFailed' } & OptOutStepFailed)
-  | ({ type: 'KeyShredded' } & KeyShredded);
+  | ({ type: 'KeyShredded' } & KeyShredded)
+  | ({ type: 'StepReapplyRequested' } & StepReapplyRequested);
 /** The payload of the given type. */
 export type ConsentEventPayloadOf<T extends ConsentEventPayloadType> = Extract<ConsentEventPayload, { type: T }>;
 
