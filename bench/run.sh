@@ -2,10 +2,11 @@
 # Runs one benchmark of bench/<name>/bench.ts on a stack of its own (separate ports and data), so
 # the numbers are not disturbed by, and do not disturb, a development stack. The broker starts
 # empty each time, so consent.log holds exactly the run's events.
-#   bash bench/run.sh <projector|erasure-worker> [arguments of that benchmark]
+#   bash bench/run.sh <api|projector|replay|erasure-worker|guard> [arguments of that benchmark]
+# (`npm run bench` runs them all, bench/all.ts.)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NAME="${1:?which benchmark: projector, erasure-worker or guard}"
+NAME="${1:?which benchmark: api, projector, replay, erasure-worker or guard}"
 shift
 if [[ ! -f "$ROOT/bench/$NAME/bench.ts" ]]; then
   echo "no benchmark named \"$NAME\" (bench/$NAME/bench.ts)" >&2
@@ -22,7 +23,17 @@ export SCHEMA_REGISTRY_URL="http://127.0.0.1:$LETHE_REGISTRY_PORT/apis/ccompat/v
 bash "$ROOT/deploy/local/stack.sh" down >/dev/null
 rm -rf "$LETHE_STACK_DIR/kafka/data" "$LETHE_STACK_DIR/registry/data"
 bash "$ROOT/deploy/local/stack.sh" up
-trap 'bash "$ROOT/deploy/local/stack.sh" down >/dev/null' EXIT
+# For `npm run bench`: the broker's and the registry's peak RSS (VmHWM), read before they stop.
+record_stack_rss() {
+  [[ -n "${LETHE_BENCH_FIGURES:-}" ]] || return 0
+  local name pid kib
+  for name in kafka registry; do
+    pid="$(cat "$LETHE_STACK_DIR/run/$name.pid" 2>/dev/null)" || continue
+    kib="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" || continue
+    [[ -n "$kib" ]] && printf '{"rss":{"process":"%s (%s benchmark)","mib":%d}}\n' "$name" "$NAME" $((kib / 1024)) >>"$LETHE_BENCH_FIGURES"
+  done
+}
+trap 'record_stack_rss; bash "$ROOT/deploy/local/stack.sh" down >/dev/null' EXIT
 
 cd "$ROOT"
 node -r @swc-node/register "bench/$NAME/bench.ts" "$@"

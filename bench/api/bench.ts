@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { endpointsFrom } from '@lethe/config';
 import { openDatabase } from '@lethe/persistence';
 import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
-import { log } from '../common';
+import { figure, log, peakRss, producerPerfTest } from '../common';
 import { LoadResult, newSubjectWithdrawal, withdrawals } from './load';
 import { openLoop } from './open-loop';
 import { selfTimeByPackage, topSelfTime } from './profile-top';
@@ -52,12 +52,14 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals, timeoutMs = 20_
   clearTimeout(timer);
 }
 
-async function bareRoute(): Promise<LoadResult> {
+async function bareRoute(): Promise<{ closed: LoadResult; open: LoadResult }> {
   const child = start('bare route', ['-r', '@swc-node/register', resolve(__dirname, 'bare-route.ts'), '3999']);
   try {
     await healthy('http://127.0.0.1:3999');
     await withdrawals({ url: 'http://127.0.0.1:3999', connections, seconds: 3 }); // warm-up
-    return await withdrawals({ url: 'http://127.0.0.1:3999', connections, seconds });
+    const closed = await withdrawals({ url: 'http://127.0.0.1:3999', connections, seconds });
+    const open = await openLoop({ url: 'http://127.0.0.1:3999', headers: {}, rate: openLoopRate, seconds, requestFor: newSubjectWithdrawal });
+    return { closed, open };
   } finally {
     await stop(child, 'SIGTERM');
   }
@@ -80,6 +82,7 @@ async function consentApi(): Promise<{ closed: LoadResult; open: LoadResult; bur
     const after = await brokerWrites();
     log(`open loop: mean wait for the broker's acknowledgement ${(((after.sum - before.sum) / (after.count - before.count)) * 1000).toFixed(1)} ms of each write`);
     const bursts = await withdrawals({ ...options, seconds, overallRate: openLoopRate });
+    if (child.pid) peakRss('consent-api', child.pid);
     return { closed, open, bursts };
   } finally {
     await stop(child, 'SIGINT');
@@ -97,15 +100,20 @@ async function brokerWrites(): Promise<{ sum: number; count: number }> {
 
 async function main(): Promise<void> {
   log(`${seconds} s per run, ${connections} connections, open loop at ${openLoopRate}/s, broker ${endpoints.kafkaBrokers.join(',')}`);
-  const bare = await bareRoute();
-  log(`bare route: ${bare.perSecond}/s, p50 ${bare.p50} ms, p99 ${bare.p99} ms`);
+  const producerPerf = producerPerfTest(endpoints, 200_000, 300);
+  const { closed: bare, open: bareOpen } = await bareRoute();
+  log(`bare route: ${bare.perSecond}/s, p50 ${bare.p50} ms, p99 ${bare.p99} ms; open loop at ${openLoopRate}/s: p99 ${bareOpen.p99} ms`);
   const api = await consentApi();
+  figure({ name: `consent-api: accepted writes, ${connections} connections`, value: api.closed.perSecond, unit: 'writes/s', ceilingName: 'bare Fastify route', ceilingValue: bare.perSecond });
+  figure({ name: `consent-api: accepted writes, ${connections} connections`, value: api.closed.perSecond, unit: 'writes/s', ceilingName: 'kafka-producer-perf-test (acks=all, idempotent)', ceilingValue: producerPerf });
+  figure({ name: `consent-api: p99 at ${openLoopRate} writes/s open loop`, value: api.open.p99, unit: 'ms', ceilingName: `bare Fastify route p99 at ${openLoopRate}/s`, ceilingValue: bareOpen.p99, ratio: bareOpen.p99 / api.open.p99 });
   console.log('');
   console.log(`| run | client | asked rate | 2xx/s | not 2xx | p50 ms | p99 ms | ratio to bare route |`);
   console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
   const row = (name: string, r: LoadResult, clients: string, asked: string) =>
     console.log(`| ${name} | ${clients} | ${asked} | ${r.perSecond} | ${r.failed} | ${r.p50} | ${r.p99} | ${(r.perSecond / bare.perSecond).toFixed(3)} |`);
   row('bare Fastify route', bare, `autocannon, ${connections} connections`, 'as fast as answered');
+  row('bare Fastify route', bareOpen, 'open loop, evenly spaced', `${openLoopRate}/s`);
   row('consent-api withdraw', api.closed, `autocannon, ${connections} connections`, 'as fast as answered');
   row('consent-api withdraw', api.open, 'open loop, evenly spaced', `${openLoopRate}/s`);
   row('consent-api withdraw', api.bursts, `autocannon overallRate, ${connections} connections`, `${openLoopRate}/s`);

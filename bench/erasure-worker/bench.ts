@@ -23,7 +23,7 @@ import { openDatabase } from '@lethe/persistence';
 import { createShopSchema, shopConfig } from '@lethe/testing';
 import { loadWorkerConfig } from '../../apps/erasure-worker/src/config';
 import { startWorker } from '../../apps/erasure-worker/src/runtime';
-import { consumerPerfTest, log, rate } from '../common';
+import { consumerPerfTest, figure, log, peakRss, rate } from '../common';
 
 const total = Number(process.argv[2] ?? 20_000);
 const partitions = 6;
@@ -192,7 +192,13 @@ async function main(): Promise<void> {
     const left = await pool.query(`select count(*)::int as n from "${shopSchema}".customers`);
     if (left.rows[0].n !== 0) throw new Error(`${left.rows[0].n} customers were not erased`);
     for (const [group, ms] of finished) log(`${group}: ${total} steps in ${(ms / 1000).toFixed(1)} s = ${rate(total, ms)} steps/s`);
+    const connectorOf = { shop: 'sql', cache: 'cache', profiles: 'kafka' };
+    for (const [system, name] of Object.entries(names)) {
+      figure({ name: `erasure worker: ${connectorOf[system as keyof typeof names]} connector steps`, value: rate(total, finished.get(groupOf(name)) ?? elapsed), unit: 'steps/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
+    }
     const requests = rate(total, elapsed);
+    figure({ name: `erasure worker: ${total} requests acknowledged by all three systems`, value: requests, unit: 'requests/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
+    peakRss('bench process running the erasure worker');
     log(`worker: ${total} requests acknowledged by all three systems in ${(elapsed / 1000).toFixed(1)} s = ${requests} requests/s, ${rate(3 * total, elapsed)} steps/s`);
     console.log('');
     console.log(`| requests | systems | kafka-consumer-perf-test (msg/s) | worker (requests/s, all systems) | ratio |`);

@@ -18,7 +18,7 @@ import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
 import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, subjectsFor } from '@lethe/contracts';
 import { ConsentGuard } from '@lethe/guard';
 import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics } from '@lethe/kafka';
-import { consumerPerfTest, log, rate } from '../common';
+import { consumerPerfTest, figure, log, peakRss, rate } from '../common';
 import { subjectId, writeStates } from './states';
 
 const total = Number(process.argv[2] ?? 1_000_000);
@@ -267,6 +267,12 @@ async function main(): Promise<void> {
   log(`propagation, appended at ${direct.achieved}/s: ack → guard p50 ${ms(direct.p50)}, p99 ${ms(direct.p99)}, max ${ms(direct.max)}`);
   log(`propagation, through the API at ${viaApi.achieved}/s (202 in p50 ${ms(viaApi.api202.p50)}, p99 ${ms(viaApi.api202.p99)}): 202 → guard p50 ${ms(viaApi.p50)}, p99 ${ms(viaApi.p99)}, max ${ms(viaApi.max)}`);
   const perfMs = (total / r.perf) * 1000;
+  figure({ name: `guard: time to ready, ${total} states`, value: Math.round(r.readyMs), unit: 'ms', ceilingName: 'kafka-consumer-perf-test reading them', ceilingValue: Math.round(perfMs), ratio: perfMs / r.readyMs });
+  figure({ name: 'guard: heap per subject', value: Math.round(r.guardBytes), unit: 'B', ceilingName: 'bare Map of the ids', ceilingValue: Math.round(r.bareBytes), ratio: r.bareBytes / r.guardBytes });
+  figure({ name: 'guard: allowed() median', value: Math.round(r.lookups.median), unit: 'ns', ceilingName: 'Map.get median', ceilingValue: Math.round(r.bareLookups.median), ratio: r.bareLookups.median / r.lookups.median });
+  figure({ name: `guard: propagation p99, appended at ${direct.achieved}/s`, value: Number(direct.p99.toFixed(1)), unit: 'ms', ceilingName: 'plain consumer p99', ceilingValue: Number(ping.p99.toFixed(1)), ratio: ping.p99 / direct.p99 });
+  figure({ name: `guard: propagation p99, API 202 at ${viaApi.achieved}/s`, value: Number(viaApi.p99.toFixed(1)), unit: 'ms', ceilingName: 'plain consumer p99', ceilingValue: Number(ping.p99.toFixed(1)), ratio: ping.p99 / viaApi.p99 });
+  peakRss('bench process running the guard');
   console.log('');
   console.log('| measure | guard | ceiling | ratio |');
   console.log('| --- | --- | --- | --- |');

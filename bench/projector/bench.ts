@@ -7,70 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
-import { ConsentEvent, ConsentEventCodec, subjectsFor } from '@lethe/contracts';
-import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { loadProjectorConfig } from '../../apps/projector/src/config';
 import { startProjector } from '../../apps/projector/src/runtime';
-import { consumerPerfTest, log, rate } from '../common';
+import { consumerPerfTest, figure, log, peakRss, rate } from '../common';
+import { fillConsentLog } from '../consent-log-fill';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const valueBytes = Number(process.argv[3] ?? 300);
 const partitions = 6;
 const endpoints = endpointsFrom(process.env);
 const topics = topicSettingsFrom(process.env).names;
-
-async function produceEvents(): Promise<number> {
-  const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'bench-producer' });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, { names: topics, partitions, replicationFactor: 1, minInsyncReplicas: 1 });
-  await admin.disconnect();
-  const codec = ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl, subjectsFor(topics).consentLogValue);
-  const producer = createSafeProducer(kafka);
-  await producer.connect();
-
-  const subjects = Math.max(1, Math.floor(total / 10));
-  const sample = await codec.encode(event(0, ''));
-  const padding = 'x'.repeat(Math.max(0, valueBytes - sample.length));
-  const started = Date.now();
-  let bytes = 0;
-  for (let sent = 0; sent < total; ) {
-    const size = Math.min(5_000, total - sent);
-    const messages = await Promise.all(
-      Array.from({ length: size }, async (_, i) => {
-        const e = event((sent + i) % subjects, padding);
-        const value = await codec.encode(e);
-        bytes += value.length;
-        return { key: e.subject_id, value };
-      }),
-    );
-    await producer.send({ topic: topics.consentLog, acks: ACKS_ALL, messages });
-    sent += size;
-    if (sent % 100_000 === 0 || sent === total) log(`produced ${sent}/${total}`);
-  }
-  await producer.disconnect();
-  log(`produced ${total} events (${Math.round(bytes / total)} bytes each on average) at ${rate(total, Date.now() - started)} events/s`);
-  return Math.round(bytes / total);
-
-  function event(n: number, pad: string): ConsentEvent {
-    const now = Date.now();
-    return {
-      event_id: randomUUID(),
-      subject_id: `subj-${n.toString().padStart(8, '0')}`,
-      occurred_at: now,
-      recorded_at: now,
-      source: 'WEB',
-      actor: 'bench',
-      jurisdiction: 'GDPR',
-      policy_version: `2026-01${pad}`,
-      purposes: ['marketing', 'analytics'],
-      correlation_id: null,
-      causation_id: null,
-      identities: null,
-      payload: { type: n % 2 ? 'ConsentWithdrawn' : 'ConsentGranted' },
-    };
-  }
-}
 
 async function projectorRun(): Promise<{ overall: number; steady: number }> {
   const schema = `bench_${Date.now()}`;
@@ -113,9 +59,11 @@ async function projectorRun(): Promise<{ overall: number; steady: number }> {
 
 async function main(): Promise<void> {
   log(`${total} events of about ${valueBytes} bytes, ${partitions} partitions, broker ${endpoints.kafkaBrokers.join(',')}`);
-  const bytes = await produceEvents();
+  const bytes = await fillConsentLog(endpoints, topics, { total, valueBytes, partitions });
   const perf = consumerPerfTest(endpoints, topics.consentLog, total);
   const projector = await projectorRun();
+  figure({ name: `projector: ${total} events folded into PostgreSQL`, value: projector.overall, unit: 'events/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
+  peakRss('bench process running the projector');
   console.log('');
   console.log(`| events | value bytes | kafka-consumer-perf-test (msg/s) | projector (events/s) | ratio |`);
   console.log(`| --- | --- | --- | --- | --- |`);

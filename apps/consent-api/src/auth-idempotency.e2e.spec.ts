@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { shredKeys } from '@lethe/identity-vault';
 import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiKeyStore } from './auth/api-keys';
@@ -245,6 +246,32 @@ describe('Idempotency-Key after a crash or a lost answer', () => {
     expect(retried.json().requestId ?? first.json().requestId).toBe(first.json().requestId);
     const requested = (await tail.settledEventsOf(subject)).filter((event) => event.payload.type === 'ErasureRequested');
     expect(new Set(requested.map((event) => (event.payload as { request_id: string }).request_id))).toEqual(new Set([first.json().requestId]));
+  });
+});
+
+describe('Idempotency-Key with identities', () => {
+  it('stores a fingerprint that no one can check a guessed e-mail address against once the subject is shredded', async () => {
+    const subject = uniqueName('subj');
+    const key = uniqueName('idem');
+    const body = { kinds: ['SALE'], identities: [{ type: 'email', value: 'ada.guess@example.com' }] };
+    const first = await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } });
+    expect(first.statusCode).toBe(202);
+    // A retry of the same request is still recognised; the same key with another address is not.
+    expect((await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } })).json().eventId).toBe(first.json().eventId);
+    const other = { ...body, identities: [{ type: 'email', value: 'someone.else@example.com' }] };
+    expectRefused(await api.post(`/v1/subjects/${subject}/opt-outs`, other, { headers: { 'idempotency-key': key } }), 422, 'unprocessable');
+
+    // Whoever holds the master key and guesses the whole body cannot confirm it from the stored row.
+    const [row] = await api.runtime.db.query(`select request_hash from idempotency_keys where actor = 'auth-e2e' and key = $1`, [key]);
+    const guessed = api.app.get(IdempotencyStore).fingerprint('opt-out', subject, body);
+    expect(row.request_hash).not.toBe(guessed);
+
+    // Once shredded, even the same request cannot be fingerprinted again: refused, nothing written.
+    await shredKeys(api.runtime.db, [subject]);
+    const afterShred = await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } });
+    expectRefused(afterShred, 409, 'illegal_state');
+    expect(afterShred.json().reason).toBe('subject_key_shredded');
+    expect((await tail.settledEventsOf(subject)).map((event) => event.event_id)).toEqual([first.json().eventId]);
   });
 });
 

@@ -10,7 +10,8 @@ import { AppProcess, createShopSchema, FakeProcessor, rowsById, seedCustomer, sh
 import { ApiHarness, LogTail } from './testing/api-harness';
 
 // Systems declared after the facts they must act on, catching up on consent.log from offset 0:
-// an erasure that named no systems reaches them too, a withdrawal still in force is acted on, and
+// an erasure that named no systems reaches them too (a system that needs the identities, shredded
+// when the erasure completed, fails saying so), a withdrawal still in force is acted on, and
 // a withdrawal the subject reversed by granting the purpose again is not (nor are its identities
 // sent to a new third party).
 
@@ -99,6 +100,10 @@ it('erases, and acts on what is still in force, in systems declared after the fa
     async () => (await api.call({ method: 'GET', url: `/v1/erasure-requests/${requestId}` })).json().status === 'completed',
     { description: 'the erasure to complete in the systems of day one', timeoutMs: 60_000 },
   );
+  await waitFor(
+    async () => (await pool.query(`select wrapped_key from "${api.schema}".subject_keys where subject_id = $1`, [erased.externalId])).rows[0]?.wrapped_key === null,
+    { description: "the erased subject's key to be shredded" },
+  );
   await projected(regranted.externalId, (state) => state.purposes.marketing?.status === 'granted' && state.purposes.marketing.policyVersion === '2026-02');
   await projected(withdrawn.externalId, (state) => state.purposes.marketing?.status === 'withdrawn');
 
@@ -127,11 +132,20 @@ it('erases, and acts on what is still in force, in systems declared after the fa
     { description: 'the new systems to catch up on consent.log', timeoutMs: 120_000 },
   );
 
-  // The erasure reached the shop, which held the subject's rows, and shows in the request.
+  // The erasure reached the shop, which held the subject's rows, and shows in the request. The
+  // mailer finds people by e-mail only, and the request's identities were shredded when it completed
+  // on day one (docs/adr/0018): its step fails for good, saying so, and nothing is sent.
   expect(await rowsById(pool, schema, 'customers', [erased.id])).toEqual([]);
-  const request = (await api.call({ method: 'GET', url: `/v1/erasure-requests/${requestId}` })).json();
+  const request = await waitFor(
+    async () => {
+      const body = (await api.call({ method: 'GET', url: `/v1/erasure-requests/${requestId}` })).json();
+      return body.systems.some((step: { system: string; status: string }) => step.system === names.mailer && step.status === 'failed') && body;
+    },
+    { description: "the mailer's step of the shredded request to fail" },
+  );
   expect(request.systems.find((step: { system: string }) => step.system === names.shop)).toMatchObject({ status: 'completed' });
-  expect(mailer.received.filter((r) => r.subjectRequestId === erasureWorkId(erased.externalId, requestId))).toEqual([expect.objectContaining({ type: 'erasure' })]);
+  expect(request.systems.find((step: { system: string }) => step.system === names.mailer)).toMatchObject({ retryable: false, reason: expect.stringMatching(/identity_shredded: .*\(email\)/) });
+  expect(mailer.received.filter((r) => r.subjectRequestId === erasureWorkId(erased.externalId, requestId))).toEqual([]);
 
   // The standing withdrawal is acted on; the reversed one is not, and its identity goes nowhere.
   expect(await rowsById(pool, schema, 'customers', [withdrawn.id])).toEqual([]);

@@ -9,6 +9,7 @@ import { openDatabase, OutstandingSteps } from '@lethe/persistence';
 import type { WorkerConfig } from './config';
 import { buildConnector } from './connectors';
 import { StepRunner } from './step-runner';
+import { exposeSystemGauges } from './system-gauges';
 import { SystemConsumer } from './system-consumer';
 
 export interface RunningWorker {
@@ -41,6 +42,7 @@ export async function startWorker(
   const keyStore = new PostgresKeyStore(db, config.masterKey);
   const append = (events: Parameters<typeof appendToConsentLog>[3]) => appendToConsentLog(producer, codec, config.topics.names.consentLog, events);
   const groups = consumerGroupsFor(config.topics.prefix);
+  const groupIdOf = (system: string) => options.groupIdOf?.(system) ?? groups.erasureWorker(system);
   const consumers = config.systems.map((entry, i) => {
     const steps = new OutstandingSteps(db, entry.name);
     const runner = new StepRunner({ system: entry.name, connector: connectors[i], keyStore, steps, backoff: config.systemsFile.retry, append });
@@ -55,12 +57,18 @@ export async function startWorker(
       projectedState: async (subjectId) => ((await db.query(`select state from subject_state where subject_id = $1`, [subjectId]))[0]?.state as SubjectState | undefined) ?? null,
       retryPollMs: config.retryPollMs,
       partitionsAtOnce: config.partitionsAtOnce,
-      groupId: options.groupIdOf?.(entry.name) ?? groups.erasureWorker(entry.name),
+      groupId: groupIdOf(entry.name),
       onFatal,
     });
   });
   for (const consumer of consumers) await consumer.start();
-  const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));
+  const admin = kafka.admin();
+  let metrics: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  if (config.metrics) {
+    await admin.connect();
+    exposeSystemGauges(admin, db, config.topics.names.consentLog, config.systems.map((entry) => ({ system: entry.name, groupId: groupIdOf(entry.name) })));
+    metrics = await serveMetrics(config.metrics.port, config.metrics.host);
+  }
   logger.log(`running ${config.systems.map((s) => `${s.name} (${s.type})`).join(', ')}`);
   return {
     consumers,
@@ -69,6 +77,7 @@ export async function startWorker(
       await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
       await Promise.allSettled(connectors.map((connector: Connector) => connector.close()));
       await producer.disconnect();
+      await admin.disconnect();
       await db.destroy();
     },
   };

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { evidenceHash } from '@lethe/consent-domain';
 import { ConsentEvent, ConsentEventPayload, erasureStepCompletedId, erasureStepFailedId, optOutStepCompletedId, optOutStepFailedId } from '@lethe/contracts';
-import { decryptIdentities, Identity, KeyStore } from '@lethe/identity-vault';
+import { decryptIdentities, KeyStore } from '@lethe/identity-vault';
 import type { OutstandingSteps } from '@lethe/persistence';
 import { BackoffPolicy, Connector, ConnectorError, ErasureOutcome, ErasureTarget, retryDelayMs } from '@lethe/connectors';
 import type { Work } from './work';
@@ -89,12 +89,13 @@ export class StepRunner {
   }
 
   private async target(cause: ConsentEvent, work: Work): Promise<ErasureTarget> {
-    const identities = await this.identities(cause);
+    const { identities, identitiesShredded } = await this.identities(cause);
     if (work.kind === 'opt-out') {
       return {
         workId: work.workId,
         subjectId: cause.subject_id,
         identities,
+        identitiesShredded,
         scope: 'PURPOSES',
         purposes: cause.purposes,
         keepTransactionHistory: work.action !== 'delete',
@@ -108,6 +109,7 @@ export class StepRunner {
       workId: work.workId,
       subjectId: cause.subject_id,
       identities,
+      identitiesShredded,
       scope: payload.scope,
       purposes: cause.purposes,
       keepTransactionHistory: payload.keep_transaction_history,
@@ -116,11 +118,15 @@ export class StepRunner {
     };
   }
 
-  /** The cause's identifiers; none once the subject's key was shredded. */
-  private async identities(cause: ConsentEvent): Promise<Identity[]> {
-    if (!cause.identities) return [];
+  /**
+   * The cause's identifiers; none once the subject's key was shredded, which a system that needs
+   * them reports as `identity_shredded` (a system added later, catching up on an old request).
+   */
+  private async identities(cause: ConsentEvent): Promise<Pick<ErasureTarget, 'identities' | 'identitiesShredded'>> {
+    if (!cause.identities) return { identities: [], identitiesShredded: false };
     const key = await this.deps.keyStore.keyById(cause.identities.key_id);
-    return key ? decryptIdentities(cause.identities, cause.subject_id, key) : [];
+    if (!key) return { identities: [], identitiesShredded: true };
+    return { identities: decryptIdentities(cause.identities, cause.subject_id, key), identitiesShredded: false };
   }
 
   private completed(cause: ConsentEvent, work: Work, outcome: ErasureOutcome, now: number): ConsentEvent {
@@ -164,7 +170,7 @@ export class StepRunner {
       policy_version: null,
       purposes: cause.purposes,
       correlation_id: work.kind === 'erasure' ? work.requestId : cause.correlation_id,
-      causation_id: cause.event_id,
+      causation_id: work.reapplyEventId ?? cause.event_id,
       identities: null,
       payload,
     };

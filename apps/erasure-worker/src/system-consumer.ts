@@ -17,7 +17,7 @@ import { reactionInForce, SubjectState } from '@lethe/consent-domain';
 import type { DueStep, OutstandingSteps } from '@lethe/persistence';
 import { Progress } from './progress';
 import { StepResult, StepRunner } from './step-runner';
-import { Participant, typesOfInterest, Work, workFor } from './work';
+import { Participant, reapplied, typesOfInterest, Work, workFor } from './work';
 
 /** How often a line of progress is logged, when anything happened. */
 const PROGRESS_EVERY_MS = 10_000;
@@ -109,10 +109,40 @@ export class SystemConsumer {
     const event = await this.decode(partition, message, heartbeat);
     if (!event) return;
     if (event.payload.type === 'ErasureStepRetryRequested') return this.onRetryRequested(event.subject_id, event.payload);
-    const work = await this.workOf(event);
-    if (!work) return;
-    const result = await this.deps.runner.run(event, work, { number: 1, roundStart: 1, record: message.value as Buffer });
-    this.noteStep(`${work.kind} ${work.workId}`, result);
+    const found = await this.causeAndWork(event, heartbeat);
+    if (!found) return;
+    const result = await this.deps.runner.run(found.cause, found.work, { number: 1, roundStart: 1, record: message.value as Buffer });
+    this.noteStep(`${found.work.kind} ${found.work.workId}`, result);
+  }
+
+  /**
+   * The event that caused the work and the work itself: the event, or for an operator's
+   * `lethe reapply` of this system the cause it carries, worked on under a new work id (ADR 0019).
+   * Either way the cause must still be in force, as when the system first acted.
+   */
+  private async causeAndWork(event: ConsentEvent, heartbeat: () => Promise<void> = async () => undefined): Promise<{ cause: ConsentEvent; work: Work } | null> {
+    if (event.payload.type !== 'StepReapplyRequested') {
+      const work = await this.workOf(event);
+      return work && { cause: event, work };
+    }
+    if (event.payload.system !== this.deps.participant.name) return null;
+    if (this.deps.participant.type === 'http') {
+      // A processor restores its own backups; its callback knows the request by the original work id.
+      this.logger.warn(`event ${event.event_id}: a reapply is not sent to a third-party processor; ignored`);
+      return null;
+    }
+    const bytes = event.payload.cause;
+    const cause = await retryWhileRegistryUnavailable(() => this.deps.codec.decode(bytes), { group: this.groupId, log: this.logger, stillWanted: () => this.running, heartbeat }).catch((error: unknown) => {
+      if (error instanceof DecodeError) return null;
+      throw error;
+    });
+    // Nothing is done for a request whose cause cannot be read or is another subject's: it names no work of this subject.
+    if (!cause || cause.subject_id !== event.subject_id) {
+      this.logger.warn(`event ${event.event_id}: a reapply whose cause is ${cause ? "another subject's" : 'undecodable'}; ignored`);
+      return null;
+    }
+    const work = await this.workOf(cause);
+    return work && { cause, work: reapplied(work, event as ConsentEvent & { payload: typeof event.payload }) };
   }
 
   /**
@@ -179,14 +209,15 @@ export class SystemConsumer {
   }
 
   private async retryOne(due: DueStep): Promise<void> {
-    const event = await this.deps.codec.decode(due.record);
-    const work = await this.workOf(event);
+    const found = await this.causeAndWork(await this.deps.codec.decode(due.record));
+    const work = found?.work ?? null;
     // The system no longer maps this cause, or the row predates work ids (the step runs again
     // under its work id, idempotently): either way this row has nothing more to do.
     if (!work || work.workId !== due.workId) await this.deps.steps.clear(due.workId);
-    if (!work) return;
+    if (!found || !work) return;
     const attempt = { number: due.attempt, roundStart: due.roundStart, record: due.record };
-    const result = due.confirmationOverdue ? await this.deps.runner.notConfirmed(event, work, attempt) : await this.deps.runner.run(event, work, attempt);
+    const { cause } = found;
+    const result = due.confirmationOverdue ? await this.deps.runner.notConfirmed(cause, work, attempt) : await this.deps.runner.run(cause, work, attempt);
     this.noteStep(`${work.kind} ${work.workId}, attempt ${due.attempt}`, result);
   }
 

@@ -1,16 +1,22 @@
-import { ConsentEvent, erasureWorkId, optOutWorkId } from '@lethe/contracts';
+import { ConsentEvent, erasureWorkId, optOutWorkId, reappliedWorkId } from '@lethe/contracts';
 import type { ReactionAction } from '@lethe/connectors';
 
 /**
  * What one consent.log event asks of one downstream system. `workId` is the id the system handles
  * it under (ledgers, outstanding steps, a processor's subject_request_id): unique across subjects.
  */
-export type Work =
+export type Work = (
   | { kind: 'erasure'; workId: string; requestId: string }
-  | { kind: 'opt-out'; workId: string; action: ReactionAction; cause: string };
+  | { kind: 'opt-out'; workId: string; action: ReactionAction; cause: string }
+) & {
+  /** Set when an operator's `lethe reapply` asked for the work again: that event, the acknowledgement's cause. */
+  reapplyEventId?: string;
+};
 
 export interface Participant {
   name: string;
+  /** The connector's type (sql, cache, kafka, http): a third-party processor is not sent reapplies. */
+  type?: string;
   /** Purpose or opt-out kind → action, from the systems file's `onOptOut`. */
   reactions: Record<string, ReactionAction>;
 }
@@ -18,7 +24,7 @@ export interface Participant {
 /** The record types a participant may act on, so the rest is skipped without decoding. */
 export function typesOfInterest(participant: Participant): string[] {
   const reacts = Object.keys(participant.reactions).length > 0;
-  return ['ErasureRequested', 'ErasureStepRetryRequested', ...(reacts ? ['ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded'] : [])];
+  return ['ErasureRequested', 'ErasureStepRetryRequested', 'StepReapplyRequested', ...(reacts ? ['ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded'] : [])];
 }
 
 /** The strongest action wins when one event matches several entries. */
@@ -56,4 +62,13 @@ export function workFor(event: ConsentEvent, participant: Participant, inForce: 
         return [];
     }
   }
+}
+
+/**
+ * The work again, as `lethe reapply` asks for it (`request`, a StepReapplyRequested event): under a
+ * new work id, so a ledger restored with the data does not answer "done", and with a new
+ * acknowledgement whose cause is the request (docs/adr/0019).
+ */
+export function reapplied(work: Work, request: ConsentEvent & { payload: { type: 'StepReapplyRequested' } }): Work {
+  return { ...work, workId: reappliedWorkId(work.workId, request.payload.reapply_id), reapplyEventId: request.event_id };
 }

@@ -1,6 +1,6 @@
-import { erasureWorkId, optOutWorkId } from '@lethe/contracts';
+import { erasureWorkId, optOutWorkId, reappliedWorkId } from '@lethe/contracts';
 import { consentEvent } from '@lethe/testing';
-import { typesOfInterest, workFor } from './work';
+import { reapplied, typesOfInterest, workFor } from './work';
 
 const crm = { name: 'crm', reactions: { marketing: 'suppress', analytics: 'delete', SALE: 'anonymize' } as const };
 
@@ -57,5 +57,16 @@ describe('workFor', () => {
   it('reads opt-out records only for systems that react to them', () => {
     expect(typesOfInterest({ name: 'cache', reactions: {} })).not.toContain('ConsentWithdrawn');
     expect(typesOfInterest(crm)).toContain('OptOutRecorded');
+  });
+
+  it('works on a reapply under a new work id per reapply, caused by the reapply request', () => {
+    const request = consentEvent({ subject_id: 'subj-1', payload: { type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['crm'], all_systems: false } });
+    const work = workFor(request, crm);
+    const reapply = (id: string) => consentEvent({ event_id: `r-${id}`, subject_id: 'subj-1', payload: { type: 'StepReapplyRequested', reapply_id: id, system: 'crm', cause: Buffer.alloc(0) } }) as Parameters<typeof reapplied>[1];
+    const again = work && reapplied(work, reapply('reapply-1'));
+    expect(again).toEqual({ kind: 'erasure', requestId: 'dsr-1', workId: reappliedWorkId(erasureWorkId('subj-1', 'dsr-1'), 'reapply-1'), reapplyEventId: 'r-reapply-1' });
+    expect(again?.workId).not.toBe(work?.workId);
+    expect(work && reapplied(work, reapply('reapply-2')).workId).not.toBe(again?.workId);
+    expect(typesOfInterest({ name: 'cache', reactions: {} })).toContain('StepReapplyRequested');
   });
 });

@@ -85,3 +85,55 @@ export async function scanLog(kafka: Kafka, { topic, ends, concurrency = 3, onRe
     await consumer.disconnect();
   }
 }
+
+export interface FollowOptions {
+  topic: string;
+  /** Where to start on each partition (e.g. the ends before a write); partitions not named start at 0. */
+  from: Map<number, bigint>;
+  onRecords: (partition: number, messages: KafkaMessage[]) => Promise<void>;
+  /** Checked after each batch: true ends the follow. */
+  done: () => boolean;
+  timeoutMs: number;
+}
+
+/**
+ * Reads `topic` from the positions given and keeps reading new records until `done()` or the
+ * time is up (resolves false then), with a throwaway group that commits nothing.
+ */
+export async function followLog(kafka: Kafka, { topic, from, onRecords, done, timeoutMs }: FollowOptions): Promise<boolean> {
+  if (done()) return true;
+  const consumer = kafka.consumer({ groupId: `lethe.cli-follow.${randomUUID()}`, allowAutoTopicCreation: false });
+  await consumer.connect();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    return await new Promise<boolean>((finished, failed) => {
+      timer = setTimeout(() => finished(false), timeoutMs);
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) failed(payload.error);
+      });
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch, heartbeat }) => {
+            const start = from.get(batch.partition) ?? 0n;
+            const messages = batch.messages.filter((m) => BigInt(m.offset) >= start);
+            try {
+              if (messages.length > 0) await onRecords(batch.partition, messages);
+              await heartbeat();
+            } catch (error) {
+              return failed(error as Error);
+            }
+            if (done()) finished(true);
+          },
+        })
+        .then(() => {
+          for (const [partition, offset] of from) consumer.seek({ topic, partition, offset: offset.toString() });
+        })
+        .catch(failed);
+    });
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
+}

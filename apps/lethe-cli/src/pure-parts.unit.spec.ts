@@ -1,5 +1,5 @@
 import { subjectOn } from '@lethe/testing';
-import { instantFrom } from './commands/as-of';
+import { instantFrom } from './instants';
 import { Progress } from './progress';
 import { firstDifference } from './projection-diff';
 import { partitionOf } from './subject-timeline';

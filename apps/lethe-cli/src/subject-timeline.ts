@@ -68,6 +68,7 @@ function detailOf(event: ConsentEvent): string | null {
   const parts = [
     p.request_id !== undefined && `request=${String(p.request_id)}`,
     p.system !== undefined && `system=${String(p.system)}`,
+    p.reapply_id !== undefined && `reapply=${String(p.reapply_id)}`,
     p.scope !== undefined && `scope=${String(p.scope)}`,
     Array.isArray(p.kinds) && `kinds=${p.kinds.join(',')}`,
     p.action !== undefined && `action=${String(p.action)}`,

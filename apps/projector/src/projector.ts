@@ -5,6 +5,7 @@ import { safeErrorSummary } from '@lethe/config';
 import { UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable } from '@lethe/kafka';
 import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
+import { destroyShreddedKeys, shredOnStart } from './key-shredding';
 import { PublicationDeps, publishSlice } from './slice-publications';
 
 /** What it publishes with (PublicationDeps: producer, codecs, topics, group), and how it consumes. */
@@ -52,6 +53,7 @@ export class Projector {
   }
 
   async start(): Promise<void> {
+    await shredOnStart(this.deps, this.deps.db.manager, this.store, this.logger);
     await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
@@ -161,7 +163,10 @@ export class Projector {
         db: this.deps.db,
         store: this.store,
         idleInTransactionTimeoutMs: this.deps.sessionTimeoutMs / 2,
-        beforeCommit: (_tx, folded) => publishSlice(this.deps, this.logger, topic, partition, folded),
+        beforeCommit: async (tx, folded) => {
+          await publishSlice(this.deps, this.logger, topic, partition, folded);
+          await destroyShreddedKeys(tx, folded.changed);
+        },
         warn: (message) => this.logger.warn(message),
       },
       topic,

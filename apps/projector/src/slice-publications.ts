@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Producer } from 'kafkajs';
-import { completionsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, HEADERS, OptOutNotice, OptOutNoticeCodec, TopicNames } from '@lethe/contracts';
+import { completionsDue, ReactionMetadata, shredsDue, SubjectState } from '@lethe/consent-domain';
+import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, HEADERS, keyShreddedId, OptOutNotice, OptOutNoticeCodec, TopicNames } from '@lethe/contracts';
 import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { FoldResult, toConsentState } from '@lethe/projection';
 
@@ -16,14 +16,14 @@ export interface PublicationDeps {
 
 /**
  * What a folded slice writes to Kafka, once all its PostgreSQL writes succeeded and before they
- * commit: the completions it makes due, its dead letters, the changed states for consent.state,
+ * commit: the completions and key shreds it makes due, its dead letters, the changed states for consent.state,
  * then the notices for consent.opt-outs (after the states, so a subscriber told of a change can
  * read the state that made it). A slice folded again after a failed commit writes the same
  * again, which the fold (event ids derived from the request), compaction and the notices'
  * versions absorb (docs/adr/0014).
  */
 export async function publishSlice(deps: PublicationDeps, logger: Logger, topic: string, partition: number, { changed, notices, rejected }: FoldResult): Promise<void> {
-  await appendCompletions(deps, changed);
+  await appendReactions(deps, changed);
   await sendToDeadLetter(
     deps.producer,
     deps.topics.consentDlq,
@@ -34,11 +34,19 @@ export async function publishSlice(deps: PublicationDeps, logger: Logger, topic:
   await publishNotices(deps, notices);
 }
 
-/** ErasureRequestCompleted for requests the slice completed; their ids are derived from the request. */
-async function appendCompletions(deps: PublicationDeps, changed: SubjectState[]): Promise<void> {
-  const metadata = { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId };
-  const events = changed.flatMap((state) => completionsDue(state, metadata));
+/**
+ * ErasureRequestCompleted for requests the slice completed, and KeyShredded for subjects whose
+ * erasure of all data it saw complete; their ids are derived from (subject, request) and subject.
+ */
+async function appendReactions(deps: PublicationDeps, changed: SubjectState[]): Promise<void> {
+  const metadata = reactionMetadata();
+  const events = changed.flatMap((state) => [...completionsDue(state, metadata), ...shredsDue(state, metadata)]);
   await appendToConsentLog(deps.producer, deps.eventCodec, deps.topics.consentLog, events);
+}
+
+/** What the projector's reactions are stamped with: its clock and name, and ids derived from what they react to. */
+export function reactionMetadata(): ReactionMetadata {
+  return { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId, shredEventId: keyShreddedId };
 }
 
 async function publishStates(deps: PublicationDeps, changed: SubjectState[]): Promise<void> {

@@ -13,6 +13,11 @@ export interface ErasureTarget {
   subjectId: string;
   /** Direct identifiers, decrypted from the request's `identities`; may be empty. */
   identities: Identity[];
+  /**
+   * True when the request carried identities that can no longer be decrypted: the subject's data
+   * key was shredded (KeyShredded, docs/adr/0018). `identities` is then empty.
+   */
+  identitiesShredded?: boolean;
   scope: ErasureScope;
   /** The purposes to erase when scope is PURPOSES. */
   purposes: string[];
@@ -83,17 +88,20 @@ export class ConnectorError extends Error {
 
 /** The reason of a step that could not look for the subject: see `noIdentityForMatch`. */
 export const NO_IDENTITY_FOR_MATCH = 'no_identity_for_match';
+/** The same, when the request did carry identities but their key was shredded since. */
+export const IDENTITY_SHREDDED = 'identity_shredded';
 
 /**
  * A system that finds the subject by an identity (an e-mail, a phone) got a request carrying none
- * of those types: none was given, or its key was shredded. Reporting "done, 0 rows" would certify
- * an erasure nobody could look for; no retry brings the identity back, so it fails for good.
- * Names the types wanted, never a value.
+ * of those types: none was given (`no_identity_for_match`), or the request's identities were
+ * crypto-shredded after an erasure completed (`identity_shredded`: a system added later, catching
+ * up on an old request). Reporting "done, 0 rows" would certify an erasure nobody could look for;
+ * no retry brings the identity back, so it fails for good. Names the types wanted, never a value.
  */
-export function noIdentityForMatch(kind: string, system: string, doing: string, types: readonly string[]): ConnectorError {
+export function noIdentityForMatch(kind: string, system: string, doing: string, types: readonly string[], target: Pick<ErasureTarget, 'identitiesShredded'>): ConnectorError {
   const wanted = types.length > 0 ? types.join(', ') : 'any';
-  return new ConnectorError(
-    `${kind} connector "${system}": ${doing} failed: ${NO_IDENTITY_FOR_MATCH}: the request carries no identity of the types this system finds the subject by (${wanted})`,
-    false,
-  );
+  const why = target.identitiesShredded
+    ? `${IDENTITY_SHREDDED}: the request's identities were crypto-shredded (the subject's data key was destroyed once their erasure completed), and this system finds the subject by (${wanted})`
+    : `${NO_IDENTITY_FOR_MATCH}: the request carries no identity of the types this system finds the subject by (${wanted})`;
+  return new ConnectorError(`${kind} connector "${system}": ${doing} failed: ${why}`, false);
 }

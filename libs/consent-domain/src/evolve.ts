@@ -9,6 +9,7 @@ import {
   onErasureStepCompleted,
   onErasureStepFailed,
 } from './evolve-erasure';
+import { onKeyShredded } from './evolve-key-shredded';
 import type { SubjectState } from './state';
 
 /**
@@ -52,9 +53,15 @@ function applyPayload(state: SubjectState, event: ConsentEvent): SubjectState {
       return onErasureDeadlineExtended(state, event, payload);
     case 'ErasureStepRetryRequested':
       return onErasureStepRetryRequested(state, event, payload);
+    case 'KeyShredded':
+      return onKeyShredded(state, event, payload);
     case 'OptOutStepCompleted':
     case 'OptOutStepFailed':
       // Evidence that a system acted on an opt-out: kept on the log for audit, not in the state.
+      return state;
+    case 'StepReapplyRequested':
+      // An operator's request that a system act again (docs/adr/0019); its new acknowledgement is
+      // the evidence, and a completed step stays completed.
       return state;
     default:
       return unknownPayload(payload, event);

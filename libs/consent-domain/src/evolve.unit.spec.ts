@@ -103,7 +103,7 @@ describe('evolve: envelope rules', () => {
   });
 
   it('refuses a payload type it does not know instead of skipping it', () => {
-    const unknown = anEvent({ type: 'KeyShredded' } as never);
+    const unknown = anEvent({ type: 'ConsentFrozen' } as never);
     expect(() => evolve(initialState(SUBJECT), unknown)).toThrow(
       expect.objectContaining({ code: 'validation', reason: 'unknown_event_type' }),
     );

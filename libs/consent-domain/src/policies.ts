@@ -1,5 +1,6 @@
 import type { Jurisdiction } from '@lethe/contracts';
 import { addPeriod, businessDays, calendarDays, calendarMonths, type Period } from './calendar';
+import type { ErasureRequestState } from './state';
 
 /**
  * Regulatory deadlines as code. Deadlines are derived from these rules and the time Lethe
@@ -117,4 +118,16 @@ export function optOutDeadline(jurisdiction: Jurisdiction, recordedAt: number): 
   const rules = deadlinePolicyAt(recordedAt).optOut;
   const dueUnder = (regulated: RegulatedJurisdiction) => addPeriod(recordedAt, rules[regulated].honourWithin);
   return jurisdiction === 'UNSPECIFIED' ? Math.min(...REGULATED.map(dueUnder)) : dueUnder(jurisdiction);
+}
+
+/**
+ * Crypto-shredding (docs/adr/0018): the subject's data key is destroyed once an erasure of ALL
+ * their data has completed, in every jurisdiction, since nothing is left that their identifiers
+ * could still be needed to find. An erasure of some purposes keeps the relationship, so it keeps
+ * the key; so does a withdrawal, objection or opt-out: no jurisdiction Lethe knows requires the
+ * identifiers of a person who opted out to be destroyed after a retention period, and the
+ * systems that honour the opt-out may still need them. Such a rule would be added here.
+ */
+export function shredsKeyOnCompletion(request: Pick<ErasureRequestState, 'requested' | 'status' | 'scope'>): boolean {
+  return request.requested && request.status === 'completed' && request.scope === 'ALL';
 }

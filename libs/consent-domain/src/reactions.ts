@@ -1,4 +1,5 @@
 import type { ConsentEvent } from '@lethe/contracts';
+import { shredsKeyOnCompletion } from './policies';
 import { isErasureComplete } from './queries';
 import type { SubjectState } from './state';
 
@@ -13,6 +14,8 @@ export interface ReactionMetadata {
    * crash) is one fact, and two subjects' requests under one id are two facts.
    */
   completionEventId: (subjectId: string, requestId: string) => string;
+  /** The event id of a subject's KeyShredded: the same every time for the same subject. */
+  shredEventId: (subjectId: string) => string;
 }
 
 /**
@@ -39,4 +42,34 @@ export function completionsDue(state: SubjectState, metadata: ReactionMetadata):
       identities: null,
       payload: { type: 'ErasureRequestCompleted', request_id: request.requestId },
     }));
+}
+
+/**
+ * KeyShredded, once an erasure of all the subject's data has completed (shredsKeyOnCompletion)
+ * and their key is not shredded yet: the durable intent, appended before any key is destroyed.
+ * The earliest such request is named, so a reaction computed again names the same one.
+ */
+export function shredsDue(state: SubjectState, metadata: ReactionMetadata): ConsentEvent[] {
+  if (state.keyShredded) return [];
+  const [cause] = Object.values(state.erasureRequests)
+    .filter(shredsKeyOnCompletion)
+    .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0) || a.requestId.localeCompare(b.requestId));
+  if (!cause) return [];
+  return [
+    {
+      event_id: metadata.shredEventId(state.subjectId),
+      subject_id: state.subjectId,
+      occurred_at: metadata.now,
+      recorded_at: metadata.now,
+      source: 'SYSTEM',
+      actor: metadata.actor,
+      jurisdiction: cause.jurisdiction ?? 'UNSPECIFIED',
+      policy_version: null,
+      purposes: [],
+      correlation_id: cause.requestId,
+      causation_id: cause.eventId,
+      identities: null,
+      payload: { type: 'KeyShredded', request_id: cause.requestId },
+    },
+  ];
 }

@@ -12,6 +12,12 @@ export interface SubjectState {
   /** Keyed by purpose, or by ALL_PURPOSES for an objection to all processing. */
   objections: Record<string, ObjectionState>;
   erasureRequests: Record<string, ErasureRequestState>;
+  /**
+   * Set once the subject's data key was destroyed (KeyShredded): every identifier of theirs on
+   * the log is unreadable. Absent, not null, before that, so the states of subjects never shredded
+   * stay as they were before this field existed.
+   */
+  keyShredded?: KeyShreddedState;
   /** Every event id folded in, in log order, so a redelivered event changes nothing. */
   appliedEventIds: string[];
   /** How many events were applied (duplicates excluded). */
@@ -74,6 +80,14 @@ export interface ErasureRequestState {
   completedAt: number | null;
   /** The event id of the ErasureRequested event. */
   eventId: string | null;
+}
+
+export interface KeyShreddedState {
+  /** The completed erasure request that made it due. */
+  requestId: string;
+  /** Lethe's clock (recorded_at). */
+  at: number;
+  eventId: string;
 }
 
 export interface DeadlineExtension {

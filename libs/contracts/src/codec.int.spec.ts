@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import { consentEvent, eventOfNewerType, RegistryMode, RegistryProxy, SAMPLE_PAYLOADS, testEndpoints, underFreshSchemaId, uniqueName } from '@lethe/testing';
 import {
   ConsentEventCodec,
@@ -113,6 +114,28 @@ describe('ConsentEventCodec while the registry is unavailable', () => {
     await proxy.setMode(404);
     await expect(codec.decode(wire)).rejects.toBeInstanceOf(RegistryUnavailableError);
     await proxy.setMode('forward');
+  });
+});
+
+describe('ConsentEventCodec reading a log it did not write', () => {
+  // A replay starts with thousands of records decoded at once and no schema cached: fetched and
+  // compiled once, not once per record (which took ~30 s for the first 25,000 records of a rebuild).
+  it('fetches and compiles a writer schema once, however many records of it are decoded at the same time', async () => {
+    const subject = uniqueName('test.codec') + '-value';
+    const event = consentEvent();
+    const wire = await ConsentEventCodec.forRegistry(registryUrl, subject).encode(event);
+    const proxy = new RegistryProxy(registryUrl);
+    const reader = ConsentEventCodec.forRegistry(await proxy.start(), subject);
+    const compiles = jest.spyOn(avro.Type, 'forSchema');
+    try {
+      const decoded = await Promise.all(Array.from({ length: 500 }, () => reader.decode(wire)));
+      expect(decoded.every((each) => each.event_id === event.event_id)).toBe(true);
+      expect(proxy.forwarded.filter((path) => path.includes(`/schemas/ids/${wire.readInt32BE(1)}`))).toHaveLength(1);
+      expect(compiles.mock.calls.filter(([schema]) => (schema as { name?: string }).name === 'ConsentEvent')).toHaveLength(1);
+    } finally {
+      compiles.mockRestore();
+      await proxy.stop();
+    }
   });
 });
 

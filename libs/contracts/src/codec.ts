@@ -28,6 +28,7 @@ type AvroConsentEvent = Omit<ConsentEvent, 'payload'> & { payload: WrappedPayloa
  */
 export class RegistryCodec<T> {
   private schemaId?: Promise<number>;
+  private readonly writers = new Map<number, Promise<{ name?: string }>>();
   /** The Avro full name every writer's schema of this topic must have. */
   private readonly recordName: string;
 
@@ -83,7 +84,19 @@ export class RegistryCodec<T> {
    * know the id, while it does return the schema this process registered. Anything else (refused,
    * timed out, 5xx, 401, 403, 409, a 404 for every id) is an outage.
    */
-  private async writerSchema(id: number): Promise<{ name?: string }> {
+  private writerSchema(id: number): Promise<{ name?: string }> {
+    // One lookup per id in flight: the registry client caches a schema only once it has compiled it,
+    // so records decoded together before then would each fetch and compile it again.
+    let writer = this.writers.get(id);
+    if (!writer) {
+      writer = this.fetchWriterSchema(id);
+      this.writers.set(id, writer);
+      writer.catch(() => this.writers.delete(id)); // an outage or an unknown id is asked again next time
+    }
+    return writer;
+  }
+
+  private async fetchWriterSchema(id: number): Promise<{ name?: string }> {
     for (let asked = 1; ; asked++) {
       try {
         return (await this.registry.getSchema(id)) as { name?: string };

@@ -59,3 +59,25 @@ export function optOutStepFailedId(workId: string, system: string, attempt: stri
 export function erasureCompletedId(subjectId: string, requestId: string): string {
   return deterministicUuid('erasure-completed', subjectId, requestId);
 }
+
+/**
+ * The one KeyShredded of a subject, appended by the projector: fixed by the subject alone, since
+ * a key is destroyed once whichever of their requests made it due.
+ */
+export function keyShreddedId(subjectId: string): string {
+  return deterministicUuid('key-shredded', subjectId);
+}
+
+/**
+ * The work id of a step carried out again by `lethe reapply` (`reapplyId`): a new id, so that a
+ * system whose ledger says the original work is done (the ledger restored with the data) still
+ * acts, and its acknowledgement is a new fact on the log (docs/adr/0019).
+ */
+export function reappliedWorkId(workId: string, reapplyId: string): string {
+  return `reapply-${deterministicUuid('reapplied-work', workId, reapplyId)}`;
+}
+
+/** The event by which `lethe reapply` asks `system` to act again on one cause: the same for a repeated run of one reapply. */
+export function stepReapplyRequestedId(reapplyId: string, system: string, subjectId: string, causeEventId: string): string {
+  return deterministicUuid('step-reapply-requested', reapplyId, system, subjectId, causeEventId);
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { freshDatabase } from '@lethe/testing';
-import { decryptIdentities, encryptIdentities, PostgresKeyStore, ShreddedKeyError } from '.';
+import { decryptIdentities, encryptIdentities, PostgresKeyStore, ShreddedKeyError, shredKeys } from '.';
 
 describe('PostgresKeyStore', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
@@ -34,5 +34,19 @@ describe('PostgresKeyStore', () => {
     await store.shred('subj-d'); // idempotent
     expect(await store.keyById(encrypted.key_id)).toBeNull();
     await expect(store.keyFor('subj-d')).rejects.toBeInstanceOf(ShreddedKeyError);
+  });
+
+  it('shreds in bulk, counts only keys it destroyed, and destroys a key a restore brought back', async () => {
+    const { keyId } = await store.keyFor('subj-e');
+    const [backup] = await database.db.query(`select * from subject_keys where subject_id = 'subj-e'`);
+    expect(await shredKeys(database.db, ['subj-e', 'subj-never-seen', 'subj-e'])).toBe(2);
+    expect(await shredKeys(database.db, ['subj-e', 'subj-never-seen'])).toBe(0);
+    await expect(store.keyFor('subj-never-seen')).rejects.toBeInstanceOf(ShreddedKeyError);
+
+    // A restore puts the row back as the backup had it; shredding again destroys it again.
+    await database.db.query(`update subject_keys set wrapped_key = $2, shredded_at = null where subject_id = $1`, ['subj-e', backup.wrapped_key]);
+    expect(await store.keyById(keyId)).not.toBeNull();
+    expect(await shredKeys(database.db, ['subj-e'])).toBe(1);
+    expect(await store.keyById(keyId)).toBeNull();
   });
 });

@@ -50,12 +50,28 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async shred(subjectId: string): Promise<void> {
-    await this.db.query(
-      `insert into subject_keys (subject_id, key_id, wrapped_key, shredded_at) values ($1, $2, null, now())
-       on conflict (subject_id) do update set wrapped_key = null, shredded_at = coalesce(subject_keys.shredded_at, now())`,
-      [subjectId, randomUUID()],
-    );
+    await shredKeys(this.db, [subjectId]);
   }
+}
+
+/**
+ * Destroys the data keys of these subjects (crypto-shredding): the wrapped key is cleared and a
+ * subject without a row gets a shredded one, so no key can be made for them later. Needs no master
+ * key. Idempotent: a key shredded before keeps its first shredded_at. Resolves with how many
+ * subjects still held a key (or had no row), which a repeat on the same store reports as 0; a
+ * higher count on a re-apply means a restore brought destroyed keys back.
+ */
+export async function shredKeys(db: Pick<DataSource, 'query'>, subjectIds: readonly string[]): Promise<number> {
+  if (subjectIds.length === 0) return 0;
+  const rows: unknown[] = await db.query(
+    `insert into subject_keys (subject_id, key_id, wrapped_key, shredded_at)
+     select subject_id, gen_random_uuid()::text, null, now() from unnest($1::text[]) as subject_id
+     on conflict (subject_id) do update set wrapped_key = null, shredded_at = coalesce(subject_keys.shredded_at, now())
+       where subject_keys.wrapped_key is not null or subject_keys.shredded_at is null
+     returning subject_id`,
+    [[...new Set(subjectIds)]],
+  );
+  return rows.length;
 }
 
 /**

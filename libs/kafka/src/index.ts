@@ -8,3 +8,4 @@ export * from './registry-outage';
 export * from './startup';
 export * from './topic-plan';
 export * from './group-commit';
+export * from './consumer-groups';

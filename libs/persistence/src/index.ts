@@ -1,2 +1,3 @@
 export * from './data-source';
 export * from './outstanding-steps';
+export * from './system-steps';

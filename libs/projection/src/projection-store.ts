@@ -53,6 +53,34 @@ export class ProjectionStore {
     return new Map(rows.map((row: { subject_id: string; state: SubjectState }) => [row.subject_id, row.state]));
   }
 
+  /**
+   * A page of the subjects whose KeyShredded the projection folded, in subject order after
+   * `after` (null for the first page): what the projector re-applies to the key store at start.
+   */
+  async shreddedSubjects(db: EntityManager, after: string | null, limit: number): Promise<string[]> {
+    const rows: { subject_id: string }[] = await db.query(
+      `select subject_id from subject_state where state ? 'keyShredded' and ($1::text is null or subject_id > $1) order by subject_id limit $2`,
+      [after, limit],
+    );
+    return rows.map((row) => row.subject_id);
+  }
+
+  /**
+   * A page of the states, in subject order after `after`, that have a completed erasure of all
+   * their data and no KeyShredded yet: erasures completed before shredding existed, or whose
+   * KeyShredded was lost with an unfinished transaction. The projector makes it due at start.
+   */
+  async statesAwaitingShred(db: EntityManager, after: string | null, limit: number): Promise<SubjectState[]> {
+    const rows: { state: SubjectState }[] = await db.query(
+      `select s.state from subject_state s
+        where s.subject_id in (select subject_id from erasure_requests where status = 'completed' and scope = 'ALL' and requested)
+          and not s.state ? 'keyShredded' and ($1::text is null or s.subject_id > $1)
+        order by s.subject_id limit $2`,
+      [after, limit],
+    );
+    return rows.map((row) => row.state);
+  }
+
   /** `previous` holds the states as loaded, to tell which erasure requests changed. */
   async save(db: EntityManager, states: SubjectState[], previous: Map<string, SubjectState>, offsets: PartitionOffset[]): Promise<void> {
     if (states.length > 0) {

@@ -12,3 +12,4 @@ export * from './ports';
 export * from './consent-states';
 export * from './dedicated-broker';
 export * from './lethe-topics';
+export * from './raw-scan';

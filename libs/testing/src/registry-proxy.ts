@@ -13,6 +13,8 @@ export type RegistryMode = 'forward' | 'refuse' | number;
 export class RegistryProxy {
   /** Requests answered with an error status instead of forwarded. */
   failed = 0;
+  /** Paths of the requests forwarded to the real registry, in arrival order. */
+  readonly forwarded: string[] = [];
   private mode: RegistryMode = 'forward';
   private server?: Server;
   private port = 0;
@@ -56,6 +58,7 @@ export class RegistryProxy {
       res.writeHead(this.mode, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: this.mode, message: 'test registry proxy' }));
       return;
     }
+    this.forwarded.push(req.url ?? '');
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const target = new URL(this.target);

@@ -41,6 +41,8 @@ export class ReadsController {
         status: r.status,
         dueAt: iso(r.dueAt),
       })),
+      // When the subject's data key was destroyed, and by which request: null while it is held.
+      keyShredded: state.keyShredded ? { at: iso(state.keyShredded.at), requestId: state.keyShredded.requestId } : null,
     };
   }
 

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConsentCommand, decide, DomainError, initialState, SubjectState } from '@lethe/consent-domain';
 import type { ConsentEvent, Jurisdiction, Source } from '@lethe/contracts';
-import { encryptIdentities, Identity, KeyStore, ShreddedKeyError } from '@lethe/identity-vault';
+import { DataKey, encryptIdentities, Identity, KeyStore, ShreddedKeyError } from '@lethe/identity-vault';
 import { Action, allows, Principal } from '../auth/api-keys';
 import { eventIdFor, IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store';
 import { BatchedLookup } from '../platform/batched-lookup';
@@ -84,11 +84,12 @@ export class ConsentWriter {
       : [request.principal.service, request.idempotencyKey];
     if (!key) return this.decideAndAppend(request, randomUUID());
 
-    const hash = this.idempotency.fingerprint(request.route, request.subjectId, request.body);
+    const dataKey = request.identities?.length ? await this.subjectKey(request.subjectId) : undefined;
+    const hash = this.idempotency.fingerprint(request.route, request.subjectId, withIdentitiesDigested(request, dataKey));
     const previous = await this.idempotency.claim(owner, key, hash);
     if (previous) return previous;
     try {
-      const response = await this.decideAndAppend(request, request.eventId ?? eventIdFor(owner, key));
+      const response = await this.decideAndAppend(request, request.eventId ?? eventIdFor(owner, key), dataKey);
       await this.idempotency.complete(owner, key, response);
       return response;
     } catch (error) {
@@ -97,7 +98,7 @@ export class ConsentWriter {
     }
   }
 
-  private async decideAndAppend(request: WriteRequest, eventId: string): Promise<StoredResponse> {
+  private async decideAndAppend(request: WriteRequest, eventId: string, dataKey?: DataKey): Promise<StoredResponse> {
     const command = commandOf(request, eventId);
     if (command.type === 'RequestErasure') await claimRequestId(this.db, command.requestId, request.subjectId);
     const state = await this.projectedState(request.subjectId);
@@ -115,7 +116,7 @@ export class ConsentWriter {
     if (decision.kind === 'ignore') {
       return { statusCode: 200, body: { status: 'unchanged', reason: decision.reason, subjectId: request.subjectId } };
     }
-    const events = await this.withIdentities(decision.events, request.identities);
+    const events = await this.withIdentities(decision.events, request.identities, dataKey);
     await this.log.append(events);
     const [first] = events;
     return {
@@ -136,14 +137,29 @@ export class ConsentWriter {
     return (await this.states.get(subjectId)) ?? initialState(subjectId);
   }
 
-  private async withIdentities(events: ConsentEvent[], identities: Identity[] | undefined): Promise<ConsentEvent[]> {
+  private async withIdentities(events: ConsentEvent[], identities: Identity[] | undefined, dataKey?: DataKey): Promise<ConsentEvent[]> {
     if (!identities?.length) return events;
-    const key = await this.keys.keyFor(events[0].subject_id).catch((error: unknown) => {
+    const key = dataKey ?? (await this.subjectKey(events[0].subject_id));
+    return events.map((event) => ({ ...event, identities: encryptIdentities(identities, event.subject_id, key) }));
+  }
+
+  private subjectKey(subjectId: string): Promise<DataKey> {
+    return this.keys.keyFor(subjectId).catch((error: unknown) => {
       if (error instanceof ShreddedKeyError) {
         throw new DomainError('illegal_state', 'subject_key_shredded', 'identifiers can no longer be stored for this subject');
       }
       throw error;
     });
-    return events.map((event) => ({ ...event, identities: encryptIdentities(identities, event.subject_id, key) }));
   }
+}
+
+/**
+ * The body as its stored idempotency fingerprint covers it: identities only as an HMAC under the
+ * subject's data key. A fingerprint keyed by the master key alone would let whoever holds it
+ * confirm a guessed e-mail address against the stored row for ever; this one cannot be recomputed
+ * once the subject's key is shredded.
+ */
+function withIdentitiesDigested(request: WriteRequest, dataKey: DataKey | undefined): object {
+  if (!dataKey || !request.identities?.length) return request.body;
+  return { ...request.body, identities: createHmac('sha256', dataKey.key).update(JSON.stringify(request.identities)).digest('hex') };
 }

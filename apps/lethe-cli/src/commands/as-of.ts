@@ -1,10 +1,10 @@
 import type { SubjectState } from '@lethe/consent-domain';
 import { toConsentState } from '@lethe/projection';
 import { Command, EXIT, required, UsageError } from '../cli';
+import { instantFrom } from '../instants';
 import { factLine, factView, foldSubject } from '../subject-timeline';
 import { loadSubjectFacts, SUBJECT_HELP, SUBJECT_OPTIONS } from './subject-facts';
 
-type Instant = { time: number } | { positions: Map<number, bigint> };
 
 export const asOf: Command = {
   spec: {
@@ -52,23 +52,6 @@ export const asOf: Command = {
     return EXIT.ok;
   },
 };
-
-const POSITIONS = /^\d{1,5}:\d{1,19}(,\d{1,5}:\d{1,19})*$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-export function instantFrom(value: string): Instant {
-  if (POSITIONS.test(value)) {
-    const positions = new Map<number, bigint>();
-    for (const [partition, offset] of value.split(',').map((entry) => entry.split(':'))) {
-      if (positions.has(Number(partition))) throw new UsageError('--at names a partition twice');
-      positions.set(Number(partition), BigInt(offset));
-    }
-    return { positions };
-  }
-  const time = ISO_TIME.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(time)) throw new UsageError('--at must be an ISO 8601 time (2026-03-03T12:00:00Z) or partition:offset positions (3:17,4:2)');
-  return { time };
-}
 
 /** The state in a few lines: purposes, opt-outs, objections, erasure requests. */
 function describe(state: SubjectState): string[] {

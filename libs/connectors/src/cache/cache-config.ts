@@ -15,8 +15,8 @@ import { parseTemplate, TemplateError } from './key-template';
  *   - recent:{identity:customer_id}:*
  * ```
  *
- * All templates or none: when one needs an identity the request does not carry (none given, or
- * shredded), the step fails for good (`no_identity_for_match`) before any key is deleted. Keep
+ * All templates or none: when one needs an identity the request does not carry, the step fails for
+ * good (`no_identity_for_match`, or `identity_shredded`) before any key is deleted. Keep
  * identity-keyed data in a system of its own if many requests come without that identity.
  *
  * Values filled into `patterns` are glob-escaped, so only the template's own `*`, `?` and `[…]`

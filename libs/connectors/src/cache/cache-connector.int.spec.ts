@@ -123,6 +123,9 @@ describe('CacheConnector', () => {
       });
       expect((error as Error).message).not.toMatch(/u-1|\+49/);
     }
+    // Identities the request carried, whose key was shredded since, are named as such.
+    const shredded = await connector.erase({ ...request, identities: [], identitiesShredded: true }).then(() => null, (failure: unknown) => failure);
+    expect(shredded).toMatchObject({ retryable: false, message: expect.stringMatching(new RegExp(`^cache connector "${system}": erase failed: identity_shredded: .*\\(email\\)`)) });
     expect(await remaining()).toEqual(before);
     // Nothing was recorded: with the email, the same request erases for real.
     const later = await connector.erase({ ...request, identities: [{ type: 'email', value: 'ours@example.com' }] });

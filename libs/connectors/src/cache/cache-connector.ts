@@ -80,7 +80,7 @@ export class CacheConnector implements Connector {
     // All templates or none: one that needs a missing identity fails the step before any key
     // is deleted, rather than leaving it half done and reported complete.
     const missing = missingIdentityTypes([...this.keys, ...this.patterns].map(({ parts }) => parts), target);
-    if (missing.length > 0) throw noIdentityForMatch('cache', this.system, doing, missing);
+    if (missing.length > 0) throw noIdentityForMatch('cache', this.system, doing, missing, target);
 
     const counts: Record<string, number> = {};
     for (const { text, parts } of this.keys) counts[text] = await this.deleteKeys(fillTemplate(parts, target), commit);

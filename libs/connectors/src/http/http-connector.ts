@@ -89,7 +89,7 @@ export class HttpConnector implements Connector {
     const identities = selectIdentities(target.identities, this.config.identities);
     if (identities.length === 0) {
       // A processor cannot find anyone without an identifier, and none will appear on a retry.
-      throw noIdentityForMatch('http', this.system, doing, this.config.identities ?? []);
+      throw noIdentityForMatch('http', this.system, doing, this.config.identities ?? [], target);
     }
     return identities;
   }

@@ -82,7 +82,7 @@ export class KafkaConnector implements Connector {
    */
   private tombstonesFor(target: ErasureTarget, doing: string): Map<string, string[]> {
     const missing = missingIdentityTypes(this.keys.map(({ parts }) => parts), target);
-    if (missing.length > 0) throw noIdentityForMatch('kafka', this.system, doing, missing);
+    if (missing.length > 0) throw noIdentityForMatch('kafka', this.system, doing, missing, target);
     const byTopic = new Map<string, string[]>();
     for (const { topic, parts } of this.keys) {
       byTopic.set(topic, [...new Set([...(byTopic.get(topic) ?? []), ...fillTemplate(parts, target)])]);

@@ -104,7 +104,7 @@ export class SqlConnector implements Connector {
     const values = subjectValues(match, target);
     // Checked after the ledger, so a request done before its identity was shredded stays done;
     // thrown before any statement, and the rollback undoes the ledger claim.
-    if (values.length === 0) throw noIdentityForMatch('sql', this.system, doing, [match.replace(/^identity:/, '')]);
+    if (values.length === 0) throw noIdentityForMatch('sql', this.system, doing, [match.replace(/^identity:/, '')], target);
     if (target.reaction?.action === 'suppress') {
       // Refused when the systems file is read (a row cannot be "suppressed"); never a delete here.
       throw new ConnectorError(`sql connector "${this.system}": ${doing} failed: cannot_suppress: a database row can be deleted or anonymized, not suppressed`, false);

@@ -109,7 +109,22 @@ export interface OptOutStepFailed {
   reason: string;
 }
 
-export const CONSENT_EVENT_PAYLOAD_TYPES = ['ConsentGranted', 'ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded', 'ErasureRequested', 'ErasureStepCompleted', 'ErasureStepFailed', 'ErasureRequestCompleted', 'ErasureDeadlineExtended', 'ErasureStepRetryRequested', 'OptOutStepCompleted', 'OptOutStepFailed'] as const;
+/** The subject's data key was destroyed (crypto-shredding): every identities field of this subject on the log is unreadable from now on. Appended once, by the projector, when an erasure of ALL the subject's data completed (docs/adr/0018). */
+export interface KeyShredded {
+  /** The completed erasure request that made the shred due. */
+  request_id: string;
+}
+
+/** An operator asked one system to carry out a completed step again, under a new work id, because a backup restored to it may hold the data again (docs/adr/0019). causation_id is the erasure request or opt-out; the system appends a new acknowledgement. */
+export interface StepReapplyRequested {
+  /** One per `lethe reapply` run; part of the step's new work id. */
+  reapply_id: string;
+  system: string;
+  /** The record of the erasure request or opt-out, as it is on consent.log (Confluent wire format): its identifiers stay encrypted under the subject's key. */
+  cause: Buffer;
+}
+
+export const CONSENT_EVENT_PAYLOAD_TYPES = ['ConsentGranted', 'ConsentWithdrawn', 'ObjectionRaised', 'OptOutRecorded', 'ErasureRequested', 'ErasureStepCompleted', 'ErasureStepFailed', 'ErasureRequestCompleted', 'ErasureDeadlineExtended', 'ErasureStepRetryRequested', 'OptOutStepCompleted', 'OptOutStepFailed', 'KeyShredded', 'StepReapplyRequested'] as const;
 export type ConsentEventPayloadType = (typeof CONSENT_EVENT_PAYLOAD_TYPES)[number];
 export type ConsentEventPayload =
   | ({ type: 'ConsentGranted' } & ConsentGranted)
@@ -123,7 +138,9 @@ export type ConsentEventPayload =
   | ({ type: 'ErasureDeadlineExtended' } & ErasureDeadlineExtended)
   | ({ type: 'ErasureStepRetryRequested' } & ErasureStepRetryRequested)
   | ({ type: 'OptOutStepCompleted' } & OptOutStepCompleted)
-  | ({ type: 'OptOutStepFailed' } & OptOutStepFailed);
+  | ({ type: 'OptOutStepFailed' } & OptOutStepFailed)
+  | ({ type: 'KeyShredded' } & KeyShredded)
+  | ({ type: 'StepReapplyRequested' } & StepReapplyRequested);
 /** The payload of the given type. */
 export type ConsentEventPayloadOf<T extends ConsentEventPayloadType> = Extract<ConsentEventPayload, { type: T }>;
 
