@@ -147,6 +147,9 @@ it('refuses to verify a log no checkpoint covers yet (exit 3)', async () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toBe(`lethe verify-log: ${empty.topics.consentAudit} holds no checkpoint of ${empty.topics.consentLog} yet: nothing to verify against (is the checkpointer running?)\n`);
     expect(run.stdout).toBe('');
+    // Nor a cluster where no checkpointer ever created consent.audit.
+    const nothing = await runLethe({ ...env, LETHE_TOPIC_PREFIX: `${empty.prefix}none.` }, 'verify-log', '--key', vkey);
+    expect([nothing.code, nothing.stderr]).toEqual([3, expect.stringMatching(/^lethe verify-log: \S+none\.consent\.audit holds no checkpoint of \S+none\.consent\.log yet/)]);
   } finally {
     await empty.close();
   }

@@ -16,6 +16,7 @@ export interface CheckpointsRead {
 export async function readCheckpoints(kafka: Kafka, auditTopic: string, logTopic: string, verifiers: NoteVerifier[]): Promise<CheckpointsRead> {
   const byPartition = new Map<number, SignedCheckpoint[]>();
   const read: CheckpointsRead = { byPartition, count: 0 };
+  if (!(await topicExists(kafka, auditTopic))) return read; // no checkpointer ever ran here
   const origin = new RegExp(`^lethe/${logTopic.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(0|[1-9][0-9]{0,5})$`);
   await scanLog(kafka, {
     topic: auditTopic,
@@ -41,4 +42,14 @@ export async function readCheckpoints(kafka: Kafka, auditTopic: string, logTopic
     },
   });
   return read;
+}
+
+async function topicExists(kafka: Kafka, topic: string): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).includes(topic);
+  } finally {
+    await admin.disconnect();
+  }
 }
