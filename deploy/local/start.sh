@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: Lethe on local defaults. Brings up the local stack unless external Kafka and
 # registry are named (KAFKA_BROKERS and SCHEMA_REGISTRY_URL), makes a development API key on
-# first run, then runs consent-api, the projector, the erasure workers and the newsletter demo (a
+# first run, then runs consent-api, the projector, the checkpointer, the erasure workers and the newsletter demo (a
 # service that follows opt-outs through the consent guard) until Ctrl-C. Without a
 # LETHE_SYSTEMS_FILE of the user's, the workers serve a seeded demo: a shop database, a session
 # cache, a compacted profile topic and a marketing processor that confirms by signed callback.
@@ -53,6 +53,7 @@ run() { # name, entry file
 
 run consent-api apps/consent-api/src/main.ts
 run projector apps/projector/src/main.ts
+run checkpointer apps/checkpointer/src/main.ts
 run erasure-worker apps/erasure-worker/src/main.ts
 run newsletter apps/newsletter/src/main.ts
 if [[ $DEMO == 1 ]]; then run demo-processor deploy/local/demo/processor.ts; fi

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildCertificate, privateKeyFromSeed, publicKeyPem, signCertificate } from '@lethe/certificates';
-import { certifiableRequest } from '@lethe/testing';
+import { certifiableRequest, SPEC_CHECKPOINT_VKEY } from '@lethe/testing';
+import { verifierKey } from '@lethe/certificates';
 
 // The CLI as an auditor runs it: a child process on files, its exit code and what it prints.
 
@@ -22,8 +23,8 @@ function verify(...args: string[]) {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lethe-verify-'));
-  const { subjectId, request, events } = certifiableRequest();
-  const signed = signCertificate(buildCertificate({ subjectId, request, events, issuedAt: Date.UTC(2026, 0, 6) }), key);
+  const { subjectId, request, events, checkpoint } = certifiableRequest();
+  const signed = signCertificate(buildCertificate({ subjectId, checkpoint, request, events, issuedAt: Date.UTC(2026, 0, 6) }), key);
   certificateFile = join(dir, 'certificate.json');
   keyFile = join(dir, 'lethe.pem');
   writeFileSync(certificateFile, JSON.stringify(signed));
@@ -34,10 +35,26 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('exits 0 for a certificate signed by the pinned key', () => {
-  const run = verify(certificateFile, '--public-key', keyFile);
+it('exits 0 for a certificate signed by the pinned key, citing a checkpoint signed by the pinned checkpoint key', () => {
+  const run = verify(certificateFile, '--public-key', keyFile, '--checkpoint-key', SPEC_CHECKPOINT_VKEY);
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
-  expect(run.stdout).toMatch(/^valid: erasure request dsr-1 completed 2026-01-05T09:00:04.000Z, 2 system\(s\) \(a, b\), signed by sha256:[0-9a-f]{64} \(the pinned key\)\n$/);
+  expect(run.stdout).toMatch(
+    /^valid: erasure request dsr-1 completed 2026-01-05T09:00:04.000Z, 2 system\(s\) \(a, b\), signed by sha256:[0-9a-f]{64} \(the pinned key\); its events are covered by checkpoint lethe\/consent.log\/4 size 107 \(consent.audit offset 12\), signed by lethe-checkpoints \(the pinned checkpoint key\)\n$/,
+  );
+});
+
+it('exits 3 without --checkpoint-key, 1 for a checkpoint signed by another key, 2 for a malformed one', () => {
+  const unchecked = verify(certificateFile, '--public-key', keyFile);
+  expect(unchecked.status).toBe(3);
+  expect(unchecked.stdout).toMatch(/^unverified: .*; its checkpoint \(consent.audit offset 12\) is not checked\n$/);
+  expect(unchecked.stderr).toMatch(/^checkpoint unverified: pass the checkpoint verifier key .* with --checkpoint-key/);
+  const otherKey = verifierKey('lethe-checkpoints', generateKeyPairSync('ed25519').publicKey);
+  const other = verify(certificateFile, '--public-key', keyFile, '--checkpoint-key', otherKey);
+  expect(other.status).toBe(1);
+  expect(other.stderr).toMatch(/^invalid: the cited checkpoint: the signature by key lethe-checkpoints does not match the note/);
+  const bad = verify(certificateFile, '--public-key', keyFile, '--checkpoint-key', 'nonsense+1');
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/^invalid: --checkpoint-key: not an Ed25519 verifier key/);
 });
 
 it('exits 3 without a pinned key: the signature is self-consistent, the issuer unverified', () => {

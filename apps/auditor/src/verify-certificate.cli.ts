@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { verifyCertificate } from '@lethe/certificates';
+import { citedPositions, NoteError, type NoteVerifier, parseVerifierKey, verifyCertificate, verifyCitedCheckpoint, type VerifiedCertificate } from '@lethe/certificates';
 
-// npm run verify-certificate -- <certificate.json | -> [--public-key <pem file>]
+// npm run verify-certificate -- <certificate.json | -> [--public-key <pem file>] [--checkpoint-key <vkey | file>]
 // Offline: reads files only, never the network.
 
 /**
@@ -14,22 +14,33 @@ const EXIT = {
   /** Changed, malformed, or signed by another key than the pinned one. */
   INVALID: 1,
   USAGE: 2,
-  /** Intact against its own embedded key; no --public-key, so who signed it is not known. */
+  /**
+   * Intact against its own embedded key; no --public-key, so who signed it is not known. Or, for
+   * a certificate that cites a checkpoint (v3), no --checkpoint-key to check that checkpoint with.
+   */
   ISSUER_UNVERIFIED: 3,
 } as const;
 
-const USAGE = 'usage: npm run verify-certificate -- <certificate.json | -> [--public-key <public key PEM file>]';
+const USAGE = 'usage: npm run verify-certificate -- <certificate.json | -> [--public-key <public key PEM file>] [--checkpoint-key <verifier key | file>]';
 
-function parseArgs(args: string[]): { file: string; publicKeyFile?: string } | null {
+interface Args {
+  file: string;
+  publicKeyFile?: string;
+  checkpointKey?: string;
+}
+
+function parseArgs(args: string[]): Args | null {
   let file: string | undefined;
   let publicKeyFile: string | undefined;
+  let checkpointKey: string | undefined;
   for (let i = 0; i < args.length; i += 1) {
     if (args[i] === '--public-key') publicKeyFile = args[++i] ?? '';
+    else if (args[i] === '--checkpoint-key') checkpointKey = args[++i] ?? '';
     else if (file === undefined) file = args[i];
     else return null;
   }
-  if (!file || publicKeyFile === '') return null;
-  return { file, publicKeyFile };
+  if (!file || publicKeyFile === '' || checkpointKey === '') return null;
+  return { file, publicKeyFile, checkpointKey };
 }
 
 function read(path: string, what: string): string {
@@ -75,7 +86,37 @@ function main(): number {
     );
     return EXIT.ISSUER_UNVERIFIED;
   }
-  console.log(`valid: ${summary}, signed by ${result.keyId} (the pinned key)`);
+  return checkCheckpoint(result.certificate, args.checkpointKey, `${summary}, signed by ${result.keyId} (the pinned key)`);
+}
+
+/**
+ * A v3 certificate cites the checkpoint of consent.log that covers its events: signed by the
+ * checkpoint key (docs/adr/0017), which `lethe verify-log` checks the log against.
+ */
+function checkCheckpoint(certificate: VerifiedCertificate, checkpointKey: string | undefined, summary: string): number {
+  const { checkpoint } = certificate;
+  if (!checkpoint) {
+    console.log(`valid: ${summary}; issued before certificates cited a checkpoint`);
+    return EXIT.VALID;
+  }
+  if (checkpointKey === undefined) {
+    console.log(`unverified: ${summary}; its checkpoint (${checkpoint.auditTopic} offset ${checkpoint.auditOffset}) is not checked`);
+    console.error('checkpoint unverified: pass the checkpoint verifier key (the checkpointer logs it at start) with --checkpoint-key.');
+    return EXIT.ISSUER_UNVERIFIED;
+  }
+  let verifier: NoteVerifier;
+  try {
+    verifier = parseVerifierKey(checkpointKey.includes('+') ? checkpointKey : read(checkpointKey, 'checkpoint key file'));
+  } catch (error) {
+    console.error(`invalid: --checkpoint-key: ${(error as Error).message}`);
+    return error instanceof NoteError ? EXIT.USAGE : EXIT.INVALID;
+  }
+  const cited = verifyCitedCheckpoint(checkpoint, citedPositions(certificate), verifier);
+  if (!cited.valid) {
+    console.error(`invalid: ${cited.problem}`);
+    return EXIT.INVALID;
+  }
+  console.log(`valid: ${summary}; its events are covered by checkpoint ${cited.origin} size ${cited.size} (${checkpoint.auditTopic} offset ${checkpoint.auditOffset}), signed by ${verifier.name} (the pinned checkpoint key)`);
   return EXIT.VALID;
 }
 

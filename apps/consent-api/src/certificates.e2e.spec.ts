@@ -1,21 +1,23 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LogCoordinates, type SignedCertificate, verifyCertificate } from '@lethe/certificates';
 import { ConsentEvent, erasureCompletedId, erasureStepCompletedId, erasureWorkId } from '@lethe/contracts';
 import { appendToConsentLog } from '@lethe/kafka';
-import { testKafka, uniqueName, waitFor } from '@lethe/testing';
+import { AppProcess, testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { ApiHarness, ERROR_KEYS } from './testing/api-harness';
 
 // A certificate as an auditor gets it: a request fanned out to two systems, both acknowledge on
 // consent.log as a worker would, the projector (its own process) completes the request, and the
-// certificate cites log positions that really hold those events and verifies offline.
+// certificate cites log positions that really hold those events, and the checkpoint the
+// checkpointer (its own process) signed over them, and verifies offline.
 
 const root = resolve(__dirname, '../../..');
 let api: ApiHarness;
 let projector: ChildProcess;
+let checkpointer: AppProcess | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'lethe-certificate-'));
 
 beforeAll(async () => {
@@ -28,6 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await checkpointer?.stop();
   projector?.kill('SIGTERM');
   if (projector) await new Promise((done) => projector.once('exit', done));
   await api?.close();
@@ -97,12 +100,22 @@ it('certifies a completed request with log positions that hold its events, verif
 
   const acks = [ack(subject, requestId, 'a', requestedId), ack(subject, requestId, 'b', requestedId)];
   await appendToConsentLog(api.runtime.producer, api.runtime.codec, api.topics.consentLog, acks);
+  await waitFor(async () => (await get(`/v1/erasure-requests/${requestId}`)).json().status === 'completed', { description: 'the request completed', timeoutMs: 60_000 });
+  // Completed, but no checkpoint covers its events yet: refused, never certified without one.
+  const pending = await get(`/v1/erasure-requests/${requestId}/certificate`);
+  expect(pending.statusCode).toBe(409);
+  expect(pending.json()).toMatchObject({ statusCode: 409, error: 'illegal_state', reason: 'checkpoint_pending' });
+
+  const checkpointEnv = { ...api.env, LETHE_CHECKPOINT_KEY: randomBytes(32).toString('base64'), LETHE_CHECKPOINT_INTERVAL_MS: '200', LETHE_LOG_LEVEL: 'log', NO_COLOR: '1' };
+  const started = new AppProcess('apps/checkpointer/src/main.ts', checkpointEnv);
+  checkpointer = started;
+  const vkey = await waitFor(() => /verifier key (lethe-checkpoints\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+)/.exec(started.output)?.[1], { description: 'the checkpointer started', timeoutMs: 60_000 });
   const response = await waitFor(
     async () => {
       const r = await get(`/v1/erasure-requests/${requestId}/certificate`);
       return r.statusCode === 200 && r;
     },
-    { description: 'the projector to complete the request', timeoutMs: 60_000 },
+    { description: 'a checkpoint covering the request', timeoutMs: 60_000 },
   );
   const certificate = response.json() as SignedCertificate;
   expect(certificate).toMatchObject({ requestId, subjectId: subject, jurisdiction: 'GDPR', issuer: 'lethe', extension: null });
@@ -131,9 +144,14 @@ it('certifies a completed request with log positions that hold its events, verif
   writeFileSync(keyFile, key.publicKey);
   writeFileSync(otherKeyFile, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
 
-  const pinned = verifyWithCli([certificateFile, '--public-key', keyFile]);
+  const pinned = verifyWithCli([certificateFile, '--public-key', keyFile, '--checkpoint-key', vkey]);
   expect({ status: pinned.status, stderr: pinned.stderr }).toEqual({ status: 0, stderr: '' });
-  expect(pinned.stdout).toMatch(new RegExp(`^valid: erasure request ${requestId} completed .*2 system\\(s\\) \\(a, b\\).*the pinned key`));
+  expect(pinned.stdout).toMatch(new RegExp(`^valid: erasure request ${requestId} completed .*2 system\\(s\\) \\(a, b\\).*the pinned key\\); its events are covered by checkpoint lethe/${api.topics.consentLog}/${certificate.events.completed.partition} size \\d+ \\(${api.topics.consentAudit} offset \\d+\\), signed by lethe-checkpoints \\(the pinned checkpoint key\\)`));
+  expect(BigInt(/ size (\d+) /.exec(pinned.stdout)?.[1] ?? 0)).toBeGreaterThan(BigInt(certificate.events.completed.offset));
+  // The same key checks the log itself: the auditor can check both.
+  const verifyLog = spawnSync(process.execPath, [resolve(root, 'apps/lethe-cli/bin/lethe.js'), 'verify-log', '--key', vkey, '--json'], { cwd: root, env: checkpointEnv, encoding: 'utf8', timeout: 60_000 });
+  expect(verifyLog.status).toBe(0);
+  expect(JSON.parse(verifyLog.stdout)).toMatchObject({ verified: true, keys: [vkey] });
 
   const unpinned = verifyWithCli(['-'], response.body);
   expect(unpinned.status).toBe(3);

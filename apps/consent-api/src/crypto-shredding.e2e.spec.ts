@@ -72,6 +72,8 @@ beforeAll(async () => {
   projectorEnv = { ...api.env, LETHE_PROJECTOR_GROUP: uniqueName('test.shredding-projector') };
   start('apps/projector/src/main.ts', projectorEnv);
   start('apps/erasure-worker/src/main.ts', { ...api.env, LETHE_SYSTEMS_FILE: dayOne, LETHE_WORKER_RETRY_POLL_MS: '100' });
+  // Certificates cite a checkpoint of the log, as under `npm start`.
+  start('apps/checkpointer/src/main.ts', { ...api.env, LETHE_CHECKPOINT_KEY: randomBytes(32).toString('base64'), LETHE_CHECKPOINT_INTERVAL_MS: '200' });
 }, 120_000);
 
 afterAll(async () => {
@@ -99,7 +101,13 @@ it('shreds the key once the erasure completes, once, for good, and leaves no ide
   expect((await api.call({ method: 'GET', url: `/v1/subjects/${subject}/consent` })).json().keyShredded).toEqual({ at: new Date(shred.recorded_at).toISOString(), requestId });
 
   // The certificate never held identifiers, and still verifies.
-  const certificate = (await api.call({ method: 'GET', url: `/v1/erasure-requests/${requestId}/certificate` })).json() as SignedCertificate;
+  const certificate = await waitFor(
+    async () => {
+      const response = await api.call({ method: 'GET', url: `/v1/erasure-requests/${requestId}/certificate` });
+      return response.statusCode === 200 && (response.json() as SignedCertificate);
+    },
+    { description: 'the certificate, once a checkpoint covers the request' },
+  );
   const publicKey = (await api.call({ method: 'GET', url: '/v1/certificates/public-key' })).json().publicKey as string;
   expect(verifyCertificate(certificate, publicKey)).toMatchObject({ valid: true, pinned: true });
 

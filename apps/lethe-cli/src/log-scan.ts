@@ -7,14 +7,17 @@ export interface PartitionEnd {
   end: bigint;
 }
 
-/** Where each partition of `topic` ends now; a log that does not start at offset 0 lost records, and a scan of it cannot be whole. */
-export async function logEnds(kafka: Kafka, topic: string): Promise<PartitionEnd[]> {
+/**
+ * Where each partition of `topic` ends now; a log that does not start at offset 0 lost records, and a scan of it cannot be whole
+ * (unless `trimmed` is allowed: `verify-log` reads what is left, to say what is missing).
+ */
+export async function logEnds(kafka: Kafka, topic: string, trimmed: 'refuse' | 'allow' = 'refuse'): Promise<PartitionEnd[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
     const truncated = offsets.find((p) => BigInt(p.low) > 0n);
-    if (truncated) throw new Error(`${topic} partition ${truncated.partition} starts at offset ${truncated.low}: records were deleted, so the log cannot be read from offset 0`);
+    if (truncated && trimmed === 'refuse') throw new Error(`${topic} partition ${truncated.partition} starts at offset ${truncated.low}: records were deleted, so the log cannot be read from offset 0`);
     return offsets.map((p) => ({ partition: p.partition, end: BigInt(p.high) })).sort((a, b) => a.partition - b.partition);
   } finally {
     await admin.disconnect();

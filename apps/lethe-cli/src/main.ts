@@ -6,10 +6,11 @@ import { rebuild } from './commands/rebuild';
 import { reapply } from './commands/reapply';
 import { reprocess } from './commands/reprocess';
 import { systems } from './commands/systems';
+import { verifyLog } from './commands/verify-log';
 
 // lethe <command> [options]: the auditor's and operator's tool on consent.log (README, "Audits and backfills").
 
-const COMMANDS: Record<string, Command> = { rebuild, diff, 'as-of': asOf, history, systems, reapply, reprocess };
+const COMMANDS: Record<string, Command> = { rebuild, diff, 'as-of': asOf, history, systems, reapply, reprocess, 'verify-log': verifyLog };
 
 const USAGE = [
   'usage: lethe <command> [options]   (npx lethe …, npm run lethe -- …)',

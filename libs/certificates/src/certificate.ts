@@ -1,13 +1,15 @@
 import { classifyFields, DomainError, type ErasureRequestState } from '@lethe/consent-domain';
+import { type CitedCheckpoint, requireCoverage } from './cited-checkpoint';
 
 /**
  * Bumped whenever the meaning or the set of fields changes; verifiers refuse what they do not know.
- * v2 adds each system's `pseudonymized` and `anonymized` fields (ADR 0009).
+ * v2 adds each system's `pseudonymized` and `anonymized` fields (ADR 0009); v3 the signed
+ * checkpoint of consent.log that covers every event cited (ADR 0017).
  */
-export const CERTIFICATE_FORMAT = 'lethe.erasure-certificate/v2';
+export const CERTIFICATE_FORMAT = 'lethe.erasure-certificate/v3';
 
 /** Formats a verifier still checks: certificates issued earlier stay verifiable. */
-export const VERIFIABLE_FORMATS: readonly string[] = ['lethe.erasure-certificate/v1', CERTIFICATE_FORMAT];
+export const VERIFIABLE_FORMATS: readonly string[] = ['lethe.erasure-certificate/v1', 'lethe.erasure-certificate/v2', CERTIFICATE_FORMAT];
 
 /** Where an event sits on consent.log: fetch that record and its event_id must match. */
 export interface LogCoordinates {
@@ -63,6 +65,8 @@ export interface ErasureCertificate {
   systems: CertifiedSystem[];
   /** The ErasureRequested and the ErasureRequestCompleted. */
   events: { requested: LogCoordinates; completed: LogCoordinates };
+  /** A checkpoint of consent.log whose chain holds every event cited: check it with the checkpoint key. */
+  checkpoint: CitedCheckpoint;
 }
 
 export interface CertificateInput {
@@ -70,6 +74,8 @@ export interface CertificateInput {
   request: ErasureRequestState;
   /** The request's indexed erasure events (any order; others are ignored). */
   events: LoggedEvent[];
+  /** The first checkpoint past the request's events, if the checkpointer wrote one yet. */
+  checkpoint: CitedCheckpoint | undefined;
   issuedAt: number;
 }
 
@@ -78,9 +84,10 @@ const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms)
 /**
  * The certificate of a completed request, from its projected state and the log positions of the
  * events that prove it. Refuses (409) an open request, and a request whose events were projected
- * before their positions were indexed: a certificate cites the log or is not issued.
+ * before their positions were indexed, or not yet covered by a checkpoint: a certificate cites the
+ * log and its checkpoint or is not issued.
  */
-export function buildCertificate({ subjectId, request, events, issuedAt }: CertificateInput): ErasureCertificate {
+export function buildCertificate({ subjectId, request, events, checkpoint, issuedAt }: CertificateInput): ErasureCertificate {
   if (request.status !== 'completed' || !request.requested) {
     throw new DomainError('illegal_state', 'request_not_complete', 'the request is not complete; its progress is at GET /v1/erasure-requests/{id}');
   }
@@ -99,7 +106,7 @@ export function buildCertificate({ subjectId, request, events, issuedAt }: Certi
   };
   // The completion the fold applied is the first on the log: later ones changed nothing.
   const [completion] = events.filter((e) => e.type === 'ErasureRequestCompleted').sort((a, b) => compareOffsets(a.offset, b.offset));
-  return {
+  const certificate: Omit<ErasureCertificate, 'checkpoint'> = {
     format: CERTIFICATE_FORMAT,
     issuer: 'lethe',
     issuedAt: new Date(issuedAt).toISOString(),
@@ -132,6 +139,12 @@ export function buildCertificate({ subjectId, request, events, issuedAt }: Certi
       }),
     events: { requested: cite(request.eventId), completed: cite(completion?.eventId ?? null) },
   };
+  return { ...certificate, checkpoint: requireCoverage(checkpoint, citedPositions(certificate)) };
+}
+
+/** Every log position a certificate cites. */
+export function citedPositions(certificate: { systems: { event: LogCoordinates }[] } & Pick<ErasureCertificate, 'events' | 'extension'>): LogCoordinates[] {
+  return [certificate.events.requested, certificate.events.completed, ...(certificate.extension ? [certificate.extension.event] : []), ...certificate.systems.map((s) => s.event)];
 }
 
 function coordinates({ topic, partition, offset, eventId }: LoggedEvent): LogCoordinates {

@@ -16,8 +16,10 @@ export interface CertificateSignature {
 export type SignedCertificate = ErasureCertificate & { signature: CertificateSignature };
 
 /** A certificate of any verifiable format: one issued as v1 has no `pseudonymized` and `anonymized`. */
-export type VerifiedCertificate = Omit<SignedCertificate, 'format' | 'systems'> & {
+export type VerifiedCertificate = Omit<SignedCertificate, 'format' | 'systems' | 'checkpoint'> & {
   format: string;
+  /** From v3 on. */
+  checkpoint?: SignedCertificate['checkpoint'];
   systems: (Omit<CertifiedSystem, 'pseudonymized' | 'anonymized'> & Partial<Pick<CertifiedSystem, 'pseudonymized' | 'anonymized'>>)[];
 };
 

@@ -4,13 +4,14 @@ import { certifiableRequest } from '@lethe/testing';
 import { keyIdOf, privateKeyFromSeed, publicKeyPem } from './keys';
 import { signCertificate, signedBytes, verifyCertificate, type SignedCertificate } from './sign';
 import issuedV1 from './fixtures/issued-v1.certificate.json';
+import issuedV2 from './fixtures/issued-v2.certificate.json';
 
 const key = privateKeyFromSeed(Buffer.alloc(32, 7));
 const other = generateKeyPairSync('ed25519').privateKey;
 
 function certificate(): ErasureCertificate {
-  const { subjectId, request, events } = certifiableRequest();
-  return buildCertificate({ subjectId, request, events, issuedAt: Date.UTC(2026, 0, 6) });
+  const { subjectId, request, events, checkpoint } = certifiableRequest();
+  return buildCertificate({ subjectId, checkpoint, request, events, issuedAt: Date.UTC(2026, 0, 6) });
 }
 
 /** Every path to a leaf (string, number, boolean, null) of a JSON document. */
@@ -81,7 +82,7 @@ it('signs canonical JSON: the order of keys does not matter, their values do', (
   expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(signed));
   expect(signedBytes(reordered).equals(signedBytes(signed))).toBe(true);
   expect(verifyCertificate(reordered, publicKeyPem(key)).valid).toBe(true);
-  expect(signedBytes(signed).toString()).toMatch(/^\{"completedAt":"2026-01-05T09:00:04.000Z","dueAt":/);
+  expect(signedBytes(signed).toString()).toMatch(/^\{"checkpoint":\{"auditOffset":"12","auditTopic":"consent.audit","note":"lethe\/consent.log\/4\\n107\\n.*\},"completedAt":"2026-01-05T09:00:04.000Z","dueAt":/);
   expect(signedBytes(signed).toString()).not.toContain('signature');
 });
 
@@ -89,7 +90,7 @@ it('refuses what is not a certificate of a known format', () => {
   const signed = signCertificate(certificate(), key);
   expect(verifyCertificate(null).valid).toBe(false);
   expect(verifyCertificate([]).valid).toBe(false);
-  expect(signed.format).toBe('lethe.erasure-certificate/v2');
+  expect(signed.format).toBe('lethe.erasure-certificate/v3');
   expect(verifyCertificate({ ...signed, format: 'lethe.erasure-certificate/v0' })).toMatchObject({ valid: false, problem: expect.stringMatching(/unknown format/) });
   const unsigned: Partial<SignedCertificate> = { ...signed };
   delete unsigned.signature;
@@ -104,4 +105,11 @@ it('still verifies a certificate issued in format v1, and refuses it changed', (
   expect(verifyCertificate(issuedV1, publicKeyPem(key))).toMatchObject({ valid: true, pinned: true });
   const relabelled = { ...issuedV1, format: 'lethe.erasure-certificate/v2' };
   expect(verifyCertificate(relabelled, publicKeyPem(key))).toMatchObject({ valid: false, problem: expect.stringMatching(/does not match/) });
+});
+
+it('still verifies a certificate issued in format v2, before certificates cited a checkpoint', () => {
+  expect(issuedV2).toMatchObject({ format: 'lethe.erasure-certificate/v2', signature: { keyId: keyIdOf(key) } });
+  expect(issuedV2).not.toHaveProperty('checkpoint');
+  expect(verifyCertificate(issuedV2, publicKeyPem(key))).toMatchObject({ valid: true, pinned: true });
+  expect(verifyCertificate({ ...issuedV2, format: 'lethe.erasure-certificate/v3' }, publicKeyPem(key))).toMatchObject({ valid: false });
 });

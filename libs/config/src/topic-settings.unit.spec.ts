@@ -5,7 +5,7 @@ describe('topicSettingsFrom', () => {
   it('names the plain topics without LETHE_TOPIC_PREFIX, and leaves unset durability to the cluster', () => {
     expect(topicSettingsFrom({})).toEqual({
       prefix: '',
-      names: { consentLog: 'consent.log', consentState: 'consent.state', consentDlq: 'consent.dlq', optOuts: 'consent.opt-outs' },
+      names: { consentLog: 'consent.log', consentState: 'consent.state', consentDlq: 'consent.dlq', optOuts: 'consent.opt-outs', consentAudit: 'consent.audit' },
       partitions: undefined,
       replicationFactor: undefined,
       minInsyncReplicas: undefined,
@@ -21,6 +21,7 @@ describe('topicSettingsFrom', () => {
       consentState: 'staging.consent.state',
       consentDlq: 'staging.consent.dlq',
       optOuts: 'staging.consent.opt-outs',
+      consentAudit: 'staging.consent.audit',
     });
     expect(subjectsFor(names)).toEqual({
       consentLogValue: 'staging.consent.log-value',
@@ -29,6 +30,7 @@ describe('topicSettingsFrom', () => {
     });
     expect(consumerGroupsFor(prefix).projector).toBe('staging.lethe.projector');
     expect(consumerGroupsFor(prefix).erasureWorker('crm')).toBe('staging.lethe.erasure.crm');
+    expect(consumerGroupsFor(prefix).checkpointer).toBe('staging.lethe.checkpointer');
   });
 
   it.each(['staging/', 'prod consent.', 'ümlaut.', 'a:b'])('refuses a prefix Kafka cannot name a topic with: %s', (prefix) => {

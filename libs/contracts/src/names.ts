@@ -11,12 +11,14 @@ export interface TopicNames {
   consentDlq: string;
   /** Kept forever: every change in what downstream services may do with a subject (docs/adr/0014). */
   optOuts: string;
+  /** Kept forever: signed checkpoints of consent.log's hash chain (docs/adr/0017). */
+  consentAudit: string;
 }
 
 /**
  * Lethe's topics under a prefix (LETHE_TOPIC_PREFIX, e.g. `staging.`), so several environments
  * can share one cluster, and each test can have topics of its own. The empty prefix gives the
- * plain names: consent.log, consent.state, consent.dlq, consent.opt-outs.
+ * plain names: consent.log, consent.state, consent.dlq, consent.opt-outs, consent.audit.
  */
 export function topicsFor(prefix: string): TopicNames {
   return {
@@ -24,6 +26,7 @@ export function topicsFor(prefix: string): TopicNames {
     consentState: `${prefix}consent.state`,
     consentDlq: `${prefix}consent.dlq`,
     optOuts: `${prefix}consent.opt-outs`,
+    consentAudit: `${prefix}consent.audit`,
   };
 }
 
@@ -33,6 +36,7 @@ export function consumerGroupsFor(prefix: string) {
     projector: `${prefix}lethe.projector`,
     /** One group per downstream system, so each keeps its own offsets and pace. */
     erasureWorker: (system: string) => `${prefix}lethe.erasure.${system}`,
+    checkpointer: `${prefix}lethe.checkpointer`,
   };
 }
 

@@ -61,6 +61,8 @@ function topicTable(names: TopicNames): { topic: string; keyedBySubject: boolean
     { topic: names.consentDlq, keyedBySubject: false, kept: KEPT_CONFIGS.dlq },
     // Kept forever too, so a new subscriber can read every change from the beginning.
     { topic: names.optOuts, keyedBySubject: true, kept: KEPT_CONFIGS.log },
+    // Evidence: one partition, so checkpoints have one order; never compacted, never expired.
+    { topic: names.consentAudit, keyedBySubject: false, kept: KEPT_CONFIGS.log },
   ];
 }
 

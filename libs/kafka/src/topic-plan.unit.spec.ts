@@ -12,6 +12,7 @@ function asCreated(replicas: number, minInsync: number, partitions = 6): Map<str
     [names.consentState, { partitions, replicationFactor: replicas, configs: { ...durable, 'cleanup.policy': 'compact' } }],
     [names.consentDlq, { partitions: 1, replicationFactor: replicas, configs: { ...durable, 'cleanup.policy': 'delete', 'retention.ms': '-1' } }],
     [names.optOuts, { partitions, replicationFactor: replicas, configs: { ...durable, 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' } }],
+    [names.consentAudit, { partitions: 1, replicationFactor: replicas, configs: { ...durable, 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' } }],
   ]);
 }
 
@@ -29,7 +30,9 @@ describe('planTopics', () => {
       ['consent.state', 6, 3, '2'],
       ['consent.dlq', 1, 3, '2'],
       ['consent.opt-outs', 6, 3, '2'],
+      ['consent.audit', 1, 3, '2'],
     ]);
+    expect(plan.create[4].configs).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' });
     expect(plan.create[0].configs).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' });
     expect(plan.create[1].configs).toMatchObject({ 'cleanup.policy': 'compact' });
     expect(plan).toMatchObject({ refusals: [], warnings: [] });
@@ -67,7 +70,7 @@ describe('planTopics', () => {
   it('warns, naming the setting, when three or more brokers hold the topics with fewer replicas or min.insync.replicas below 2', () => {
     const plan = planTopics(request, { brokers: 3, existing: asCreated(1, 1) });
     expect(plan.refusals).toEqual([]);
-    expect(plan.warnings).toHaveLength(8);
+    expect(plan.warnings).toHaveLength(10);
     expect(plan.warnings[0]).toMatch(/^consent\.log: replication factor is 1 on a cluster of 3 brokers/);
     expect(plan.warnings[1]).toMatch(/^consent\.log: min\.insync\.replicas is 1 on a cluster of 3 brokers/);
     expect(planTopics(request, { brokers: 3, existing: asCreated(3, 2) }).warnings).toEqual([]);

@@ -21,13 +21,15 @@ describe('ensureTopics', () => {
 
   it('creates the topics with their configs on the cluster it finds, and a second call changes nothing', async () => {
     const names = freshNames();
-    expect((await ensureTopics(admin, { names, partitions: 3 })).created).toEqual([names.consentLog, names.consentState, names.consentDlq, names.optOuts]);
+    expect((await ensureTopics(admin, { names, partitions: 3 })).created).toEqual([names.consentLog, names.consentState, names.consentDlq, names.optOuts, names.consentAudit]);
     expect(await ensureTopics(admin, { names, partitions: 3 })).toEqual({ created: [], warnings: [] });
 
     // The local stack is one broker: one replica, min.insync.replicas 1.
     expect(await configsOf(names.consentLog)).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1', 'min.insync.replicas': '1' });
     expect(await configsOf(names.consentState)).toMatchObject({ 'cleanup.policy': 'compact' });
     expect(await configsOf(names.optOuts)).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' });
+    expect(await configsOf(names.consentAudit)).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' });
+    expect((await admin.fetchTopicMetadata({ topics: [names.consentAudit] })).topics[0].partitions).toHaveLength(1);
     const metadata = await admin.fetchTopicMetadata({ topics: [names.consentLog] });
     expect(metadata.topics[0].partitions).toHaveLength(3);
     expect(metadata.topics[0].partitions[0].replicas).toHaveLength(1);

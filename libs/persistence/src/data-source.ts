@@ -6,8 +6,18 @@ import { ErasureEvents1732600000000 } from './migrations/1732600000000-erasure-e
 import { OutstandingSteps1732700000000 } from './migrations/1732700000000-outstanding-steps';
 import { ErasureKeysPerSubject1732800000000 } from './migrations/1732800000000-erasure-keys-per-subject';
 import { ShreddedSubjects1732900000000 } from './migrations/1732900000000-shredded-subjects';
+import { LogCheckpoints1733017000000 } from './migrations/1733017000000-log-checkpoints';
 
-export const MIGRATIONS = [InitialSchema1732350000000, ErasureRetries1732400000000, ErasureOperations1732500000000, ErasureEvents1732600000000, OutstandingSteps1732700000000, ErasureKeysPerSubject1732800000000, ShreddedSubjects1732900000000];
+export const MIGRATIONS = [
+  InitialSchema1732350000000,
+  ErasureRetries1732400000000,
+  ErasureOperations1732500000000,
+  ErasureEvents1732600000000,
+  OutstandingSteps1732700000000,
+  ErasureKeysPerSubject1732800000000,
+  ShreddedSubjects1732900000000,
+  LogCheckpoints1733017000000,
+];
 
 export interface DatabaseOptions {
   url: string;

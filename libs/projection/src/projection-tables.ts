@@ -19,4 +19,4 @@ export const PROJECTION_TABLES: readonly ProjectionTable[] = [
 ];
 
 /** Tables whose rows did not come from the log: a schema holding any is not a projection to drop. */
-export const NON_PROJECTION_TABLES: readonly string[] = ['subject_keys', 'api_keys', 'idempotency_keys', 'outstanding_steps', 'erasure_request_ids'];
+export const NON_PROJECTION_TABLES: readonly string[] = ['subject_keys', 'api_keys', 'idempotency_keys', 'outstanding_steps', 'erasure_request_ids', 'log_checkpoints'];

@@ -1,6 +1,6 @@
 import { fold, type ErasureRequestState } from '@lethe/consent-domain';
 import type { ConsentEvent } from '@lethe/contracts';
-import type { LoggedEvent } from '@lethe/certificates';
+import { checkpointBody, type CitedCheckpoint, type LoggedEvent, originOf, privateKeyFromSeed, signNote, verifierKey } from '@lethe/certificates';
 
 // A completed request folded from real events with the domain's fold, and the log positions the
 // projector would have indexed for them: what a certificate is built from, in specs.
@@ -34,7 +34,17 @@ const ANONYMIZED = { 'customers.email': 'hmac', 'customers.name': 'redact', 'ord
 const ack = (system: string, action: string, ms: number) =>
   event({ type: 'ErasureStepCompleted', request_id: 'dsr-1', system, action, counts: { rows: 2 }, evidence_hash: system.repeat(64).slice(0, 64), legal_hold: null, strategies: action === 'anonymize' ? ANONYMIZED : {} }, ms);
 
-export function certifiableRequest(): { subjectId: string; request: ErasureRequestState; log: ConsentEvent[]; events: LoggedEvent[] } {
+/** The checkpoint key of the specs' certificates, and its verifier key. */
+export const SPEC_CHECKPOINT_KEY = privateKeyFromSeed(Buffer.alloc(32, 17));
+export const SPEC_CHECKPOINT_VKEY = verifierKey('lethe-checkpoints', SPEC_CHECKPOINT_KEY);
+
+/** A signed checkpoint of partition 4 of consent.log up to `size` (the hash is made up: no spec recomputes it). */
+export function specCheckpoint(size: bigint, partition = 4): CitedCheckpoint {
+  const note = signNote(checkpointBody({ origin: originOf('consent.log', partition), size, hash: Buffer.alloc(32, 3) }), 'lethe-checkpoints', SPEC_CHECKPOINT_KEY);
+  return { auditTopic: 'consent.audit', auditOffset: '12', note };
+}
+
+export function certifiableRequest(): { subjectId: string; request: ErasureRequestState; log: ConsentEvent[]; events: LoggedEvent[]; checkpoint: CitedCheckpoint } {
   n = 0;
   const log = [
     event({ type: 'ErasureRequested', request_id: 'dsr-1', scope: 'ALL', keep_transaction_history: false, systems: ['b', 'a'], all_systems: false }, 0),
@@ -47,5 +57,5 @@ export function certifiableRequest(): { subjectId: string; request: ErasureReque
   ];
   const state = fold(log, subjectId);
   const events = log.map((e, i) => ({ topic: 'consent.log', partition: 4, offset: String(100 + i), eventId: e.event_id, type: e.payload.type }));
-  return { subjectId, request: state.erasureRequests['dsr-1'], log, events };
+  return { subjectId, request: state.erasureRequests['dsr-1'], log, events, checkpoint: specCheckpoint(107n) };
 }

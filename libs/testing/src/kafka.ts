@@ -71,10 +71,10 @@ export function subjectOn(partition: number, partitions = 6): string {
  * Lethe's topics under a fresh LETHE_TOPIC_PREFIX, for apps a test starts with that prefix in
  * their environment: they create these topics and use nothing else. Delete them with `drop`.
  */
-export function freshTopicSet(admin: Admin): { prefix: string; log: string; state: string; dlq: string; optOuts: string; drop: () => Promise<void> } {
+export function freshTopicSet(admin: Admin): { prefix: string; log: string; state: string; dlq: string; optOuts: string; audit: string; drop: () => Promise<void> } {
   const prefix = `${uniqueName('test')}.`;
-  const { consentLog, consentState, consentDlq, optOuts } = topicsFor(prefix);
-  const names = { log: consentLog, state: consentState, dlq: consentDlq, optOuts };
+  const { consentLog, consentState, consentDlq, optOuts, consentAudit } = topicsFor(prefix);
+  const names = { log: consentLog, state: consentState, dlq: consentDlq, optOuts, audit: consentAudit };
   const drop = async () => {
     const existing = new Set(await admin.listTopics());
     await admin.deleteTopics({ topics: Object.values(names).filter((topic) => existing.has(topic)) });
