@@ -2,11 +2,11 @@
 # Runs one benchmark of bench/<name>/bench.ts on a stack of its own (separate ports and data), so
 # the numbers are not disturbed by, and do not disturb, a development stack. The broker starts
 # empty each time, so consent.log holds exactly the run's events.
-#   bash bench/run.sh <api|projector|replay|erasure-worker|guard> [arguments of that benchmark]
+#   bash bench/run.sh <api|projector|replay|erasure-worker|guard|e2e> [arguments of that benchmark]
 # (`npm run bench` runs them all, bench/all.ts.)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NAME="${1:?which benchmark: api, projector, replay, erasure-worker or guard}"
+NAME="${1:?which benchmark: api, projector, replay, erasure-worker, guard or e2e}"
 shift
 if [[ ! -f "$ROOT/bench/$NAME/bench.ts" ]]; then
   echo "no benchmark named \"$NAME\" (bench/$NAME/bench.ts)" >&2
