@@ -91,6 +91,8 @@ export class SystemConsumer {
       // Offsets are resolved by hand, a round at a time, and only once every step of the round is
       // acknowledged on the log (or scheduled for retry, or on consent.dlq): see onBatch.
       eachBatchAutoResolve: false,
+      autoCommitInterval: 2_000,
+      autoCommitThreshold: 100,
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.retryTimer = setInterval(() => void this.retryDue(), this.deps.retryPollMs);
