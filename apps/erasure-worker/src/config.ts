@@ -26,7 +26,7 @@ export interface WorkerConfig {
   systems: SystemEntry[];
   /** How often each system looks for retries that are due. */
   retryPollMs: number;
-  /** Partitions of consent.log each system works on at once (order is kept within each). */
+  /** Partitions of consent.log each system works on at once. */
   partitionsAtOnce: number;
   /** Records of a partition taken per round; the subjects among them are worked on at once (each in order). */
   stepsAtOnce: number;

@@ -40,7 +40,7 @@ export interface SystemConsumerDeps {
   retryPollMs: number;
   /**
    * Partitions worked on at once. A step waits on its system and on the broker's acknowledgement,
-   * so steps of different partitions overlap; within a partition, records stay in order.
+   * so steps of different partitions overlap; within a partition, see stepsAtOnce.
    */
   partitionsAtOnce: number;
   /**
