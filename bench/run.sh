@@ -36,4 +36,6 @@ record_stack_rss() {
 trap 'record_stack_rss; bash "$ROOT/deploy/local/stack.sh" down >/dev/null' EXIT
 
 cd "$ROOT"
-node -r @swc-node/register "bench/$NAME/bench.ts" "$@"
+# LETHE_BENCH_NODE_FLAGS: extra node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
+# shellcheck disable=SC2086
+node ${LETHE_BENCH_NODE_FLAGS:-} -r @swc-node/register "bench/$NAME/bench.ts" "$@"

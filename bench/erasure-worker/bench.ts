@@ -5,8 +5,11 @@
  * then measures in the same run:
  *   1. the broker's own consumer (kafka-consumer-perf-test) reading the N requests, and
  *   2. the real erasure worker (startWorker, one process running the three systems, each its own
- *      consumer group) from start until every system has acknowledged every request,
- * and prints both rates and their ratio. Run through bench/run.sh (npm run bench:worker).
+ *      consumer group) from start until every system has acknowledged every request, and
+ *   3. each connector's bare ceiling (ceilings.ts): a plain loop issuing that connector's SQL
+ *      transaction, Redis commands or tombstone per subject, with the worker's concurrency, on a
+ *      second copy of the seeded data,
+ * and prints each system's rate against its ceiling. Run through bench/run.sh (npm run bench:worker).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,10 +23,12 @@ import { ConsentEvent, ConsentEventCodec, subjectsFor } from '@lethe/contracts';
 import { encryptIdentities, PostgresKeyStore } from '@lethe/identity-vault';
 import { ACKS_ALL, appendToConsentLog, createKafka, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
+import { validateSqlConfig } from '@lethe/connectors';
 import { createShopSchema, shopConfig } from '@lethe/testing';
 import { loadWorkerConfig } from '../../apps/erasure-worker/src/config';
 import { startWorker } from '../../apps/erasure-worker/src/runtime';
 import { consumerPerfTest, figure, log, peakRss, rate } from '../common';
+import { cacheCeiling, kafkaCeiling, sqlCeiling } from './ceilings';
 
 const total = Number(process.argv[2] ?? 20_000);
 const partitions = 6;
@@ -32,6 +37,7 @@ const topics = topicSettingsFrom(process.env).names;
 const run = randomUUID().slice(0, 8);
 const subjectPrefix = `bench-${run}-`;
 const subjectOf = (n: number) => `${subjectPrefix}${n}`;
+const bareSessionKey = (subject: string) => `bench:bare-session:${subject}`;
 const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'bench-worker' });
 
 /** N customers with two addresses, two orders and their payments, inserted set-wise. */
@@ -53,10 +59,10 @@ async function seedShop(pool: Pool): Promise<string> {
   return schema;
 }
 
-async function seedCache(redis: Redis): Promise<void> {
+async function seedCache(redis: Redis, keyOf: (subject: string) => string): Promise<void> {
   for (let n = 0; n < total; n += 5_000) {
     const pipeline = redis.pipeline();
-    for (let i = n; i < Math.min(total, n + 5_000); i++) pipeline.set(`bench:session:${subjectOf(i)}`, 'token', 'EX', 3_600);
+    for (let i = n; i < Math.min(total, n + 5_000); i++) pipeline.set(keyOf(subjectOf(i)), 'token', 'EX', 3_600);
     await pipeline.exec();
   }
 }
@@ -118,17 +124,24 @@ async function writeRequests(schema: string, systems: string[]): Promise<void> {
   }
 }
 
-/** Until every system's group has committed past the last request: each step is acknowledged then. */
-async function waitForWorker(groups: string[], ends: Map<number, number>, started: number): Promise<Map<string, number>> {
+/**
+ * Until every system's group has committed past the last request: each step is acknowledged then.
+ * Per group, the ms from `started` to the end, and from its first committed offset (the group
+ * joined and working; JVM-free start-up costs left out) to the end with the steps done meanwhile.
+ */
+async function waitForWorker(groups: string[], ends: Map<number, number>, started: number): Promise<Map<string, { ms: number; steady: { steps: number; ms: number } }>> {
   const admin = kafka.admin();
   await admin.connect();
-  const finished = new Map<string, number>();
+  const finished = new Map<string, { ms: number; steady: { steps: number; ms: number } }>();
+  const first = new Map<string, { done: number; at: number }>();
   let lastReport = Date.now();
   while (finished.size < groups.length) {
     for (const group of groups.filter((g) => !finished.has(g))) {
       const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topics.consentLog] });
       const done = offsets.partitions.reduce((sum, p) => sum + Math.min(Math.max(Number(p.offset), 0), ends.get(p.partition) ?? 0), 0);
-      if (done >= total) finished.set(group, Date.now() - started);
+      if (done > 0 && !first.has(group)) first.set(group, { done, at: Date.now() });
+      const since = first.get(group) ?? { done: 0, at: started };
+      if (done >= total) finished.set(group, { ms: Date.now() - started, steady: { steps: total - since.done, ms: Date.now() - since.at } });
       else if (Date.now() - lastReport >= 5_000) {
         lastReport = Date.now();
         log(`${group}: ${done}/${total} requests acknowledged, ${rate(done, Date.now() - started)}/s so far`);
@@ -151,9 +164,13 @@ async function main(): Promise<void> {
   const names = { shop: 'bench-shop', cache: 'bench-cache', profiles: 'bench-profiles' };
   try {
     const shopSchema = await seedShop(pool);
-    await seedCache(redis);
+    await seedCache(redis, (subject) => `bench:session:${subject}`);
     await seedProfiles(profileTopic);
-    log(`seeded ${total} customers (${shopSchema}), session keys and profile records`);
+    // The same again for the bare ceilings, so they erase as much as the worker does.
+    const bareShopSchema = await seedShop(pool);
+    await seedCache(redis, bareSessionKey);
+    await seedProfiles(`${profileTopic}.bare`);
+    log(`seeded ${total} customers (${shopSchema}), session keys and profile records, twice (worker, bare ceilings)`);
     await writeRequests(schema, Object.values(names));
 
     const admin = kafka.admin();
@@ -186,28 +203,45 @@ async function main(): Promise<void> {
       { clientId: 'bench-erasure-worker', groupIdOf: groupOf },
     );
     const finished = await waitForWorker(Object.values(names).map(groupOf), ends, started);
-    const elapsed = Math.max(...finished.values());
+    const elapsed = Math.max(...[...finished.values()].map(({ ms }) => ms));
     await worker.stop();
-
     const left = await pool.query(`select count(*)::int as n from "${shopSchema}".customers`);
     if (left.rows[0].n !== 0) throw new Error(`${left.rows[0].n} customers were not erased`);
-    for (const [group, ms] of finished) log(`${group}: ${total} steps in ${(ms / 1000).toFixed(1)} s = ${rate(total, ms)} steps/s`);
+
+    // The ceilings, one after another as the worker ran its systems side by side: each alone is
+    // the most its system can do with this concurrency.
+    const concurrency = config.partitionsAtOnce * config.stepsAtOnce;
+    const subjects = Array.from({ length: total }, (_, n) => subjectOf(n));
+    const ceilings = {
+      shop: await sqlCeiling(validateSqlConfig({ ...shop, system: names.shop, schema: bareShopSchema }), subjects, concurrency),
+      cache: await cacheCeiling(redis, `${names.cache}-bare`, bareSessionKey, subjects, concurrency),
+      profiles: await kafkaCeiling(kafka, `${profileTopic}.bare`, subjects, concurrency),
+    };
+    const bareLeft = await pool.query(`select count(*)::int as n from "${bareShopSchema}".customers`);
+    if (bareLeft.rows[0].n !== 0) throw new Error(`the sql ceiling left ${bareLeft.rows[0].n} customers`);
+    log(`bare ceilings with ${concurrency} in flight: sql ${ceilings.shop}, cache ${ceilings.cache}, kafka ${ceilings.profiles} steps/s`);
+
     const connectorOf = { shop: 'sql', cache: 'cache', profiles: 'kafka' };
-    for (const [system, name] of Object.entries(names)) {
-      figure({ name: `erasure worker: ${connectorOf[system as keyof typeof names]} connector steps`, value: rate(total, finished.get(groupOf(name)) ?? elapsed), unit: 'steps/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
+    const rows: string[] = [];
+    for (const [system, name] of Object.entries(names) as [keyof typeof names, string][]) {
+      const { ms, steady } = finished.get(groupOf(name)) ?? { ms: elapsed, steady: { steps: total, ms: elapsed } };
+      const connector = connectorOf[system];
+      log(`${groupOf(name)}: ${total} steps in ${(ms / 1000).toFixed(1)} s = ${rate(total, ms)} steps/s from start; ${rate(steady.steps, steady.ms)} steps/s from its first commit`);
+      figure({ name: `erasure worker: ${connector} connector steps`, value: rate(total, ms), unit: 'steps/s', ceilingName: `bare ${connector} loop`, ceilingValue: ceilings[system] });
+      rows.push(`| ${connector} | ${rate(total, ms)} | ${rate(steady.steps, steady.ms)} | ${ceilings[system]} | ${(rate(total, ms) / ceilings[system]).toFixed(3)} |`);
     }
     const requests = rate(total, elapsed);
     figure({ name: `erasure worker: ${total} requests acknowledged by all three systems`, value: requests, unit: 'requests/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
     peakRss('bench process running the erasure worker');
-    log(`worker: ${total} requests acknowledged by all three systems in ${(elapsed / 1000).toFixed(1)} s = ${requests} requests/s, ${rate(3 * total, elapsed)} steps/s`);
+    log(`worker: ${total} requests acknowledged by all three systems in ${(elapsed / 1000).toFixed(1)} s = ${requests} requests/s, ${rate(3 * total, elapsed)} steps/s (kafka-consumer-perf-test ${perf} msg/s)`);
     console.log('');
-    console.log(`| requests | systems | kafka-consumer-perf-test (msg/s) | worker (requests/s, all systems) | ratio |`);
+    console.log(`| connector | worker (steps/s, from start) | worker (steps/s, from first commit) | bare loop (steps/s) | ratio (from start) |`);
     console.log(`| --- | --- | --- | --- | --- |`);
-    console.log(`| ${total} | sql, cache, kafka | ${perf} | ${requests} | ${(requests / perf).toFixed(4)} |`);
-    await pool.query(`drop schema if exists "${shopSchema}" cascade; drop schema if exists "${schema}" cascade`);
+    for (const row of rows) console.log(row);
+    await pool.query(`drop schema if exists "${shopSchema}" cascade; drop schema if exists "${bareShopSchema}" cascade; drop schema if exists "${schema}" cascade`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    for (const match of ['bench:*', `lethe:erasure-ledger:${names.cache}:*`]) {
+    for (const match of ['bench:*', `lethe:erasure-ledger:${names.cache}:*`, `lethe:erasure-ledger:${names.cache}-bare:*`]) {
       for await (const keys of redis.scanStream({ match, count: 1_000 })) if ((keys as string[]).length) await redis.del(...(keys as string[]));
     }
     await Promise.all([pool.end(), redis.quit()]);

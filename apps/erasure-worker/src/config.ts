@@ -26,8 +26,10 @@ export interface WorkerConfig {
   systems: SystemEntry[];
   /** How often each system looks for retries that are due. */
   retryPollMs: number;
-  /** Partitions of consent.log each system works on at once (order is kept within each). */
+  /** Partitions of consent.log each system works on at once. */
   partitionsAtOnce: number;
+  /** Records of a partition taken per round; the subjects among them are worked on at once (each in order). */
+  stepsAtOnce: number;
   masterKey: Buffer;
   developmentMasterKey: boolean;
   databaseSchema?: string;
@@ -49,6 +51,7 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     systems: selectSystems(systemsFile, env.LETHE_WORKER_SYSTEMS),
     retryPollMs: integer(env, 'LETHE_WORKER_RETRY_POLL_MS', 1_000, 50, 600_000),
     partitionsAtOnce: integer(env, 'LETHE_WORKER_PARTITIONS_AT_ONCE', 6, 1, 64),
+    stepsAtOnce: integer(env, 'LETHE_WORKER_STEPS_AT_ONCE', 100, 1, 1_000),
     masterKey: master.key,
     developmentMasterKey: master.development,
     databaseSchema: databaseSchemaFrom(env),

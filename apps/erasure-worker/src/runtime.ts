@@ -3,8 +3,8 @@ import { reach, safeErrorSummary } from '@lethe/config';
 import type { Connector } from '@lethe/connectors';
 import type { SubjectState } from '@lethe/consent-domain';
 import { ConsentEventCodec, consumerGroupsFor, subjectsFor } from '@lethe/contracts';
-import { PostgresKeyStore } from '@lethe/identity-vault';
-import { appendToConsentLog, createKafka, createSafeProducer, ensureTopicsWith, kafkaPatience, serveMetrics } from '@lethe/kafka';
+import { CoalescingKeyLookup, PostgresKeyStore } from '@lethe/identity-vault';
+import { createKafka, createSafeProducer, ensureTopicsWith, groupAppenderToConsentLog, kafkaPatience, serveMetrics } from '@lethe/kafka';
 import { openDatabase, OutstandingSteps } from '@lethe/persistence';
 import type { WorkerConfig } from './config';
 import { buildConnector } from './connectors';
@@ -39,8 +39,10 @@ export async function startWorker(
   await reach('Kafka producer', () => producer.connect(), patience);
   await Promise.all(connectors.map((connector) => checkSystem(connector, logger)));
 
-  const keyStore = new PostgresKeyStore(db, config.masterKey);
-  const append = (events: Parameters<typeof appendToConsentLog>[3]) => appendToConsentLog(producer, codec, config.topics.names.consentLog, events);
+  // Many steps run at once (ADR 0021): their key look-ups share one query per turn of the event
+  // loop, and their acknowledgements one produce request while the previous one is in flight.
+  const keyStore = new CoalescingKeyLookup(new PostgresKeyStore(db, config.masterKey));
+  const append = groupAppenderToConsentLog(producer, codec, config.topics.names.consentLog);
   const groups = consumerGroupsFor(config.topics.prefix);
   const groupIdOf = (system: string) => options.groupIdOf?.(system) ?? groups.erasureWorker(system);
   const consumers = config.systems.map((entry, i) => {
@@ -57,6 +59,7 @@ export async function startWorker(
       projectedState: async (subjectId) => ((await db.query(`select state from subject_state where subject_id = $1`, [subjectId]))[0]?.state as SubjectState | undefined) ?? null,
       retryPollMs: config.retryPollMs,
       partitionsAtOnce: config.partitionsAtOnce,
+      stepsAtOnce: config.stepsAtOnce,
       groupId: groupIdOf(entry.name),
       onFatal,
     });

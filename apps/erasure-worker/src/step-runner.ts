@@ -9,7 +9,7 @@ import type { Work } from './work';
 export interface StepRunnerDeps {
   system: string;
   connector: Connector;
-  keyStore: KeyStore;
+  keyStore: Pick<KeyStore, 'keyById'>;
   steps: OutstandingSteps;
   backoff: BackoffPolicy;
   /** Appends to consent.log and resolves once the broker has it. */

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { safeErrorSummary } from '@lethe/config';
-import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import {
   CONSENT_EVENT_PAYLOAD_TYPES,
   ConsentEvent,
@@ -15,6 +15,7 @@ import {
 import { retryWhileRegistryUnavailable, sendToDeadLetter } from '@lethe/kafka';
 import { reactionInForce, SubjectState } from '@lethe/consent-domain';
 import type { DueStep, OutstandingSteps } from '@lethe/persistence';
+import { runInLanes } from './lanes';
 import { Progress } from './progress';
 import { StepResult, StepRunner } from './step-runner';
 import { Participant, reapplied, typesOfInterest, Work, workFor } from './work';
@@ -39,9 +40,14 @@ export interface SystemConsumerDeps {
   retryPollMs: number;
   /**
    * Partitions worked on at once. A step waits on its system and on the broker's acknowledgement,
-   * so steps of different partitions overlap; within a partition, records stay in order.
+   * so steps of different partitions overlap; within a partition, see stepsAtOnce.
    */
   partitionsAtOnce: number;
+  /**
+   * Records of one partition taken per round. The subjects among them are worked on at once, each
+   * subject's records in log order; the offset passes the round once every step of it is on the log.
+   */
+  stepsAtOnce: number;
   /** Consumer group; one per system (consumerGroupsFor(prefix).erasureWorker) unless a test names its own. */
   groupId: string;
   onFatal: (error: Error) => void;
@@ -82,12 +88,12 @@ export class SystemConsumer {
     });
     await this.consumer.run({
       partitionsConsumedConcurrently: this.deps.partitionsAtOnce,
-      // Offsets are committed as steps finish, not only at the end of a fetched batch (thousands
-      // of records): a restart then repeats seconds of work, not minutes. Repeats are harmless
-      // (every step is idempotent) but cost a third party a duplicate request.
+      // Offsets are resolved by hand, a round at a time, and only once every step of the round is
+      // acknowledged on the log (or scheduled for retry, or on consent.dlq): see onBatch.
+      eachBatchAutoResolve: false,
       autoCommitInterval: 2_000,
       autoCommitThreshold: 100,
-      eachMessage: (payload) => this.onMessage(payload),
+      eachBatch: (payload) => this.onBatch(payload),
     });
     this.retryTimer = setInterval(() => void this.retryDue(), this.deps.retryPollMs);
     this.progressTimer = setInterval(() => this.reportProgress(), PROGRESS_EVERY_MS);
@@ -102,7 +108,26 @@ export class SystemConsumer {
     this.reportProgress();
   }
 
-  private async onMessage({ partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  /**
+   * A fetched batch of one partition, in rounds of `stepsAtOnce` records: the subjects of a round
+   * are worked on at once, each subject's records one after another in log order (records are
+   * keyed by subject). The round's last offset is resolved and committed only after every step
+   * in it has its acknowledgement on the log; a crash mid-round repeats the round, idempotently.
+   * Committing after each round, not at the end of a batch of thousands of records, means a
+   * restart repeats seconds of work (a third party's duplicate request), not minutes.
+   */
+  private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    for (let from = 0; from < batch.messages.length; from += this.deps.stepsAtOnce) {
+      if (!isRunning() || isStale()) return;
+      const round = batch.messages.slice(from, from + this.deps.stepsAtOnce);
+      await runInLanes(round, subjectOf, (message) => this.onMessage(batch.partition, message, heartbeat));
+      resolveOffset(round[round.length - 1].offset);
+      await heartbeat();
+      await commitOffsetsIfNecessary();
+    }
+  }
+
+  private async onMessage(partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
     const type = message.headers?.[HEADERS.eventType]?.toString();
     if (type && !(CONSENT_EVENT_PAYLOAD_TYPES as readonly string[]).includes(type)) this.stopForUpgrade(new UnknownPayloadTypeError(type), partition, message.offset);
     if (type && !this.types.includes(type)) return; // not ours: skip without decoding
@@ -167,7 +192,7 @@ export class SystemConsumer {
    * here, retried with backoff; a payload type from a newer Lethe stops the worker, since it may
    * be work an older worker cannot see.
    */
-  private async decode(partition: number, message: EachMessagePayload['message'], heartbeat: () => Promise<void>): Promise<ConsentEvent | undefined> {
+  private async decode(partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<ConsentEvent | undefined> {
     const stillWanted = () => this.running;
     try {
       return await retryWhileRegistryUnavailable(() => this.deps.codec.decode(message.value), { group: this.groupId, log: this.logger, stillWanted, heartbeat });
@@ -241,4 +266,9 @@ export class SystemConsumer {
       this.retrying = false;
     }
   }
+}
+
+/** consent.log records are keyed by subject (appendToConsentLog): the lane a record runs in. */
+function subjectOf(message: KafkaMessage): string {
+  return message.key?.toString() ?? '';
 }

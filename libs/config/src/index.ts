@@ -2,3 +2,4 @@ export * from './endpoints';
 export * from './env';
 export * from './signing-key';
 export * from './safe-error';
+export * from './coalesce';

@@ -1,2 +1,3 @@
 export * from './cipher';
 export * from './key-store';
+export * from './key-lookup';

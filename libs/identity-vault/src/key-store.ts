@@ -49,6 +49,13 @@ export class PostgresKeyStore implements KeyStore {
     return row?.wrapped_key ? unwrapKey(row.wrapped_key, keyId, this.masterKey) : null;
   }
 
+  /** The keys of these ids still held, in one query; for many steps looking up keys at once (key-lookup.ts). */
+  async keysById(keyIds: readonly string[]): Promise<Map<string, Buffer>> {
+    if (keyIds.length === 0) return new Map();
+    const rows: { key_id: string; wrapped_key: Buffer }[] = await this.db.query(`select key_id, wrapped_key from subject_keys where key_id = any($1) and wrapped_key is not null`, [[...keyIds]]);
+    return new Map(rows.map((row) => [row.key_id, unwrapKey(row.wrapped_key, row.key_id, this.masterKey)]));
+  }
+
   async shred(subjectId: string): Promise<void> {
     await shredKeys(this.db, [subjectId]);
   }

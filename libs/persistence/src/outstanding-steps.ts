@@ -1,3 +1,4 @@
+import { coalescedByTurn } from '@lethe/config';
 import { DataSource } from 'typeorm';
 
 /** A step that is due again: a scheduled retry, or a confirmation the processor let lapse. */
@@ -112,9 +113,15 @@ export class OutstandingSteps {
     }));
   }
 
+  /** Resolves once the row is gone; the clears of steps finishing together go in one statement. */
   async clear(workId: string): Promise<void> {
-    await this.db.query(`delete from outstanding_steps where system = $1 and work_id = $2`, [this.system, workId]);
+    await this.clearTogether(workId);
   }
+
+  private readonly clearTogether = coalescedByTurn(async (workIds: string[]) => {
+    await this.db.query(`delete from outstanding_steps where system = $1 and work_id = any($2)`, [this.system, workIds]);
+    return new Map<string, never>();
+  });
 
   /** Forgets confirmed steps once a repeated callback is no longer to be expected. */
   async purgeConfirmed(): Promise<void> {

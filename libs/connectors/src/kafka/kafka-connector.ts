@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { endpointsFrom } from '@lethe/config';
-import { createKafka, createSafeProducer, sendInChunks } from '@lethe/kafka';
+import { ACKS_ALL, createKafka, createSafeProducer, GroupCommit } from '@lethe/kafka';
 import { Connector, ErasureOutcome, ErasureTarget, noIdentityForMatch } from '../connector';
 import { fillTemplate, missingIdentityTypes, parseTemplate, TemplatePart } from '../cache/key-template';
 import { KafkaConnectorConfig, validateKafkaConfig } from './kafka-config';
@@ -32,6 +32,8 @@ export class KafkaConnector implements Connector {
   private readonly keys: TopicKey[];
   private readonly timeoutMs: number;
   private producer: { producer: Producer; connected: Promise<void> } | null = null;
+  /** Per topic: the tombstones of steps running at once go out together, one request at a time (acks=all). */
+  private readonly commits = new Map<string, GroupCommit>();
   private checked: Promise<void> | null = null;
 
   /**
@@ -91,11 +93,19 @@ export class KafkaConnector implements Connector {
   }
 
   private async send(tombstones: Map<string, string[]>): Promise<void> {
-    const producer = await this.connectedProducer();
     for (const [topic, keys] of tombstones) {
       const messages: Message[] = keys.map((key) => ({ key, value: null }));
-      if (messages.length > 0) await sendInChunks(producer, topic, messages);
+      await this.commitTo(topic).append(messages);
     }
+  }
+
+  private commitTo(topic: string): GroupCommit {
+    let commit = this.commits.get(topic);
+    if (!commit) {
+      commit = new GroupCommit(async (messages) => void (await (await this.connectedProducer()).send({ topic, acks: ACKS_ALL, messages })));
+      this.commits.set(topic, commit);
+    }
+    return commit;
   }
 
   private connectedProducer(): Promise<Producer> {

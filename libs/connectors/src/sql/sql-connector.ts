@@ -1,6 +1,7 @@
 import { Pool, PoolClient } from 'pg';
 import { ConnectorError, noIdentityForMatch, type Connector, type ErasureOutcome, type ErasureTarget } from '../connector';
 import { ErasureLedger, RecordedOutcome } from './erasure-ledger';
+import { Slots } from './slots';
 import { modeOf, overallAction, planErasure, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
 import { CheckedSchema, checkSchema } from './schema-check';
 import type { SqlConnectorConfig } from './sql-config';
@@ -20,6 +21,7 @@ export class SqlConnector implements Connector {
   private readonly config: SqlConnectorConfig;
   private readonly pool: Pool;
   private readonly ledger: ErasureLedger;
+  private readonly slots: Slots;
   private prepared: Promise<CheckedSchema> | null = null;
 
   /** Validates `config` (throws SqlConfigError naming each bad key) and connects lazily. */
@@ -27,9 +29,11 @@ export class SqlConnector implements Connector {
     this.config = validateSqlConfig(config);
     this.system = this.config.system;
     this.ledger = new ErasureLedger(this.config.schema, this.system);
+    const poolSize = this.config.poolSize ?? 4;
+    this.slots = new Slots(poolSize);
     this.pool = new Pool({
       connectionString: this.config.url,
-      max: this.config.poolSize ?? 4,
+      max: poolSize,
       connectionTimeoutMillis: this.config.connectTimeoutMs ?? 10_000,
       statement_timeout: this.config.statementTimeoutMs ?? 60_000,
       application_name: `lethe-connector-${this.system}`.slice(0, 63),
@@ -77,10 +81,10 @@ export class SqlConnector implements Connector {
     const doing = commit ? 'erase' : 'dry run';
     const schema = await this.prepare(doing);
     return this.withClient(doing, async (client) => {
-      await client.query('begin');
       try {
-        // Year coarsening of timestamptz columns truncates in the session's zone: fix it.
-        await client.query(`set local time zone 'UTC'`);
+        // Year coarsening of timestamptz columns truncates in the session's zone: fix it. One
+        // round trip for both (a query without parameters may hold several statements).
+        await client.query(`begin; set local time zone 'UTC'`);
         const earlier = commit
           ? await this.ledger.claim(client, target.workId)
           : await this.ledger.find(client, target.workId);
@@ -152,15 +156,17 @@ export class SqlConnector implements Connector {
   }
 
   /** Runs `work` on a pooled connection, turning any failure into a ConnectorError. */
-  private async withClient<T>(doing: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient | undefined;
-    try {
-      client = await this.pool.connect();
-      return await work(client);
-    } catch (error) {
-      throw toConnectorError(error, this.system, doing);
-    } finally {
-      client?.release();
-    }
+  private withClient<T>(doing: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.slots.run(async () => {
+      let client: PoolClient | undefined;
+      try {
+        client = await this.pool.connect();
+        return await work(client);
+      } catch (error) {
+        throw toConnectorError(error, this.system, doing);
+      } finally {
+        client?.release();
+      }
+    });
   }
 }

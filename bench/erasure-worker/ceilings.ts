@@ -1,0 +1,81 @@
+/**
+ * The bare ceilings of the erasure worker's three connectors: what each system's own client does
+ * when a plain loop issues, with the worker's concurrency, exactly what the connector issues per
+ * step, on data of the same shape seeded for the purpose. No decoding, no keys, no acknowledgements.
+ */
+import type { Kafka } from 'kafkajs';
+import type Redis from 'ioredis';
+import { Pool } from 'pg';
+import { ACKS_ALL, createSafeProducer } from '@lethe/kafka';
+import { ledgerKey, LEDGER_TTL_SECONDS, type SqlConnectorConfig } from '@lethe/connectors';
+import { ErasureLedger } from '../../libs/connectors/src/sql/erasure-ledger';
+import { modeOf, planErasure } from '../../libs/connectors/src/sql/erasure-plan';
+import { stepStatement } from '../../libs/connectors/src/sql/sql-statements';
+
+import { rate } from '../common';
+
+/** Runs `step(0..count-1)` with `concurrency` in flight; resolves with the rate per second. */
+async function inParallel(count: number, concurrency: number, step: (n: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await step(next++);
+    }),
+  );
+  return rate(count, Date.now() - started);
+}
+
+/**
+ * The sql connector's transaction per subject (begin, time zone, ledger claim, the plan's
+ * statements, ledger record, commit) on a pool of the connector's size.
+ */
+export async function sqlCeiling(config: SqlConnectorConfig, subjects: string[], concurrency: number): Promise<number> {
+  const pool = new Pool({ connectionString: config.url, max: config.poolSize ?? 4 });
+  const ledger = new ErasureLedger(config.schema, config.system);
+  const steps = planErasure(config, modeOf({ keepTransactionHistory: true })) ?? [];
+  try {
+    const setup = await pool.connect();
+    await ledger.ensureExists(setup);
+    setup.release();
+    return await inParallel(subjects.length, concurrency, async (n) => {
+      const client = await pool.connect();
+      try {
+        await client.query(`begin; set local time zone 'UTC'`);
+        await ledger.claim(client, `bare-${subjects[n]}`);
+        const counts: Record<string, number> = {};
+        for (const step of steps) {
+          const statement = stepStatement(config, step, [subjects[n]], false);
+          counts[step.table] = (await client.query(statement.text, statement.values)).rowCount ?? 0;
+        }
+        await ledger.record(client, `bare-${subjects[n]}`, { action: 'delete', counts, strategies: {}, legalHold: null });
+        await client.query('commit');
+      } finally {
+        client.release();
+      }
+    });
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The cache connector's commands per subject: ledger GET, DEL of the key, ledger SET NX EX. */
+export function cacheCeiling(redis: Redis, system: string, keyOf: (subject: string) => string, subjects: string[], concurrency: number): Promise<number> {
+  return inParallel(subjects.length, concurrency, async (n) => {
+    const work = `bare-${subjects[n]}`;
+    await redis.get(ledgerKey(system, work));
+    const counts = { [keyOf('{subjectId}')]: await redis.del(keyOf(subjects[n])) };
+    await redis.set(ledgerKey(system, work), JSON.stringify({ action: 'delete', counts, strategies: {}, legalHold: null }), 'EX', LEDGER_TTL_SECONDS, 'NX');
+  });
+}
+
+/** The kafka connector's tombstone per subject, one send each (acks=all, idempotent producer). */
+export async function kafkaCeiling(kafka: Kafka, topic: string, subjects: string[], concurrency: number): Promise<number> {
+  const producer = createSafeProducer(kafka);
+  await producer.connect();
+  try {
+    return await inParallel(subjects.length, concurrency, async (n) => void (await producer.send({ topic, acks: ACKS_ALL, messages: [{ key: subjects[n], value: null }] })));
+  } finally {
+    await producer.disconnect();
+  }
+}
