@@ -3,7 +3,8 @@
  * consent.log, then measures in the same run:
  *   1. the broker's own consumer (org.apache.kafka.tools.ConsumerPerformance) reading them, and
  *   2. the projector folding them into PostgreSQL (offsets in the same transactions),
- * and prints both rates and their ratio. Run through bench/run.sh (npm run bench:projector).
+ *   3. PostgreSQL alone writing the same number of rows of the rows it stored (postgres-ceiling.ts),
+ * and prints the rates and the projector's ratio to each ceiling. Run through bench/run.sh (npm run bench:projector).
  */
 import { randomUUID } from 'node:crypto';
 import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
@@ -11,6 +12,7 @@ import { loadProjectorConfig } from '../../apps/projector/src/config';
 import { startProjector } from '../../apps/projector/src/runtime';
 import { consumerPerfTest, figure, log, peakRss, rate } from '../common';
 import { fillConsentLog } from '../consent-log-fill';
+import { postgresCeiling } from './postgres-ceiling';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const valueBytes = Number(process.argv[3] ?? 300);
@@ -18,7 +20,7 @@ const partitions = 6;
 const endpoints = endpointsFrom(process.env);
 const topics = topicSettingsFrom(process.env).names;
 
-async function projectorRun(): Promise<{ overall: number; steady: number }> {
+async function projectorRun(): Promise<{ overall: number; steady: number; ceiling: { rowsPerSecond: number; meanRowBytes: number } }> {
   const schema = `bench_${Date.now()}`;
   const config = { ...loadProjectorConfig(process.env), databaseSchema: schema, groupId: `bench-${randomUUID()}` };
   const started = Date.now();
@@ -47,6 +49,8 @@ async function projectorRun(): Promise<{ overall: number; steady: number }> {
   const ended = Date.now();
   const elapsed = ended - started;
   await running.stop();
+  // Measured on the rows just stored, before they go: the same subjects, states and width.
+  const ceiling = postgresCeiling(config.endpoints.databaseUrl, schema, total);
   const { openDatabase } = await import('@lethe/persistence');
   const db = await openDatabase({ url: config.endpoints.databaseUrl });
   await db.query(`drop schema if exists "${schema}" cascade`);
@@ -54,7 +58,7 @@ async function projectorRun(): Promise<{ overall: number; steady: number }> {
   const overall = rate(total, elapsed);
   const steady = rate(total, ended - firstCommit);
   log(`projector: ${total} events in ${(elapsed / 1000).toFixed(1)} s = ${overall} events/s overall (start-up included), ${steady} events/s from its first commit`);
-  return { overall, steady };
+  return { overall, steady, ceiling };
 }
 
 async function main(): Promise<void> {
@@ -62,12 +66,17 @@ async function main(): Promise<void> {
   const bytes = await fillConsentLog(endpoints, topics, { total, valueBytes, partitions });
   const perf = consumerPerfTest(endpoints, topics.consentLog, total);
   const projector = await projectorRun();
-  figure({ name: `projector: ${total} events folded into PostgreSQL`, value: projector.overall, unit: 'events/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
+  const { ceiling } = projector;
+  const name = `projector: ${total} events folded into PostgreSQL`;
+  figure({ name, value: projector.overall, unit: 'events/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
+  figure({ name, value: projector.overall, unit: 'events/s', ceilingName: `PostgreSQL COPY + one merge, ${ceiling.meanRowBytes}-byte rows`, ceilingValue: ceiling.rowsPerSecond });
   peakRss('bench process running the projector');
   console.log('');
-  console.log(`| events | value bytes | kafka-consumer-perf-test (msg/s) | projector (events/s) | ratio |`);
-  console.log(`| --- | --- | --- | --- | --- |`);
-  console.log(`| ${total} | ${bytes} | ${perf} | ${projector.overall} | ${(projector.overall / perf).toFixed(3)} |`);
+  console.log(`| events | value bytes | stored row bytes | kafka-consumer-perf-test (msg/s) | PostgreSQL COPY + merge (rows/s) | projector (events/s) | ratio to perf test | ratio to PostgreSQL |`);
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  console.log(
+    `| ${total} | ${bytes} | ${ceiling.meanRowBytes} | ${perf} | ${ceiling.rowsPerSecond} | ${projector.overall} | ${(projector.overall / perf).toFixed(3)} | ${(projector.overall / ceiling.rowsPerSecond).toFixed(3)} |`,
+  );
 }
 
 main().catch((error: Error) => {
