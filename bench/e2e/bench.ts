@@ -157,6 +157,8 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
 async function watchLog() {
   const codec = ConsentEventCodec.forRegistry(endpoints.schemaRegistryUrl, subjectsFor(topics).consentLogValue);
   const completed = new Map<string, number>();
+  /** When each system's acknowledgement of each erasure was seen, by system, then request id. */
+  const acknowledged = new Map<string, Map<string, number>>();
   const optOutSteps = new Map<string, Set<string>>();
   const withdrawn = new Map<string, number>();
   /** Steps that failed for good (by request id, or subject for opt-outs): reported, never waited for. */
@@ -170,6 +172,11 @@ async function watchLog() {
       for (const message of batch.messages) {
         const event = await codec.decode(message.value);
         if (event.payload.type === 'ErasureRequestCompleted') completed.set(event.payload.request_id, now);
+        if (event.payload.type === 'ErasureStepCompleted') {
+          const bySystem = acknowledged.get(event.payload.system) ?? new Map<string, number>();
+          bySystem.set(event.payload.request_id, now);
+          acknowledged.set(event.payload.system, bySystem);
+        }
         if (event.payload.type === 'ErasureStepFailed' && !event.payload.retryable) failed.add(event.payload.request_id);
         if (event.payload.type === 'OptOutStepFailed' && !event.payload.retryable) failed.add(event.subject_id);
         if (event.payload.type === 'OptOutStepCompleted') {
@@ -181,7 +188,7 @@ async function watchLog() {
       }
     },
   });
-  return { completed, withdrawn, failed, stop: () => consumer.disconnect() };
+  return { completed, acknowledged, withdrawn, failed, stop: () => consumer.disconnect() };
 }
 
 /** The ceiling: acks=all appends at the same rate, each timed from its send to a plain consumer's receipt. */
@@ -259,6 +266,11 @@ async function main(): Promise<void> {
     log(`erasures: ${erasureHttp.perSecond} accepted/s (${erasureHttp.failed} not 2xx), HTTP p99 ${erasureHttp.p99} ms; waiting for the completions`);
     await waitUntil(() => closed(erasures, watch.completed, watch.failed) >= erasures.size - erasureHttp.failed, 180_000, 'every accepted erasure to complete').catch((error: Error) => log(error.message));
     const erased = percentiles(erasures, watch.completed, watch.failed);
+    // Where an erasure's time goes: each system's acknowledgement, from the request sent.
+    for (const [system, seen] of watch.acknowledged) {
+      const p = percentiles(erasures, seen);
+      log(`  ${system} acknowledged: p50 ${p.p50} ms, p99 ${p.p99} ms`);
+    }
 
     const withdrawals = new Map<string, number>();
     const withdrawalHttp = await openLoop({
