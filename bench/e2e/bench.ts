@@ -21,7 +21,7 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
 import { consumerGroupsFor, ConsentEventCodec, subjectsFor } from '@lethe/contracts';
-import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics } from '@lethe/kafka';
+import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics, GroupCommit } from '@lethe/kafka';
 import { openDatabase } from '@lethe/persistence';
 import { createShopSchema, FakeProcessor, shopConfig } from '@lethe/testing';
 import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
@@ -191,7 +191,10 @@ async function watchLog() {
   return { completed, acknowledged, withdrawn, failed, stop: () => consumer.disconnect() };
 }
 
-/** The ceiling: acks=all appends at the same rate, each timed from its send to a plain consumer's receipt. */
+/**
+ * The ceiling: acks=all appends at the same rate through group commit (as Lethe's writers send),
+ * each timed from its send to a plain consumer's receipt.
+ */
 async function appendCeiling(): Promise<Percentiles> {
   const topic = `bench.e2e-ping-${process.pid}`;
   const admin = kafka.admin();
@@ -205,6 +208,7 @@ async function appendCeiling(): Promise<Percentiles> {
   await consumer.run({ eachBatch: async ({ batch }) => void batch.messages.forEach((m) => seen.set(String(m.key), Date.now())) });
   const producer = createSafeProducer(kafka);
   await producer.connect();
+  const commit = GroupCommit.forProducer(producer, topic);
   const sent = new Map<string, number>();
   try {
     const pingSeconds = Math.min(seconds, 20);
@@ -214,7 +218,7 @@ async function appendCeiling(): Promise<Percentiles> {
       const due = started + (i * 1000) / perSecond;
       if (due > Date.now()) await new Promise((done) => setTimeout(done, due - Date.now()));
       sent.set(`ping-${i}`, Date.now());
-      sends.push(producer.send({ topic, acks: ACKS_ALL, messages: [{ key: `ping-${i}`, value: 'x' }] }));
+      sends.push(commit.append([{ key: `ping-${i}`, value: 'x' }]));
     }
     await Promise.all(sends);
     await waitUntil(() => seen.size >= sent.size, 60_000, 'the ping consumer to see every record');
