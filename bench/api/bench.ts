@@ -16,6 +16,7 @@ import { endpointsFrom } from '@lethe/config';
 import { openDatabase } from '@lethe/persistence';
 import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
 import { figure, log, peakRss, producerPerfTest } from '../common';
+import { stopChild } from '../processes';
 import { LoadResult, newSubjectWithdrawal, withdrawals } from './load';
 import { openLoop } from './open-loop';
 import { selfTimeByPackage, topSelfTime } from './profile-top';
@@ -42,16 +43,6 @@ async function healthy(url: string, timeoutMs = 120_000): Promise<void> {
   }
 }
 
-/** Stops a child with `signal` and waits (bounded) for it to exit, so a CPU profile gets written. */
-async function stop(child: ChildProcess, signal: NodeJS.Signals, timeoutMs = 20_000): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function bareRoute(): Promise<{ closed: LoadResult; open: LoadResult }> {
   const child = start('bare route', ['-r', '@swc-node/register', resolve(__dirname, 'bare-route.ts'), '3999']);
   try {
@@ -61,7 +52,7 @@ async function bareRoute(): Promise<{ closed: LoadResult; open: LoadResult }> {
     const open = await openLoop({ url: 'http://127.0.0.1:3999', headers: {}, rate: openLoopRate, seconds, requestFor: newSubjectWithdrawal });
     return { closed, open };
   } finally {
-    await stop(child, 'SIGTERM');
+    await stopChild(child, 'SIGTERM');
   }
 }
 
@@ -85,7 +76,7 @@ async function consentApi(): Promise<{ closed: LoadResult; open: LoadResult; bur
     if (child.pid) peakRss('consent-api', child.pid);
     return { closed, open, bursts };
   } finally {
-    await stop(child, 'SIGINT');
+    await stopChild(child, 'SIGINT');
     await db.query(`drop schema if exists "${schema}" cascade`);
     await db.destroy();
   }

@@ -13,10 +13,10 @@
  * → completion). consent-api, the projector and the erasure worker run as processes of their own.
  * Run through bench/run.sh (npm run bench:e2e -- [rate/s] [seconds] [processor ms]).
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
@@ -27,12 +27,12 @@ import { createShopSchema, FakeProcessor, shopConfig } from '@lethe/testing';
 import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
 import { openLoop } from '../api/open-loop';
 import { figure, log, peakRss } from '../common';
+import { startApp, stopChild, waitUntil } from '../processes';
 
 const perSecond = Number(process.argv[2] ?? 500);
 const seconds = Number(process.argv[3] ?? 60);
 const processorMs = Number(process.argv[4] ?? 20);
 const total = perSecond * seconds;
-const root = resolve(__dirname, '../..');
 const endpoints = endpointsFrom(process.env);
 const topics = topicSettingsFrom(process.env).names;
 const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'bench-e2e' });
@@ -116,12 +116,6 @@ function systemsFile(dir: string, shop: string, profileTopic: string, processorU
   return file;
 }
 
-function start(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.once('exit', (code, signal) => !child.killed && log(`${name} exited (${code ?? signal})`));
-  return child;
-}
-
 /** Whether the projector's group and every system's group have a member with partitions: the latency clock starts after start-up. */
 async function consumersStable(): Promise<boolean> {
   const groups = consumerGroupsFor(topicSettingsFrom(process.env).prefix);
@@ -132,24 +126,6 @@ async function consumersStable(): Promise<boolean> {
     return described.every((group) => group.state === 'Stable' && group.members.length > 0);
   } finally {
     await admin.disconnect();
-  }
-}
-
-/** SIGTERM, and the exit awaited (SIGKILL after 20 s), so nothing still talks to the broker when the stack stops. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 100));
   }
 }
 
@@ -247,7 +223,7 @@ async function main(): Promise<void> {
     await db.destroy();
     const env = { LETHE_DB_SCHEMA: schema, LETHE_SYSTEMS_FILE: file, LETHE_API_PORT: String(apiPort), LETHE_API_RATE_LIMIT: '10000000', LETHE_LOG_LEVEL: 'warn' };
     const names = ['consent-api', 'projector', 'erasure-worker'];
-    children.push(start(names[0], 'apps/consent-api/src/main.ts', env), start(names[1], 'apps/projector/src/main.ts', env), start(names[2], 'apps/erasure-worker/src/main.ts', env));
+    children.push(startApp(names[0], 'apps/consent-api/src/main.ts', env), startApp(names[1], 'apps/projector/src/main.ts', env), startApp(names[2], 'apps/erasure-worker/src/main.ts', env));
     await waitUntil(() => fetch(`${api}/health`).then((r) => r.ok, () => false), 120_000, 'consent-api /health');
     await waitUntil(consumersStable, 120_000, 'the projector and every system to join their consumer groups');
     const watch = await watchLog();
@@ -306,7 +282,7 @@ async function main(): Promise<void> {
       figure({ name: `end to end: ${name}`, value: r.p99, unit: 'ms', ceilingName: 'acks=all append → plain consumer p99', ceilingValue: ceiling.p99, ratio: ceiling.p99 / r.p99 });
     }
   } finally {
-    await Promise.all(children.map(stopChild));
+    await Promise.all(children.map((child) => stopChild(child)));
     await processor.stop();
     await pool.query(`drop schema if exists "${schema}" cascade${shop ? `; drop schema if exists "${shop}" cascade` : ''}`);
     await Promise.all([pool.end(), redis.quit()]);

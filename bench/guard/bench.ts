@@ -19,6 +19,7 @@ import { ConsentEvent, ConsentEventCodec, ConsentStateCodec, subjectsFor } from 
 import { ConsentGuard } from '@lethe/guard';
 import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics } from '@lethe/kafka';
 import { consumerPerfTest, figure, log, peakRss, rate } from '../common';
+import { startApp, stopChild, waitUntil } from '../processes';
 import { subjectId, writeStates } from './states';
 
 const total = Number(process.argv[2] ?? 1_000_000);
@@ -105,20 +106,6 @@ function startProbe(args: string[]): { child: ChildProcess; seen: Map<string, nu
   return { child, seen, ready };
 }
 
-/** SIGTERM, and the exit awaited, so nothing still talks to the stack when it goes down. */
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  return exited;
-}
-
-function startApp(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.once('exit', (code, signal) => !child.killed && log(`${name} exited (${code ?? signal})`));
-  return child;
-}
-
 /** Fires `send(i)` at `perSecond` for `seconds`, on schedule whatever the answers (open loop). */
 async function openLoop(perSecond: number, send: (i: number) => Promise<void>): Promise<void> {
   const count = perSecond * seconds;
@@ -131,14 +118,6 @@ async function openLoop(perSecond: number, send: (i: number) => Promise<void>): 
     pending.push(send(i));
   }
   await Promise.all(pending);
-}
-
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
 }
 
 function distribution(durations: number[]) {
@@ -173,7 +152,7 @@ async function propagation() {
     const viaApi = await apiWithdrawals(api, key, probe.seen);
     return { direct, viaApi };
   } finally {
-    await Promise.all([probe.child, ...apps].map(stopChild));
+    await Promise.all([probe.child, ...apps].map((child) => stopChild(child)));
   }
 }
 
