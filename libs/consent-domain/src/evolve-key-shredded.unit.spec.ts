@@ -2,7 +2,7 @@ import { fold } from './replay';
 import { anEvent, erasureRequested, SUBJECT, T0 } from './testing/events';
 
 const shredded = (eventId: string, requestId: string, at = T0) =>
-  anEvent({ type: 'KeyShredded', request_id: requestId }, { event_id: eventId, recorded_at: at, source: 'SYSTEM' });
+  anEvent({ type: 'KeyShredded', request_id: requestId, cause: 'ERASURE_COMPLETED' }, { event_id: eventId, recorded_at: at, source: 'SYSTEM' });
 
 describe('evolve: KeyShredded', () => {
   it('records the shred in the state, and nothing else changes', () => {

@@ -9,6 +9,7 @@ import {
   onErasureStepCompleted,
   onErasureStepFailed,
 } from './evolve-erasure';
+import { withIdentityRetention } from './evolve-identity-retention';
 import { onKeyShredded } from './evolve-key-shredded';
 import type { SubjectState } from './state';
 
@@ -26,7 +27,7 @@ export function evolve(state: SubjectState, event: ConsentEvent): SubjectState {
   }
   if (state.appliedEventIds.includes(event.event_id)) return state;
 
-  const next = applyPayload(state, event);
+  const next = withIdentityRetention(applyPayload(state, event), event);
   return { ...next, appliedEventIds: [...state.appliedEventIds, event.event_id], version: state.version + 1 };
 }
 

@@ -24,12 +24,19 @@ export interface OptOutRule {
   basis: string;
 }
 
+/** How long a subject's identifiers are kept once nothing of theirs is processed any more. */
+export interface RetentionRule {
+  keepIdentitiesFor: Period;
+  basis: string;
+}
+
 export interface DeadlinePolicy {
   version: string;
   /** Epoch ms from which events recorded by Lethe fall under this version. */
   effectiveFrom: number;
   erasure: Record<RegulatedJurisdiction, ErasureRule>;
   optOut: Record<RegulatedJurisdiction, OptOutRule>;
+  identityRetention: Record<RegulatedJurisdiction, RetentionRule>;
 }
 
 const GDPR_ERASURE: ErasureRule = {
@@ -41,6 +48,13 @@ const GDPR_ERASURE: ErasureRule = {
 const GDPR_OBJECTION: OptOutRule = {
   honourWithin: calendarMonths(1),
   basis: 'Art. 12(3) and 21: act on an objection without undue delay, within one month',
+};
+
+const GDPR_RETENTION: RetentionRule = {
+  keepIdentitiesFor: calendarMonths(24),
+  basis:
+    'Art. 5(1)(e) storage limitation, with Art. 5(2) accountability: identifiers kept to honour and demonstrate the ' +
+    'objection or withdrawal for 24 months after the last one (the subject id keeps the restriction in force after that)',
 };
 
 /** Oldest first. Not exported: the functions below pick the version for a given instant. */
@@ -70,6 +84,18 @@ const DEADLINE_POLICIES: readonly DeadlinePolicy[] = [
         basis: 'CCPA Regulations 7026(f): opt-out of sale/sharing within 15 business days',
       },
       LGPD: { honourWithin: calendarDays(15), basis: 'LGPD Art. 18 and 19: 15 days' },
+    },
+    identityRetention: {
+      GDPR: GDPR_RETENTION,
+      UK_GDPR: GDPR_RETENTION,
+      CCPA: {
+        keepIdentitiesFor: calendarMonths(24),
+        basis: 'CCPA Regulations 7101(a): records of requests and how they were answered kept for 24 months',
+      },
+      LGPD: {
+        keepIdentitiesFor: calendarMonths(24),
+        basis: 'LGPD Art. 15(III) and 16: data ends with the processing, kept only to meet a legal obligation (24 months)',
+      },
     },
   },
 ];
@@ -121,12 +147,22 @@ export function optOutDeadline(jurisdiction: Jurisdiction, recordedAt: number): 
 }
 
 /**
+ * Until when a subject's identifiers are kept after `recordedAt`, the time Lethe recorded the fact
+ * after which nothing of theirs was processed any more (docs/adr/0022). UNSPECIFIED takes the
+ * shortest rule of all: keeping less is the side to err on.
+ */
+export function identityRetentionEnd(jurisdiction: Jurisdiction, recordedAt: number): number {
+  const rules = deadlinePolicyAt(recordedAt).identityRetention;
+  const endUnder = (regulated: RegulatedJurisdiction) => addPeriod(recordedAt, rules[regulated].keepIdentitiesFor);
+  return jurisdiction === 'UNSPECIFIED' ? Math.min(...REGULATED.map(endUnder)) : endUnder(jurisdiction);
+}
+
+/**
  * Crypto-shredding (docs/adr/0018): the subject's data key is destroyed once an erasure of ALL
  * their data has completed, in every jurisdiction, since nothing is left that their identifiers
  * could still be needed to find. An erasure of some purposes keeps the relationship, so it keeps
- * the key; so does a withdrawal, objection or opt-out: no jurisdiction Lethe knows requires the
- * identifiers of a person who opted out to be destroyed after a retention period, and the
- * systems that honour the opt-out may still need them. Such a rule would be added here.
+ * the key. A withdrawal, objection or opt-out keeps it for the identity retention of its
+ * jurisdiction (identityRetentionEnd, docs/adr/0022), while nothing is granted since.
  */
 export function shredsKeyOnCompletion(request: Pick<ErasureRequestState, 'requested' | 'status' | 'scope'>): boolean {
   return request.requested && request.status === 'completed' && request.scope === 'ALL';

@@ -16,6 +16,12 @@ export interface ReactionMetadata {
   completionEventId: (subjectId: string, requestId: string) => string;
   /** The event id of a subject's KeyShredded: the same every time for the same subject. */
   shredEventId: (subjectId: string) => string;
+  /**
+   * The event id of a KeyShredded for an elapsed identity retention: the same every time for the
+   * same (subject, fact it ran from), so two sweeps append one fact, and a retention that starts
+   * again after a void shred gets a shred of its own.
+   */
+  retentionShredEventId: (subjectId: string, fromEventId: string) => string;
 }
 
 /**
@@ -69,7 +75,35 @@ export function shredsDue(state: SubjectState, metadata: ReactionMetadata): Cons
       correlation_id: cause.requestId,
       causation_id: cause.eventId,
       identities: null,
-      payload: { type: 'KeyShredded', request_id: cause.requestId },
+      payload: { type: 'KeyShredded', request_id: cause.requestId, cause: 'ERASURE_COMPLETED' },
+    },
+  ];
+}
+
+/**
+ * KeyShredded, once the subject's identity retention (docs/adr/0022) has ended by `metadata.now`
+ * and their key is not shredded yet. The projector asks this of the states it folds and, as time
+ * passes, of the states its sweep finds due; the fold checks again that the retention it names
+ * still stands when the shred is read back.
+ */
+export function retentionShredsDue(state: SubjectState, metadata: ReactionMetadata): ConsentEvent[] {
+  const retention = state.identityRetention;
+  if (state.keyShredded || !retention || retention.until > metadata.now) return [];
+  return [
+    {
+      event_id: metadata.retentionShredEventId(state.subjectId, retention.fromEventId),
+      subject_id: state.subjectId,
+      occurred_at: metadata.now,
+      recorded_at: metadata.now,
+      source: 'SYSTEM',
+      actor: metadata.actor,
+      jurisdiction: retention.jurisdiction,
+      policy_version: null,
+      purposes: [],
+      correlation_id: null,
+      causation_id: retention.fromEventId,
+      identities: null,
+      payload: { type: 'KeyShredded', request_id: null, cause: 'RETENTION_ELAPSED' },
     },
   ];
 }

@@ -4,7 +4,7 @@ import { completionsDue, shredsDue } from './reactions';
 import { initialState, SubjectState } from './state';
 import { anEvent, T0 } from './testing/events';
 
-const metadata = { now: 1_800_000_000_000, actor: 'lethe-projector', completionEventId: (subjectId: string, id: string) => `done-${subjectId}-${id}`, shredEventId: (subjectId: string) => `shred-${subjectId}` };
+const metadata = { now: 1_800_000_000_000, actor: 'lethe-projector', completionEventId: (subjectId: string, id: string) => `done-${subjectId}-${id}`, shredEventId: (subjectId: string) => `shred-${subjectId}`, retentionShredEventId: (subjectId: string, from: string) => `retention-shred-${subjectId}-${from}` };
 let seq = 0;
 
 function given(...payloads: ConsentEventPayload[]): SubjectState {
@@ -75,6 +75,6 @@ describe('shredsDue', () => {
 
   it('names the earliest completed request when two completed before the shred was folded', () => {
     const [shred] = shredsDue(given(requested([], 'ALL', 'req-b'), requested([], 'ALL', 'req-a'), done('req-b'), done('req-a')), metadata);
-    expect(shred.payload).toEqual({ type: 'KeyShredded', request_id: 'req-b' });
+    expect(shred.payload).toEqual({ type: 'KeyShredded', request_id: 'req-b', cause: 'ERASURE_COMPLETED' });
   });
 });

@@ -18,6 +18,12 @@ export interface SubjectState {
    * stay as they were before this field existed.
    */
   keyShredded?: KeyShreddedState;
+  /**
+   * Set while nothing is granted, no erasure is open and a withdrawal, objection or opt-out is
+   * recorded: the subject's identifiers are kept until then, and shredded after (docs/adr/0022).
+   * Absent otherwise, so states without one stay as they were before this field existed.
+   */
+  identityRetention?: IdentityRetentionState;
   /** Every event id folded in, in log order, so a redelivered event changes nothing. */
   appliedEventIds: string[];
   /** How many events were applied (duplicates excluded). */
@@ -83,11 +89,22 @@ export interface ErasureRequestState {
 }
 
 export interface KeyShreddedState {
-  /** The completed erasure request that made it due. */
-  requestId: string;
+  /** The completed erasure request that made it due; null when the identity retention elapsed. */
+  requestId: string | null;
+  /** Absent for a completed erasure (the only cause before retention existed). */
+  cause?: 'retention_elapsed';
   /** Lethe's clock (recorded_at). */
   at: number;
   eventId: string;
+}
+
+export interface IdentityRetentionState {
+  /** Lethe's clock: the end of the retention of the fact below, under its jurisdiction's rule. */
+  until: number;
+  /** The withdrawal, objection or opt-out (or the last fact) that the retention runs from. */
+  fromEventId: string;
+  /** That fact's jurisdiction, whose rule set `until`. */
+  jurisdiction: Jurisdiction;
 }
 
 export interface DeadlineExtension {

@@ -69,6 +69,14 @@ export function keyShreddedId(subjectId: string): string {
 }
 
 /**
+ * The KeyShredded for an elapsed identity retention (docs/adr/0022): fixed by the subject and the
+ * fact the retention ran from, so sweeps repeated or run by two projectors append one fact.
+ */
+export function retentionShredId(subjectId: string, fromEventId: string): string {
+  return deterministicUuid('retention-shred', subjectId, fromEventId);
+}
+
+/**
  * The work id of a step carried out again by `lethe reapply` (`reapplyId`): a new id, so that a
  * system whose ledger says the original work is done (the ledger restored with the data) still
  * acts, and its acknowledgement is a new fact on the log (docs/adr/0019).

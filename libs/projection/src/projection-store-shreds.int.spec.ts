@@ -19,7 +19,7 @@ afterAll(() => database.drop());
 
 const requested = (scope: 'ALL' | 'PURPOSES'): ConsentEventPayload => ({ type: 'ErasureRequested', request_id: 'req-1', scope, keep_transaction_history: false, systems: [], all_systems: false });
 const completed: ConsentEventPayload = { type: 'ErasureRequestCompleted', request_id: 'req-1' };
-const shredded: ConsentEventPayload = { type: 'KeyShredded', request_id: 'req-1' };
+const shredded: ConsentEventPayload = { type: 'KeyShredded', request_id: 'req-1', cause: 'ERASURE_COMPLETED' };
 
 function subject(name: string, payloads: ConsentEventPayload[]) {
   const subjectId = `subj-${name}-${randomUUID().slice(0, 6)}`;

@@ -24,7 +24,8 @@ export const SAMPLE_PAYLOADS: ConsentEventPayload[] = [
   { type: 'ErasureStepRetryRequested', request_id: 'req-1', system: 'crm' },
   { type: 'OptOutStepCompleted', system: 'crm', action: 'suppress', counts: { contacts: 1 }, evidence_hash: 'b'.repeat(64) },
   { type: 'OptOutStepFailed', system: 'crm', retryable: false, attempt: 1, reason: 'rejected' },
-  { type: 'KeyShredded', request_id: 'req-1' },
+  { type: 'KeyShredded', request_id: 'req-1', cause: 'ERASURE_COMPLETED' },
+  { type: 'KeyShredded', request_id: null, cause: 'RETENTION_ELAPSED' },
   { type: 'StepReapplyRequested', reapply_id: 'reapply-1', system: 'shop-db', cause: Buffer.from([0, 0, 0, 0, 1, 2]) },
 ];
 

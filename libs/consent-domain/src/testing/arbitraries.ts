@@ -64,7 +64,7 @@ export const payloadArb: fc.Arbitrary<ConsentEventPayload> = fc.oneof(
   fc.record({ type: fc.constant('ErasureRequestCompleted' as const), request_id: requestId }),
   fc.record({ type: fc.constant('ErasureDeadlineExtended' as const), request_id: requestId, reason: fc.constant('complex request') }),
   fc.record({ type: fc.constant('ErasureStepRetryRequested' as const), request_id: requestId, system }),
-  fc.record({ type: fc.constant('KeyShredded' as const), request_id: requestId }),
+  fc.record({ type: fc.constant('KeyShredded' as const), request_id: requestId, cause: fc.constant('ERASURE_COMPLETED' as const) }),
 );
 
 export function unplacedEventArb(payload: fc.Arbitrary<ConsentEventPayload> = payloadArb): fc.Arbitrary<UnplacedEvent> {

@@ -109,10 +109,15 @@ export interface OptOutStepFailed {
   reason: string;
 }
 
-/** The subject's data key was destroyed (crypto-shredding): every identities field of this subject on the log is unreadable from now on. Appended once, by the projector, when an erasure of ALL the subject's data completed (docs/adr/0018). */
+export const KEY_SHRED_CAUSE_SYMBOLS = ['ERASURE_COMPLETED', 'RETENTION_ELAPSED'] as const;
+export type KeyShredCause = (typeof KEY_SHRED_CAUSE_SYMBOLS)[number];
+
+/** The subject's data key was destroyed (crypto-shredding): every identities field of this subject on the log is unreadable from now on. Appended by the projector when an erasure of ALL the subject's data completed (docs/adr/0018), or when the identity retention after the subject's last opt-out, objection or withdrawal elapsed with nothing granted since (docs/adr/0022; causation_id is that fact). */
 export interface KeyShredded {
-  /** The completed erasure request that made the shred due. */
-  request_id: string;
+  /** The completed erasure request that made the shred due; null when the cause is RETENTION_ELAPSED. */
+  request_id: null | string;
+  /** Why the key was destroyed. Records written before this field read as ERASURE_COMPLETED, the only cause then. */
+  cause: KeyShredCause;
 }
 
 /** An operator asked one system to carry out a completed step again, under a new work id, because a backup restored to it may hold the data again (docs/adr/0019). causation_id is the erasure request or opt-out; the system appends a new acknowledgement. */
