@@ -97,8 +97,8 @@ it('shreds the key once the erasure completes, once, for good, and leaves no ide
   expect(await redis.exists(`${redisPrefix}:profile:${email}`)).toBe(0);
   await keyDestroyed();
   const shred = await tail.eventWithId(subject, keyShreddedId(subject));
-  expect(shred).toMatchObject({ actor: 'lethe-projector', source: 'SYSTEM', identities: null, correlation_id: requestId, payload: { type: 'KeyShredded', request_id: requestId } });
-  expect((await api.call({ method: 'GET', url: `/v1/subjects/${subject}/consent` })).json().keyShredded).toEqual({ at: new Date(shred.recorded_at).toISOString(), requestId });
+  expect(shred).toMatchObject({ actor: 'lethe-projector', source: 'SYSTEM', identities: null, correlation_id: requestId, payload: { type: 'KeyShredded', request_id: requestId, cause: 'ERASURE_COMPLETED' } });
+  expect((await api.call({ method: 'GET', url: `/v1/subjects/${subject}/consent` })).json().keyShredded).toEqual({ at: new Date(shred.recorded_at).toISOString(), cause: 'erasure_completed', requestId });
 
   // The certificate never held identifiers, and still verifies.
   const certificate = await waitFor(
@@ -120,7 +120,7 @@ it('shreds the key once the erasure completes, once, for good, and leaves no ide
   expect(await history.exited()).toBe(0);
   const carrying = history.output.split('\n').filter((line) => line.includes('identities='));
   expect(carrying.map((line) => line.split('  ').at(-1))).toEqual(['identities=[shredded]', 'identities=[shredded]']);
-  expect(history.output).toMatch(new RegExp(`  KeyShredded  request=${requestId}  purposes=-  source=SYSTEM  actor=lethe-projector  jurisdiction=GDPR  `));
+  expect(history.output).toMatch(new RegExp(`  KeyShredded  request=${requestId} cause=ERASURE_COMPLETED  purposes=-  source=SYSTEM  actor=lethe-projector  jurisdiction=GDPR  `));
   expect(history.output).not.toContain(email);
   const asOf = start('apps/lethe-cli/bin/lethe.js', { ...api.env, LETHE_MASTER_KEY: '' }, ['as-of', '--subject', subject, '--at', new Date().toISOString()]);
   expect(await asOf.exited()).toBe(0);

@@ -66,7 +66,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function detailOf(event: ConsentEvent): string | null {
   const p = event.payload as unknown as Record<string, unknown>;
   const parts = [
-    p.request_id !== undefined && `request=${String(p.request_id)}`,
+    p.request_id != null && `request=${String(p.request_id)}`,
+    event.payload.type === 'KeyShredded' && `cause=${event.payload.cause}`,
     p.system !== undefined && `system=${String(p.system)}`,
     p.reapply_id !== undefined && `reapply=${String(p.reapply_id)}`,
     p.scope !== undefined && `scope=${String(p.scope)}`,

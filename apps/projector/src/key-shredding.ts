@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { safeErrorSummary } from '@lethe/config';
 import { EntityManager } from 'typeorm';
-import { shredsDue, type SubjectState } from '@lethe/consent-domain';
+import { retentionShredsDue, shredsDue, type SubjectState } from '@lethe/consent-domain';
 import { shredKeys } from '@lethe/identity-vault';
 import { appendToConsentLog } from '@lethe/kafka';
 import { ProjectionStore } from '@lethe/projection';
@@ -56,4 +57,49 @@ export async function shredOnStart(deps: PublicationDeps, db: EntityManager, sto
     },
   );
   if (appended > 0) logger.log(`appended KeyShredded for ${appended} subject(s) whose erasure had completed without one`);
+}
+
+/**
+ * KeyShredded for every subject whose identity retention ended by now (docs/adr/0022): time
+ * passing is not a record on the log, so the projector looks for them at start and then every
+ * sweep interval. The fold destroys each key when it reads the shred back, unless a grant or an
+ * erasure folded in between made it void. Two projectors sweeping the same subject append one
+ * fact (the id is fixed by the subject and the fact the retention ran from).
+ */
+export async function shredEndedRetentions(deps: PublicationDeps, db: EntityManager, store: ProjectionStore, logger: Logger): Promise<number> {
+  const metadata = reactionMetadata();
+  const appended = await everyPage(
+    (after) => store.statesWithRetentionEnded(db, metadata.now, after, PAGE),
+    (state) => state.subjectId,
+    async (states) => {
+      const events = states.flatMap((state) => retentionShredsDue(state, metadata));
+      await appendToConsentLog(deps.producer, deps.eventCodec, deps.topics.consentLog, events);
+      return events.length;
+    },
+  );
+  if (appended > 0) logger.log(`appended KeyShredded for ${appended} subject(s) whose identity retention ended`);
+  return appended;
+}
+
+/**
+ * Runs `sweep` now and then every `intervalMs` until stopped, one run at a time. A failed run (the broker or
+ * PostgreSQL away) is logged and tried again at the next interval: nothing is lost by waiting,
+ * since the retentions stay in the projection until their shred is folded.
+ */
+export function sweepEvery(intervalMs: number, sweep: () => Promise<unknown>, logger: Logger): { stop: () => Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const run = () => {
+    running = running.then(() =>
+      sweep().catch((error: unknown) => logger.warn(`identity retention sweep failed, trying again in ${intervalMs} ms: ${safeErrorSummary(error)}`)),
+    );
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

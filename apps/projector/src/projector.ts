@@ -5,7 +5,7 @@ import { safeErrorSummary } from '@lethe/config';
 import { UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable } from '@lethe/kafka';
 import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
-import { destroyShreddedKeys, shredOnStart } from './key-shredding';
+import { destroyShreddedKeys, shredEndedRetentions, shredOnStart, sweepEvery } from './key-shredding';
 import { PublicationDeps, publishSlice } from './slice-publications';
 
 /** What it publishes with (PublicationDeps: producer, codecs, topics, group), and how it consumes. */
@@ -18,6 +18,8 @@ export interface ProjectorDeps extends PublicationDeps {
   sessionTimeoutMs: number;
   /** Fault injection for resilience tests; 0 in production. */
   faultDelayMs: number;
+  /** How often ended identity retentions are looked for (docs/adr/0022). */
+  retentionSweepMs: number;
   /** Called when the consumer stopped for good (kafkajs will not restart it). */
   onFatal: (error: Error) => void;
 }
@@ -37,6 +39,7 @@ export class Projector {
   private readonly expected = new Map<number, string>();
   /** Settles once the partitions of the latest assignment know where to resume. */
   private resumed: Promise<void> = Promise.resolve();
+  private retentionSweep?: { stop: () => Promise<void> };
 
   constructor(private readonly deps: ProjectorDeps) {
     this.store = new ProjectionStore(deps.groupId);
@@ -54,6 +57,7 @@ export class Projector {
 
   async start(): Promise<void> {
     await shredOnStart(this.deps, this.deps.db.manager, this.store, this.logger);
+    this.retentionSweep = sweepEvery(this.deps.retentionSweepMs, () => shredEndedRetentions(this.deps, this.deps.db.manager, this.store, this.logger), this.logger);
     await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
@@ -73,6 +77,7 @@ export class Projector {
   }
 
   async stop(): Promise<void> {
+    await this.retentionSweep?.stop();
     await this.consumer.disconnect();
     await this.admin.disconnect();
   }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Producer } from 'kafkajs';
-import { completionsDue, ReactionMetadata, shredsDue, SubjectState } from '@lethe/consent-domain';
-import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, HEADERS, keyShreddedId, OptOutNotice, OptOutNoticeCodec, TopicNames } from '@lethe/contracts';
+import { completionsDue, ReactionMetadata, retentionShredsDue, shredsDue, SubjectState } from '@lethe/consent-domain';
+import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, HEADERS, keyShreddedId, OptOutNotice, OptOutNoticeCodec, retentionShredId, TopicNames } from '@lethe/contracts';
 import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
 import { FoldResult, toConsentState } from '@lethe/projection';
 
@@ -36,17 +36,21 @@ export async function publishSlice(deps: PublicationDeps, logger: Logger, topic:
 
 /**
  * ErasureRequestCompleted for requests the slice completed, and KeyShredded for subjects whose
- * erasure of all data it saw complete; their ids are derived from (subject, request) and subject.
+ * erasure of all data it saw complete (ids derived from (subject, request) and subject) or whose
+ * identity retention had already ended (a log folded long after it was written).
  */
 async function appendReactions(deps: PublicationDeps, changed: SubjectState[]): Promise<void> {
   const metadata = reactionMetadata();
-  const events = changed.flatMap((state) => [...completionsDue(state, metadata), ...shredsDue(state, metadata)]);
+  const events = changed.flatMap((state) => {
+    const shreds = shredsDue(state, metadata);
+    return [...completionsDue(state, metadata), ...(shreds.length > 0 ? shreds : retentionShredsDue(state, metadata))];
+  });
   await appendToConsentLog(deps.producer, deps.eventCodec, deps.topics.consentLog, events);
 }
 
 /** What the projector's reactions are stamped with: its clock and name, and ids derived from what they react to. */
 export function reactionMetadata(): ReactionMetadata {
-  return { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId, shredEventId: keyShreddedId };
+  return { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId, shredEventId: keyShreddedId, retentionShredEventId: retentionShredId };
 }
 
 async function publishStates(deps: PublicationDeps, changed: SubjectState[]): Promise<void> {

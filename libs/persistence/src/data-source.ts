@@ -7,6 +7,7 @@ import { OutstandingSteps1732700000000 } from './migrations/1732700000000-outsta
 import { ErasureKeysPerSubject1732800000000 } from './migrations/1732800000000-erasure-keys-per-subject';
 import { ShreddedSubjects1732900000000 } from './migrations/1732900000000-shredded-subjects';
 import { LogCheckpoints1733017000000 } from './migrations/1733017000000-log-checkpoints';
+import { IdentityRetention1733100000000 } from './migrations/1733100000000-identity-retention';
 
 export const MIGRATIONS = [
   InitialSchema1732350000000,
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   ErasureKeysPerSubject1732800000000,
   ShreddedSubjects1732900000000,
   LogCheckpoints1733017000000,
+  IdentityRetention1733100000000,
 ];
 
 export interface DatabaseOptions {

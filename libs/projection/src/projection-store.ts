@@ -81,6 +81,21 @@ export class ProjectionStore {
     return rows.map((row) => row.state);
   }
 
+  /**
+   * A page of the states, in subject order after `after`, whose identity retention ended by `now`
+   * (docs/adr/0022): what the projector's sweep shreds. A shredded state has no retention left.
+   */
+  async statesWithRetentionEnded(db: EntityManager, now: number, after: string | null, limit: number): Promise<SubjectState[]> {
+    const rows: { state: SubjectState }[] = await db.query(
+      `select state from subject_state
+        where state ? 'identityRetention' and (state->'identityRetention'->>'until')::bigint <= $1
+          and ($2::text is null or subject_id > $2)
+        order by subject_id limit $3`,
+      [now, after, limit],
+    );
+    return rows.map((row) => row.state);
+  }
+
   /** `previous` holds the states as loaded, to tell which erasure requests changed. */
   async save(db: EntityManager, states: SubjectState[], previous: Map<string, SubjectState>, offsets: PartitionOffset[]): Promise<void> {
     if (states.length > 0) {

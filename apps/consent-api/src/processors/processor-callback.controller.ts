@@ -73,7 +73,7 @@ export class ProcessorCallbackController {
     // processor answering before the projector folded the request is not told it is unknown.
     const cause = sent && (await this.codec.decode(sent.record));
     const requestId = cause && 'request_id' in cause.payload ? cause.payload.request_id : undefined;
-    if (cause && requestId !== undefined && erasureWorkId(cause.subject_id, requestId) === workId) {
+    if (cause && typeof requestId === 'string' && erasureWorkId(cause.subject_id, requestId) === workId) {
       return { kind: 'erasure', workId, requestId, subjectId: cause.subject_id, jurisdiction: cause.jurisdiction };
     }
     if (!cause || optOutWorkId(cause.subject_id, cause.event_id) !== workId) {

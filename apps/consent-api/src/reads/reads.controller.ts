@@ -41,8 +41,12 @@ export class ReadsController {
         status: r.status,
         dueAt: iso(r.dueAt),
       })),
-      // When the subject's data key was destroyed, and by which request: null while it is held.
-      keyShredded: state.keyShredded ? { at: iso(state.keyShredded.at), requestId: state.keyShredded.requestId } : null,
+      // When the subject's data key was destroyed, and why (a completed erasure, with its request, or
+      // the identity retention ended, docs/adr/0022); while it is held, null and when it will end.
+      keyShredded: state.keyShredded
+        ? { at: iso(state.keyShredded.at), cause: state.keyShredded.cause ?? 'erasure_completed', requestId: state.keyShredded.requestId }
+        : null,
+      identityRetentionEndsAt: state.identityRetention ? iso(state.identityRetention.until) : null,
     };
   }
 
