@@ -94,14 +94,14 @@ export const IDENTITY_SHREDDED = 'identity_shredded';
 /**
  * A system that finds the subject by an identity (an e-mail, a phone) got a request carrying none
  * of those types: none was given (`no_identity_for_match`), or the request's identities were
- * crypto-shredded after an erasure completed (`identity_shredded`: a system added later, catching
+ * crypto-shredded since (`identity_shredded`: a system added later, catching
  * up on an old request). Reporting "done, 0 rows" would certify an erasure nobody could look for;
  * no retry brings the identity back, so it fails for good. Names the types wanted, never a value.
  */
 export function noIdentityForMatch(kind: string, system: string, doing: string, types: readonly string[], target: Pick<ErasureTarget, 'identitiesShredded'>): ConnectorError {
   const wanted = types.length > 0 ? types.join(', ') : 'any';
   const why = target.identitiesShredded
-    ? `${IDENTITY_SHREDDED}: the request's identities were crypto-shredded (the subject's data key was destroyed once their erasure completed), and this system finds the subject by (${wanted})`
+    ? `${IDENTITY_SHREDDED}: the request's identities were crypto-shredded (the subject's data key was destroyed: their erasure completed, or their identity retention ended), and this system finds the subject by (${wanted})`
     : `${NO_IDENTITY_FOR_MATCH}: the request carries no identity of the types this system finds the subject by (${wanted})`;
   return new ConnectorError(`${kind} connector "${system}": ${doing} failed: ${why}`, false);
 }
