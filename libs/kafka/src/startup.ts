@@ -4,8 +4,10 @@ import { Kafka } from 'kafkajs';
 /**
  * Protocol errors of a broker that answers but has not finished starting: a fresh broker creates
  * and loads __consumer_offsets, and its producer-id manager waits for the controller, so the first
- * InitProducerId and JoinGroup requests get these for a while. They end by themselves; kafkajs
- * retries them a fixed number of times only, which a loaded machine outlasts.
+ * InitProducerId and JoinGroup requests get these for a while; a topic just created (by this app
+ * or another one starting beside it) is unknown to a broker's metadata until the controller's
+ * update reaches it. They end by themselves; kafkajs retries them a fixed number of times only,
+ * which a loaded machine outlasts.
  */
 const STILL_STARTING = new Set([
   'GROUP_LOAD_IN_PROGRESS', // "The coordinator is loading and hence can't process requests for this group"
@@ -13,6 +15,7 @@ const STILL_STARTING = new Set([
   'NOT_COORDINATOR_FOR_GROUP',
   'LEADER_NOT_AVAILABLE',
   'NOT_CONTROLLER',
+  'UNKNOWN_TOPIC_OR_PARTITION', // "This server does not host this topic-partition"
 ]);
 
 /** True when `error`, or an error it wraps, says the broker is still starting. */

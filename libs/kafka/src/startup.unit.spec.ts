@@ -14,6 +14,11 @@ describe('brokerStillStarting', () => {
     expect(brokerStillStarting(protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', 15))).toBe(true);
   });
 
+  it('waits for a topic just created that a broker does not know yet (a busy machine)', () => {
+    const unknown = protocolError('UNKNOWN_TOPIC_OR_PARTITION', 3);
+    expect(brokerStillStarting(new KafkaJSNumberOfRetriesExceeded(unknown, { retryCount: 5, retryTime: 10_000 }))).toBe(true);
+  });
+
   it('leaves other errors to fail start-up at once', () => {
     expect(brokerStillStarting(protocolError('TOPIC_AUTHORIZATION_FAILED', 29))).toBe(false);
     expect(brokerStillStarting(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1'))).toBe(false);
