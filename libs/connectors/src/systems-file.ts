@@ -68,7 +68,7 @@ export function parseSystemsFile(parsed: unknown): SystemsFile {
   if (!isObject(parsed)) throw new ConfigError('the systems file must be a mapping with a `systems` list');
   // Strict like every key below: a misspelt `retry` would otherwise leave the default policy in force, silently.
   const unknown = Object.keys(parsed).find((key) => !FILE_KEYS.includes(key));
-  if (unknown !== undefined) throw new ConfigError(`${unknown}: unknown key (the systems file has ${FILE_KEYS.join(' and ')})`);
+  if (unknown !== undefined) throw new ConfigError(`${unknown || '""'}: unknown key (the systems file has ${FILE_KEYS.join(' and ')})`);
   if (!Array.isArray(parsed.systems) || parsed.systems.length === 0) throw new ConfigError('systems: a non-empty list is required');
   const seen = new Set<string>();
   const systems = parsed.systems.map((entry: unknown, i: number): SystemEntry => {

@@ -31,6 +31,7 @@ describe('parseSystemsFile', () => {
     // ... and a misspelt top-level key was ignored, silently leaving the default retry policy.
     [{ retyr: { maxAttempts: 3 }, systems: [{ name: 'a', type: 'sql' }] }, /^retyr: unknown key/],
     [JSON.parse('{"__proto__": {"maxAttempts": 3}, "systems": [{"name": "a", "type": "sql"}]}'), /^__proto__: unknown key/],
+    [{ '': 1, systems: [{ name: 'a', type: 'sql' }] }, /^"": unknown key/],
   ])('refuses %j naming the key', (raw, message) => {
     expect(() => parseSystemsFile(raw)).toThrow(message);
   });
