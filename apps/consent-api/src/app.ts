@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiModule, ApiRuntime } from './app.module';
+import { MAX_BODY_DEPTH, nestedDeeperThan } from './platform/body-depth';
 import { Metrics } from './platform/metrics';
 
 /** Builds the HTTP app on Fastify: bounded bodies, strict validation, metrics and /docs. */
@@ -55,6 +56,14 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
       message: `more than ${context.max} requests per minute from this address; retry after ${context.after}`,
     }),
   });
+  // Before any handler, guard or pipe sees the body (validation would recurse through it).
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('preValidation', async (request, reply) => {
+      if (!nestedDeeperThan(request.body, MAX_BODY_DEPTH)) return;
+      await reply.code(400).send({ statusCode: 400, error: 'validation', message: `the request body is nested deeper than ${MAX_BODY_DEPTH} levels` });
+    });
   const metrics = app.get(Metrics);
   app
     .getHttpAdapter()
@@ -78,11 +87,17 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
   return app;
 }
 
+/** An unknown key named in a refusal: one shaped like a field name. Any other may be data (an e-mail address), so it is not repeated. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
 /** The first failing constraint, as [field path, message]; nested paths like identities[0].type. */
-function firstProblem(errors: ValidationError[], parent = ''): [string, string] {
+function firstProblem(errors: ValidationError[], parent = ''): [string | undefined, string] {
   const [error] = errors;
   const path = /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
-  if (error.constraints?.whitelistValidation) return [path, `${path} is not a known field`];
+  if (error.constraints?.whitelistValidation) {
+    if (FIELD_NAME.test(error.property)) return [path, `${path} is not a known field`];
+    return [parent || undefined, `${parent ? `${parent} holds` : 'the body holds'} a key that is not a known field (not repeated: it is not a field name)`];
+  }
   if (error.constraints) {
     const message = Object.values(error.constraints)[0];
     return [path, message.startsWith(error.property) ? message.replace(error.property, path) : `${path}: ${message}`];

@@ -48,6 +48,7 @@ export interface SystemsFile {
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const FILE_KEYS = ['retry', 'systems'];
 
 /**
  * The downstream systems file (YAML or JSON): which systems exist, how to reach each, what to do
@@ -65,6 +66,9 @@ export function readSystemsFile(path: string): SystemsFile {
 
 export function parseSystemsFile(parsed: unknown): SystemsFile {
   if (!isObject(parsed)) throw new ConfigError('the systems file must be a mapping with a `systems` list');
+  // Strict like every key below: a misspelt `retry` would otherwise leave the default policy in force, silently.
+  const unknown = Object.keys(parsed).find((key) => !FILE_KEYS.includes(key));
+  if (unknown !== undefined) throw new ConfigError(`${unknown || '""'}: unknown key (the systems file has ${FILE_KEYS.join(' and ')})`);
   if (!Array.isArray(parsed.systems) || parsed.systems.length === 0) throw new ConfigError('systems: a non-empty list is required');
   const seen = new Set<string>();
   const systems = parsed.systems.map((entry: unknown, i: number): SystemEntry => {
@@ -106,7 +110,8 @@ function retryPolicy(raw: unknown): BackoffPolicy {
   for (const key of ['maxAttempts', 'initialDelayMs', 'maxDelayMs'] as const) {
     if (!Number.isInteger(policy[key]) || (policy[key] as number) < 1) throw new ConfigError(`retry.${key}: a whole number of at least 1`);
   }
-  const unknown = Object.keys(raw).filter((key) => !(key in DEFAULT_BACKOFF));
+  // Own keys only: `in` would take what every object inherits (constructor, toString) as settings.
+  const unknown = Object.keys(raw).filter((key) => !Object.hasOwn(DEFAULT_BACKOFF, key));
   if (unknown.length) throw new ConfigError(`retry.${unknown[0]}: unknown setting`);
   return policy as unknown as BackoffPolicy;
 }

@@ -24,6 +24,14 @@ describe('parseSystemsFile', () => {
     [{ systems: [{ name: 'a', type: 'sql', onOptOut: { 'Bad Key': 'delete' } }] }, /systems\[0\]\.onOptOut\.Bad Key/],
     [{ retry: { maxAttempts: 0 }, systems: [{ name: 'a', type: 'sql' }] }, /retry\.maxAttempts/],
     [{ retry: { tries: 3 }, systems: [{ name: 'a', type: 'sql' }] }, /retry\.tries: unknown setting/],
+    // Found by systems-file.fuzz.unit.spec.ts: names every object has (Object.prototype's) were taken as settings.
+    [{ retry: { constructor: 3 }, systems: [{ name: 'a', type: 'sql' }] }, /retry\.constructor: unknown setting/],
+    [{ retry: { toString: 3 }, systems: [{ name: 'a', type: 'sql' }] }, /retry\.toString: unknown setting/],
+    [JSON.parse('{"retry": {"__proto__": 3}, "systems": [{"name": "a", "type": "sql"}]}'), /retry\.__proto__: unknown setting/],
+    // ... and a misspelt top-level key was ignored, silently leaving the default retry policy.
+    [{ retyr: { maxAttempts: 3 }, systems: [{ name: 'a', type: 'sql' }] }, /^retyr: unknown key/],
+    [JSON.parse('{"__proto__": {"maxAttempts": 3}, "systems": [{"name": "a", "type": "sql"}]}'), /^__proto__: unknown key/],
+    [{ '': 1, systems: [{ name: 'a', type: 'sql' }] }, /^"": unknown key/],
   ])('refuses %j naming the key', (raw, message) => {
     expect(() => parseSystemsFile(raw)).toThrow(message);
   });

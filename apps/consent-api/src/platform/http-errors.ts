@@ -1,9 +1,12 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { isDomainError } from '@lethe/consent-domain';
 import { RateLimitedException } from '../auth/rate-limits';
 import { BrokerUnavailableError } from './event-log';
 import { safeErrorSummary } from '@lethe/config';
+
+/** How Nest's router refuses a path no route has: `Cannot GET /the/path`. */
+const UNMATCHED_ROUTE = /^Cannot [A-Z]+ \//;
 
 const domainStatus = { validation: 400, not_found: 404, illegal_state: 409, concurrency: 412 } as const;
 
@@ -44,6 +47,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       // message: a parser's own may quote the body near the error, which may be personal data.
       const status = exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode: number }).statusCode;
       return { statusCode: status, error: statusName(status), message: frameworkMessages[status] ?? 'the request is malformed' };
+    }
+    if (exception instanceof NotFoundException && UNMATCHED_ROUTE.test(exception.message)) {
+      // Nest's own answer for a path no route has quotes the path, which may hold an e-mail address.
+      return { statusCode: 404, error: 'not_found', message: 'no route has this method and path (the routes are listed at /docs)' };
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();

@@ -149,14 +149,19 @@ export class LogTail {
 
   /** The subject's events read so far, in log order. */
   async eventsOf(subjectId: string): Promise<ConsentEvent[]> {
-    const mine = this.records.filter((record) => record.key === subjectId);
-    return Promise.all(
-      mine.map((record) => {
-        const id = `${record.partition}:${record.offset}`;
-        if (!this.decoded.has(id)) this.decoded.set(id, this.codec.decode(record.value));
-        return this.decoded.get(id) as Promise<ConsentEvent>;
-      }),
-    );
+    return Promise.all(this.records.filter((record) => record.key === subjectId).map((record) => this.decode(record)));
+  }
+
+  /** Every event on the log now, of every subject (see settledEventsOf), in log order per partition. */
+  async settledEvents(): Promise<ConsentEvent[]> {
+    await this.settle();
+    return Promise.all(this.records.map((record) => this.decode(record)));
+  }
+
+  private decode(record: { partition: number; offset: string; value: Buffer | null }): Promise<ConsentEvent> {
+    const id = `${record.partition}:${record.offset}`;
+    if (!this.decoded.has(id)) this.decoded.set(id, this.codec.decode(record.value));
+    return this.decoded.get(id) as Promise<ConsentEvent>;
   }
 
   /** Waits until the event with this id has been read, and returns it. */
@@ -171,12 +176,17 @@ export class LogTail {
    * broker reports at this moment, so anything written before the call has been read.
    */
   async settledEventsOf(subjectId: string): Promise<ConsentEvent[]> {
+    await this.settle();
+    return this.eventsOf(subjectId);
+  }
+
+  /** Waits until the reader has reached the end the broker reports at this moment. */
+  private async settle(): Promise<void> {
     const ends = await this.admin.fetchTopicOffsets(this.topic);
     await this.wait(
       () => ends.every(({ partition, high }) => BigInt(high) === 0n || (this.nextOffset.get(partition) ?? 0n) >= BigInt(high)),
       { description: `the reader to reach the end of ${this.topic}` },
     );
-    return this.eventsOf(subjectId);
   }
 }
 
