@@ -14,6 +14,7 @@ import { ErasureGauges } from './operations/erasure-gauges';
 import { ErasureOperationsController } from './operations/erasure-operations.controller';
 import { Admission } from './platform/admission';
 import { AdmissionInterceptor } from './platform/admission.interceptor';
+import { LoopDelay } from './platform/loop-delay';
 import { EVENT_CODEC, EVENT_PRODUCER, EventLog } from './platform/event-log';
 import { HealthController, KAFKA_ADMIN } from './platform/health.controller';
 import { HttpErrorFilter } from './platform/http-errors';
@@ -58,7 +59,13 @@ export class ApiModule {
         { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db, idempotencyLeaseMs(runtime.config), runtime.config.masterKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        { provide: Admission, useValue: new Admission({ maxPending: runtime.config.maxPendingWrites, probeIntervalMs: BROKER_PROBE_INTERVAL_MS }) },
+        LoopDelay,
+        {
+          provide: Admission,
+          inject: [LoopDelay],
+          useFactory: (loop: LoopDelay) =>
+            new Admission({ maxPending: runtime.config.maxPendingWrites, probeIntervalMs: BROKER_PROBE_INTERVAL_MS, maxLoopDelayMs: runtime.config.maxLoopDelayMs }, Date.now, loop.current),
+        },
         { provide: APP_INTERCEPTOR, useClass: AdmissionInterceptor },
         { provide: ProcessorRegistry, useValue: ProcessorRegistry.fromSystems(runtime.config.systems) },
         ProcessorSignatureGuard,

@@ -28,6 +28,11 @@ export interface ApiConfig {
    * answered 503 `overloaded` with Retry-After before anything of it is done (docs/adr/0023).
    */
   maxPendingWrites: number;
+  /**
+   * Past this event-loop delay (ms, mean over the last second) writes are answered 503
+   * `overloaded` too (LETHE_API_MAX_LOOP_DELAY_MS): the process is short of CPU.
+   */
+  maxLoopDelayMs: number;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
   /** Requests per minute per API key (per client address without one). */
@@ -80,6 +85,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     port: integer(env, 'LETHE_API_PORT', 3000, 1, 65_535),
     brokerTimeoutMs: integer(env, 'LETHE_BROKER_TIMEOUT_MS', 10_000, 100, 120_000),
     maxPendingWrites: integer(env, 'LETHE_API_MAX_PENDING_APPENDS', DEFAULT_MAX_PENDING_WRITES, 1, 100_000),
+    maxLoopDelayMs: integer(env, 'LETHE_API_MAX_LOOP_DELAY_MS', 200, 10, 60_000),
     bodyLimitBytes: integer(env, 'LETHE_API_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
     rateLimitPerMinute: integer(env, 'LETHE_API_RATE_LIMIT', 6_000, 1, 10_000_000),
     authFailuresPerMinute: integer(env, 'LETHE_API_AUTH_FAILURE_LIMIT', 30, 1, 100_000),

@@ -16,15 +16,19 @@ export interface AdmissionLimits {
   maxPending: number;
   /** While the event log is failing, one write at a time, at most this often, tries it again. */
   probeIntervalMs: number;
+  /** Past this event-loop delay (ms, the last second's mean) the process is short of CPU: writes are refused (LETHE_API_MAX_LOOP_DELAY_MS). */
+  maxLoopDelayMs: number;
 }
 
 /** What a refused client is told to wait: a moment when busy, longer when the log is down. */
 export const RETRY_AFTER_SECONDS: Record<ShedReason, number> = { overloaded: 1, broker_unavailable: 5 };
 
 /**
- * Admission control of the write path (docs/adr/0023), pure apart from the clock. A write is
- * admitted only while fewer than `maxPending` are in progress, so a flood queues nowhere: what
- * the API cannot take now is answered 503 at once, before anything of it is read or written.
+ * Admission control of the write path (docs/adr/0023), pure apart from the clock and the loop
+ * delay it is given. A write is admitted only while fewer than `maxPending` are in progress and
+ * the event loop keeps up (`maxLoopDelayMs`), so a flood queues nowhere, neither here nor unread
+ * in the kernel: what the API cannot take now is answered 503 at once, before anything of it is
+ * read or written.
  * Once the event log failed a write (no acknowledgement within the broker timeout, or an error),
  * writes are refused at once too, except one probe at a time, at most every `probeIntervalMs`,
  * whose acknowledgement lets every write in again: clients of a log that is down get 503 in
@@ -39,6 +43,7 @@ export class Admission {
   constructor(
     private readonly limits: AdmissionLimits,
     private readonly now: () => number = Date.now,
+    private readonly loopDelayMs: () => number = () => 0,
   ) {}
 
   admit(): Ticket | Refusal {
@@ -47,7 +52,7 @@ export class Admission {
       if (this.probing || this.now() < this.nextProbeAt) return refusal('broker_unavailable');
       probe = true;
     }
-    if (this.pending >= this.limits.maxPending) return refusal('overloaded');
+    if (this.pending >= this.limits.maxPending || this.loopDelayMs() > this.limits.maxLoopDelayMs) return refusal('overloaded');
     if (probe) {
       this.probing = true;
       this.nextProbeAt = this.now() + this.limits.probeIntervalMs;

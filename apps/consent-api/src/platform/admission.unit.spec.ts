@@ -7,7 +7,7 @@ const ticket = (admitted: Ticket | Refusal): Ticket => {
 
 describe('Admission', () => {
   it('admits up to maxPending writes at once, refuses the next as overloaded, and admits again once one is answered', () => {
-    const admission = new Admission({ maxPending: 2, probeIntervalMs: 1_000 });
+    const admission = new Admission({ maxPending: 2, probeIntervalMs: 1_000, maxLoopDelayMs: 100 });
     const [a, b] = [ticket(admission.admit()), ticket(admission.admit())];
     expect(admission.admit()).toEqual({ refused: 'overloaded', retryAfterSeconds: 1 });
     a.release();
@@ -21,7 +21,7 @@ describe('Admission', () => {
 
   it('refuses writes at once while the log fails, lets one probe through per interval, and reopens on an acknowledgement', () => {
     let now = 0;
-    const admission = new Admission({ maxPending: 10, probeIntervalMs: 1_000 }, () => now);
+    const admission = new Admission({ maxPending: 10, probeIntervalMs: 1_000, maxLoopDelayMs: 100 }, () => now);
     const inFlight = ticket(admission.admit());
     admission.logFailed();
     inFlight.release();
@@ -47,12 +47,21 @@ describe('Admission', () => {
 
   it('gives the probe slot back when the probe ends without reaching the log', () => {
     let now = 0;
-    const admission = new Admission({ maxPending: 10, probeIntervalMs: 1_000 }, () => now);
+    const admission = new Admission({ maxPending: 10, probeIntervalMs: 1_000, maxLoopDelayMs: 100 }, () => now);
     admission.logFailed();
     now = 1_000;
     ticket(admission.admit()).release(); // refused by validation, say: the log was not asked
     expect(isRefusal(admission.admit())).toBe(true);
     now = 2_000;
+    expect(isRefusal(admission.admit())).toBe(false);
+  });
+
+  it('refuses writes as overloaded while the event loop runs late, and admits them once it keeps up', () => {
+    let delay = 101;
+    const admission = new Admission({ maxPending: 10, probeIntervalMs: 1_000, maxLoopDelayMs: 100 }, Date.now, () => delay);
+    expect(admission.admit()).toEqual({ refused: 'overloaded', retryAfterSeconds: 1 });
+    expect(admission.inProgress).toBe(0);
+    delay = 100;
     expect(isRefusal(admission.admit())).toBe(false);
   });
 });
