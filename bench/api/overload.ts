@@ -8,7 +8,8 @@
  *      each request was due), the API's RSS sampled every second;
  *   3. one write afterwards, which must be accepted.
  * Run through bench/run.sh: npm run bench:overload -- [seconds] [factor] [capacity seconds]
- * (LETHE_API_MAX_PENDING_APPENDS is passed on to the API when set).
+ * (LETHE_API_MAX_PENDING_APPENDS and LETHE_API_MAX_LOOP_DELAY_MS are passed on to the API when set;
+ * the capacity is measured on a process of its own with neither bound, so nothing is shed there).
  */
 import { readFileSync } from 'node:fs';
 import { endpointsFrom } from '@lethe/config';
@@ -38,19 +39,27 @@ async function main(): Promise<void> {
   // Also warms the fresh broker's JVM: without it the first seconds' acknowledgements take most of a second.
   producerPerfTest(endpoints, 200_000, 300);
   const db = await openDatabase({ url: endpoints.databaseUrl, schema });
-  const env: Record<string, string> = { LETHE_DB_SCHEMA: schema, LETHE_API_PORT: String(port), LETHE_API_RATE_LIMIT: '10000000', LETHE_LOG_LEVEL: 'warn' };
-  if (process.env.LETHE_API_MAX_PENDING_APPENDS) env.LETHE_API_MAX_PENDING_APPENDS = process.env.LETHE_API_MAX_PENDING_APPENDS;
-  const api = startApp('consent-api', 'apps/consent-api/src/main.ts', env);
+  const base: Record<string, string> = { LETHE_DB_SCHEMA: schema, LETHE_API_PORT: String(port), LETHE_API_RATE_LIMIT: '10000000', LETHE_LOG_LEVEL: 'warn' };
+  const bounds: Record<string, string> = {};
+  for (const name of ['LETHE_API_MAX_PENDING_APPENDS', 'LETHE_API_MAX_LOOP_DELAY_MS']) if (process.env[name]) bounds[name] = process.env[name] as string;
+  const headers = { authorization: `Bearer ${(await new ApiKeyStore(db).create('bench-overload', { actions: ['consent:write'], purposes: ['*'] })).key}` };
+  log(`load average ${loadAverage()} at the start; bounds ${JSON.stringify(bounds)} (none named: the defaults)`);
+  // Capacity with nothing shed (on a machine short of CPU the loop-delay bound would shed even at 50 connections), then the overload on a fresh process with the bounds.
+  const capacityApi = startApp('consent-api (capacity)', 'apps/consent-api/src/main.ts', { ...base, LETHE_API_MAX_LOOP_DELAY_MS: '60000', LETHE_API_MAX_PENDING_APPENDS: '100000' });
+  let capacity;
   try {
     await waitUntil(() => fetch(`${url}/health`).then((r) => r.ok, () => false), 120_000, 'consent-api /health');
-    const { key } = await new ApiKeyStore(db).create('bench-overload', { actions: ['consent:write'], purposes: ['*'] });
-    const headers = { authorization: `Bearer ${key}` };
-    log(`load average ${loadAverage()} at the start; bound ${env.LETHE_API_MAX_PENDING_APPENDS ?? 'default (256)'}`);
     await withdrawals({ url, headers, connections: 50, seconds: 5 }); // warm-up
-    const capacity = await withdrawals({ url, headers, connections: 50, seconds: capacitySeconds });
-    const rate = capacity.perSecond * factor;
-    log(`capacity, closed loop, 50 connections: ${capacity.perSecond} writes/s (p50 ${capacity.p50} ms, p99 ${capacity.p99} ms, ${capacity.failed} not 2xx)`);
-
+    capacity = await withdrawals({ url, headers, connections: 50, seconds: capacitySeconds });
+  } finally {
+    await stopChild(capacityApi, 'SIGINT');
+  }
+  const rate = capacity.perSecond * factor;
+  log(`capacity, closed loop, 50 connections, nothing shed: ${capacity.perSecond} writes/s (p50 ${capacity.p50} ms, p99 ${capacity.p99} ms, ${capacity.failed} not 2xx)`);
+  const api = startApp('consent-api', 'apps/consent-api/src/main.ts', { ...base, ...bounds });
+  try {
+    await waitUntil(() => fetch(`${url}/health`).then((r) => r.ok, () => false), 120_000, 'consent-api /health');
+    await withdrawals({ url, headers, connections: 10, seconds: 3 }); // warm-up of the new process
     const pid = api.pid as number;
     const samples: number[] = [];
     const sampler = setInterval(() => samples.push(rssMib(pid)), 1_000);
