@@ -3,13 +3,16 @@
 # the numbers are not disturbed by, and do not disturb, a development stack. The broker starts
 # empty each time, so consent.log holds exactly the run's events.
 #   bash bench/run.sh <api|projector|replay|erasure-worker|guard|e2e> [arguments of that benchmark]
+#   bash bench/run.sh <name>/<script> [arguments]   runs bench/<name>/<script>.ts instead (api/overload, projector/dlq-burst)
 # (`npm run bench` runs them all, bench/all.ts.)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NAME="${1:?which benchmark: api, projector, replay, erasure-worker, guard or e2e}"
 shift
-if [[ ! -f "$ROOT/bench/$NAME/bench.ts" ]]; then
-  echo "no benchmark named \"$NAME\" (bench/$NAME/bench.ts)" >&2
+ENTRY="bench/$NAME/bench.ts"
+[[ "$NAME" == */* ]] && ENTRY="bench/$NAME.ts"
+if [[ ! -f "$ROOT/$ENTRY" ]]; then
+  echo "no benchmark named \"$NAME\" ($ENTRY)" >&2
   exit 2
 fi
 export LETHE_STACK_DIR="${LETHE_STACK_DIR:-$ROOT/.cache/bench-stack}"
@@ -38,4 +41,4 @@ trap 'record_stack_rss; bash "$ROOT/deploy/local/stack.sh" down >/dev/null' EXIT
 cd "$ROOT"
 # LETHE_BENCH_NODE_FLAGS: extra node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
 # shellcheck disable=SC2086
-node ${LETHE_BENCH_NODE_FLAGS:-} -r @swc-node/register "bench/$NAME/bench.ts" "$@"
+node ${LETHE_BENCH_NODE_FLAGS:-} -r @swc-node/register "$ENTRY" "$@"

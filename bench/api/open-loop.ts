@@ -9,6 +9,17 @@ export interface OpenLoopOptions {
   seconds: number;
   /** The path and body of the n-th request. */
   requestFor: (n: number) => { path: string; body: string };
+  /** Connections at most (128): a request due while all are busy waits for one. */
+  maxSockets?: number;
+  /** A request unanswered this long after it was sent is abandoned and counted as a timeout (30 s). */
+  timeoutMs?: number;
+}
+
+/** What an open-loop run saw: besides the 2xx rate and latencies, every status and the requests that got no answer. */
+export interface OpenLoopResult extends LoadResult {
+  statuses: Record<string, number>;
+  timeouts: number;
+  errors: number;
 }
 
 /**
@@ -16,12 +27,13 @@ export interface OpenLoopOptions {
  * its own (up to 128) if none is free, and its latency counts from when it was due, so a slow answer
  * cannot hold back the requests behind it (no coordinated omission).
  */
-export async function openLoop({ url, headers, rate, seconds, requestFor }: OpenLoopOptions): Promise<LoadResult> {
+export async function openLoop({ url, headers, rate, seconds, requestFor, maxSockets = 128, timeoutMs = 30_000 }: OpenLoopOptions): Promise<OpenLoopResult> {
   // Like a service with a connection pool: a request due while all are busy waits for one (its latency still counts from when it was due).
-  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  const agent = new Agent({ keepAlive: true, maxSockets });
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
-  let failed = 0;
+  const statuses: Record<string, number> = {};
+  let [failed, timeouts, errors] = [0, 0, 0];
   const answers: Promise<void>[] = [];
   const started = performance.now();
   for (let n = 0; n < total; ) {
@@ -33,14 +45,17 @@ export async function openLoop({ url, headers, rate, seconds, requestFor }: Open
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN);
-  return { requests: total, accepted: latencies.length, failed, perSecond: Math.round(latencies.length / seconds), p50: at(0.5), p99: at(0.99) };
+  return { requests: total, accepted: latencies.length, failed, perSecond: Math.round(latencies.length / seconds), p50: at(0.5), p99: at(0.99), statuses, timeouts, errors };
 
   function send(n: number, due: number): Promise<void> {
     const { path, body } = requestFor(n);
     return new Promise((done) => {
-      const req = request(new URL(path, url), { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers }, timeout: 30_000 }, (res) => {
+      let timedOut = false;
+      const req = request(new URL(path, url), { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers }, timeout: timeoutMs }, (res) => {
         res.resume();
         res.once('end', () => {
+          const status = String(res.statusCode);
+          statuses[status] = (statuses[status] ?? 0) + 1;
           if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
           else failed++;
           done();
@@ -48,9 +63,14 @@ export async function openLoop({ url, headers, rate, seconds, requestFor }: Open
       });
       req.once('error', () => {
         failed++;
+        if (timedOut) timeouts++;
+        else errors++;
         done();
       });
-      req.once('timeout', () => req.destroy());
+      req.once('timeout', () => {
+        timedOut = true;
+        req.destroy();
+      });
       req.end(body);
     });
   }

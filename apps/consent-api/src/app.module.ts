@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { Admin, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { ConsentEventCodec } from '@lethe/contracts';
@@ -12,6 +12,9 @@ import type { ApiConfig } from './config';
 import { IdempotencyStore, idempotencyLeaseMs } from './idempotency/idempotency-store';
 import { ErasureGauges } from './operations/erasure-gauges';
 import { ErasureOperationsController } from './operations/erasure-operations.controller';
+import { Admission } from './platform/admission';
+import { AdmissionInterceptor } from './platform/admission.interceptor';
+import { LoopDelay } from './platform/loop-delay';
 import { EVENT_CODEC, EVENT_PRODUCER, EventLog } from './platform/event-log';
 import { HealthController, KAFKA_ADMIN } from './platform/health.controller';
 import { HttpErrorFilter } from './platform/http-errors';
@@ -35,6 +38,9 @@ export interface ApiRuntime {
   keyStore: KeyStore;
 }
 
+/** While the event log fails, how often one write tries it again (docs/adr/0023). */
+const BROKER_PROBE_INTERVAL_MS = 1_000;
+
 @Module({})
 export class ApiModule {
   static forRuntime(runtime: ApiRuntime): DynamicModule {
@@ -53,6 +59,14 @@ export class ApiModule {
         { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db, idempotencyLeaseMs(runtime.config), runtime.config.masterKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        LoopDelay,
+        {
+          provide: Admission,
+          inject: [LoopDelay],
+          useFactory: (loop: LoopDelay) =>
+            new Admission({ maxPending: runtime.config.maxPendingWrites, probeIntervalMs: BROKER_PROBE_INTERVAL_MS, maxLoopDelayMs: runtime.config.maxLoopDelayMs }, Date.now, loop.current),
+        },
+        { provide: APP_INTERCEPTOR, useClass: AdmissionInterceptor },
         { provide: ProcessorRegistry, useValue: ProcessorRegistry.fromSystems(runtime.config.systems) },
         ProcessorSignatureGuard,
         ConsentController,

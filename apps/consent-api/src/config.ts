@@ -23,6 +23,16 @@ export interface ApiConfig {
   port: number;
   /** How long a write may wait for the broker's acknowledgement before answering 503. */
   brokerTimeoutMs: number;
+  /**
+   * Writes in progress at once, at most (LETHE_API_MAX_PENDING_APPENDS); past it a write is
+   * answered 503 `overloaded` with Retry-After before anything of it is done (docs/adr/0023).
+   */
+  maxPendingWrites: number;
+  /**
+   * Past this event-loop delay (ms, mean over the last second) writes are answered 503
+   * `overloaded` too (LETHE_API_MAX_LOOP_DELAY_MS): the process is short of CPU.
+   */
+  maxLoopDelayMs: number;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
   /** Requests per minute per API key (per client address without one). */
@@ -57,6 +67,12 @@ export interface ApiConfig {
   erasureSlaHours: number;
 }
 
+/**
+ * About five times the writes in progress at which the API reaches its peak rate (50 connections,
+ * BENCHMARKS.md): more only queue. At the measured 1,500-2,200 writes/s it is 120-170 ms of work.
+ */
+const DEFAULT_MAX_PENDING_WRITES = 256;
+
 /** Reads and checks the configuration once, at boot; a bad value stops the process, saying which. */
 export function loadApiConfig(env: Env): ApiConfig {
   const master = masterKeyFrom(env);
@@ -68,6 +84,8 @@ export function loadApiConfig(env: Env): ApiConfig {
     host: env.LETHE_API_HOST ?? '127.0.0.1',
     port: integer(env, 'LETHE_API_PORT', 3000, 1, 65_535),
     brokerTimeoutMs: integer(env, 'LETHE_BROKER_TIMEOUT_MS', 10_000, 100, 120_000),
+    maxPendingWrites: integer(env, 'LETHE_API_MAX_PENDING_APPENDS', DEFAULT_MAX_PENDING_WRITES, 1, 100_000),
+    maxLoopDelayMs: integer(env, 'LETHE_API_MAX_LOOP_DELAY_MS', 200, 10, 60_000),
     bodyLimitBytes: integer(env, 'LETHE_API_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
     rateLimitPerMinute: integer(env, 'LETHE_API_RATE_LIMIT', 6_000, 1, 10_000_000),
     authFailuresPerMinute: integer(env, 'LETHE_API_AUTH_FAILURE_LIMIT', 30, 1, 100_000),

@@ -1,12 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { safeErrorSummary } from '@lethe/config';
 import { UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
-import { retryWhileRegistryUnavailable } from '@lethe/kafka';
+import { retryWhileRegistryUnavailable, sendToDeadLetter } from '@lethe/kafka';
 import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
 import { destroyShreddedKeys, shredEndedRetentions, shredOnStart, sweepEvery } from './key-shredding';
 import { PublicationDeps, publishSlice } from './slice-publications';
+
+/** Dead letters sent between heartbeats: a few produce requests' worth, well within any session. */
+const LETTERS_PER_HEARTBEAT = 2_000;
 
 /** What it publishes with (PublicationDeps: producer, codecs, topics, group), and how it consumes. */
 export interface ProjectorDeps extends PublicationDeps {
@@ -136,8 +139,9 @@ export class Projector {
         heartbeat,
       });
       await this.faultDelay(batch.partition, slice);
+      const parked = await this.parkUndecodable(batch.topic, batch.partition, records, heartbeat);
       try {
-        await this.applyIsolating(batch.topic, batch.partition, records);
+        await this.applyIsolating(batch.topic, batch.partition, records, parked);
       } catch (error) {
         if (!(error instanceof PartitionMoved)) throw error;
         this.logger.warn(`${error.message}; resuming from there`);
@@ -162,14 +166,14 @@ export class Projector {
    * partition's lock for ever; the next owner waits for it without heartbeating, so the timeout
    * is well within its own session.
    */
-  private applyIsolating(topic: string, partition: number, records: DecodedRecord[]): Promise<void> {
+  private applyIsolating(topic: string, partition: number, records: DecodedRecord[], parked: ReadonlySet<KafkaMessage>): Promise<void> {
     return applyIsolating(
       {
         db: this.deps.db,
         store: this.store,
         idleInTransactionTimeoutMs: this.deps.sessionTimeoutMs / 2,
         beforeCommit: async (tx, folded) => {
-          await publishSlice(this.deps, this.logger, topic, partition, folded);
+          await publishSlice(this.deps, this.logger, topic, partition, { ...folded, rejected: folded.rejected.filter((r) => !parked.has(r.message)) });
           await destroyShreddedKeys(tx, folded.changed);
         },
         warn: (message) => this.logger.warn(message),
@@ -178,6 +182,29 @@ export class Projector {
       partition,
       records,
     );
+  }
+
+  /**
+   * Undecodable records go to consent.dlq before the slice's transaction, not inside it. A burst
+   * of them is many produce requests (one at a time, on the producer every partition shares):
+   * inside the transaction they held it idle past its timeout on a busy broker, so the commit
+   * failed and the slice was folded and dead-lettered again, for ever. The rule is kept: the
+   * offset moves past a record only in the transaction after its letter is durable (acks=all).
+   * A slice redone after a failure sends its letters again, a duplicate the re-drive ignores.
+   */
+  private async parkUndecodable(topic: string, partition: number, records: DecodedRecord[], heartbeat: () => Promise<void>): Promise<Set<KafkaMessage>> {
+    const undecodable = records.filter((record) => !record.event);
+    for (let start = 0; start < undecodable.length; start += LETTERS_PER_HEARTBEAT) {
+      const letters = undecodable.slice(start, start + LETTERS_PER_HEARTBEAT);
+      await sendToDeadLetter(
+        this.deps.producer,
+        this.deps.topics.consentDlq,
+        letters.map(({ message, problem, detail }) => ({ topic, partition, message, reason: problem ?? 'undecodable', detail, groupId: this.deps.groupId })),
+      );
+      await heartbeat();
+    }
+    if (undecodable.length > 0) this.logger.warn(`${undecodable.length} undecodable record(s) of partition ${partition} sent to ${this.deps.topics.consentDlq}`);
+    return new Set(undecodable.map((record) => record.message));
   }
 
   /**

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Producer } from 'kafkajs';
 import { ConsentEvent, ConsentEventCodec, HEADERS } from '@lethe/contracts';
 import { GroupCommit } from '@lethe/kafka';
+import { Admission } from './admission';
 import { Metrics } from './metrics';
 import { API_CONFIG } from './tokens';
 import type { ApiConfig } from '../config';
@@ -34,6 +35,7 @@ export class EventLog implements OnApplicationShutdown {
     @Inject(EVENT_CODEC) private readonly codec: ConsentEventCodec,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly metrics: Metrics,
+    private readonly admission: Admission,
   ) {
     this.commit = GroupCommit.forProducer(producer, config.topics.names.consentLog);
   }
@@ -50,7 +52,9 @@ export class EventLog implements OnApplicationShutdown {
       );
       // A write still queued when its time is up is dropped, so it never lands after a 503.
       await withTimeout((signal) => this.commit.append(messages, signal), this.config.brokerTimeoutMs);
+      this.admission.logAcknowledged();
     } catch (error) {
+      this.admission.logFailed();
       this.metrics.brokerWriteFailures.inc();
       throw new BrokerUnavailableError(error);
     } finally {

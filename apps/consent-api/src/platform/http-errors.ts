@@ -2,6 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundE
 import type { FastifyReply } from 'fastify';
 import { isDomainError } from '@lethe/consent-domain';
 import { RateLimitedException } from '../auth/rate-limits';
+import { RETRY_AFTER_SECONDS } from './admission';
+import { WriteShedException } from './admission.interceptor';
 import { BrokerUnavailableError } from './event-log';
 import { safeErrorSummary } from '@lethe/config';
 
@@ -29,8 +31,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
-    if (exception instanceof BrokerUnavailableError) reply.header('Retry-After', '5');
-    if (exception instanceof RateLimitedException) reply.header('Retry-After', String(exception.retryAfterSeconds));
+    if (exception instanceof BrokerUnavailableError) reply.header('Retry-After', String(RETRY_AFTER_SECONDS.broker_unavailable));
+    if (exception instanceof RateLimitedException || exception instanceof WriteShedException) reply.header('Retry-After', String(exception.retryAfterSeconds));
     reply.status(body.statusCode).send(body);
   }
 
@@ -40,7 +42,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       return { statusCode, error: exception.code, reason: exception.reason, message: exception.message, ...field(exception.field) };
     }
     if (exception instanceof BrokerUnavailableError) {
-      return { statusCode: 503, error: 'unavailable', message: 'the event log is unavailable; retry with the same Idempotency-Key' };
+      return { statusCode: 503, error: 'unavailable', reason: 'broker_unavailable', message: 'the event log is unavailable; retry with the same Idempotency-Key' };
+    }
+    if (exception instanceof WriteShedException) {
+      return { statusCode: 503, ...(exception.getResponse() as { error: string; reason: string; message: string }) };
     }
     if (isFrameworkRefusal(exception)) {
       // Fastify's own refusals (malformed JSON, body too large, wrong content type). A fixed

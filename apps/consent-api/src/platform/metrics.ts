@@ -33,6 +33,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly writesShed = new Counter({
+    name: 'lethe_api_writes_shed_total',
+    help: 'Writes answered 503 before anything of them was done: overloaded, or the event log failing',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'lethe_api_' });
   }

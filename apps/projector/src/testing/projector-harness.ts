@@ -166,8 +166,8 @@ export class ProjectorHarness {
     return all();
   }
 
-  /** Waits until consent.dlq holds a record this group parked that `matches`, and returns those records. */
-  async deadLetters(matches: (message: KafkaMessage) => boolean = () => true): Promise<KafkaMessage[]> {
+  /** Waits until consent.dlq holds records this group parked that `matches` (one, or what `enough` says), and returns those records. */
+  async deadLetters(matches: (message: KafkaMessage) => boolean = () => true, enough = (letters: KafkaMessage[]) => letters.length > 0, timeoutMs = 60_000): Promise<KafkaMessage[]> {
     const letters: KafkaMessage[] = [];
     const consumer = this.kafka.consumer({ groupId: this.kit.uniqueName('test.dlq') });
     await consumer.connect();
@@ -177,7 +177,7 @@ export class ProjectorHarness {
         if (message.headers?.[HEADERS.dlqConsumerGroup]?.toString() === this.groupId && matches(message)) letters.push(message);
       },
     });
-    await this.kit.waitFor(() => letters.length > 0, { description: 'a dead letter from this projector' });
+    await this.kit.waitFor(() => enough(letters), { description: 'the dead letters expected from this projector', timeoutMs });
     await consumer.disconnect();
     return letters;
   }

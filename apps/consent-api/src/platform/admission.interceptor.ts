@@ -1,0 +1,43 @@
+import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { finalize, Observable } from 'rxjs';
+import { Admission, isRefusal, ShedReason } from './admission';
+import { Metrics } from './metrics';
+
+const messages: Record<ShedReason, string> = {
+  overloaded: 'the API has as many writes in progress as it takes; nothing was written, retry with the same Idempotency-Key',
+  broker_unavailable: 'the event log is unavailable; retry with the same Idempotency-Key',
+};
+
+/** 503 with a reason and Retry-After (platform/http-errors.ts sets the header): nothing of the write was done. */
+export class WriteShedException extends HttpException {
+  constructor(
+    readonly reason: ShedReason,
+    readonly retryAfterSeconds: number,
+  ) {
+    super({ error: 'unavailable', reason, message: messages[reason] }, HttpStatus.SERVICE_UNAVAILABLE);
+  }
+}
+
+/**
+ * Every POST of the API is a write to consent.log. Each is admitted (platform/admission.ts) after
+ * its key is checked and before its body is validated or anything is read or written, and holds
+ * its place until it is answered.
+ */
+@Injectable()
+export class AdmissionInterceptor implements NestInterceptor {
+  constructor(
+    private readonly admission: Admission,
+    private readonly metrics: Metrics,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.switchToHttp().getRequest<FastifyRequest>().method !== 'POST') return next.handle();
+    const admitted = this.admission.admit();
+    if (isRefusal(admitted)) {
+      this.metrics.writesShed.inc({ reason: admitted.refused });
+      throw new WriteShedException(admitted.refused, admitted.retryAfterSeconds);
+    }
+    return next.handle().pipe(finalize(() => admitted.release()));
+  }
+}

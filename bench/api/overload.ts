@@ -1,0 +1,101 @@
+/**
+ * The consent API under twice the rate it manages, open loop, for a minute: does it shed load
+ * (503 with Retry-After) and keep its memory, rather than queue until answers time out?
+ *   0. kafka-producer-perf-test (acks=all), which warms the new broker up;
+ *   1. capacity: POST …/consents/withdraw, a new subject each, 50 connections, closed loop;
+ *   2. the same open loop at `factor` × that rate for `seconds` (requests sent evenly, up to
+ *      4,096 connections so the API, not the client, decides what waits; latency from when
+ *      each request was due), the API's RSS sampled every second;
+ *   3. one write afterwards, which must be accepted.
+ * Run through bench/run.sh: npm run bench:overload -- [seconds] [factor] [capacity seconds]
+ * (LETHE_API_MAX_PENDING_APPENDS and LETHE_API_MAX_LOOP_DELAY_MS are passed on to the API when set;
+ * the capacity is measured on a process of its own with neither bound, so nothing is shed there).
+ */
+import { readFileSync } from 'node:fs';
+import { endpointsFrom } from '@lethe/config';
+import { openDatabase } from '@lethe/persistence';
+import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
+import { figure, log, peakRss, producerPerfTest } from '../common';
+import { startApp, stopChild, waitUntil } from '../processes';
+import { newSubjectWithdrawal, withdrawals } from './load';
+import { openLoop } from './open-loop';
+
+const seconds = Number(process.argv[2] ?? 60);
+const factor = Number(process.argv[3] ?? 2);
+const capacitySeconds = Number(process.argv[4] ?? 15);
+const port = 3997;
+const url = `http://127.0.0.1:${port}`;
+const endpoints = endpointsFrom(process.env);
+const schema = `bench_overload_${Date.now()}`;
+
+function rssMib(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m)?.[1] ?? NaN) / 1024;
+}
+
+const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+
+async function main(): Promise<void> {
+  // Also warms the fresh broker's JVM: without it the first seconds' acknowledgements take most of a second.
+  producerPerfTest(endpoints, 200_000, 300);
+  const db = await openDatabase({ url: endpoints.databaseUrl, schema });
+  const base: Record<string, string> = { LETHE_DB_SCHEMA: schema, LETHE_API_PORT: String(port), LETHE_API_RATE_LIMIT: '10000000', LETHE_LOG_LEVEL: 'warn' };
+  const bounds: Record<string, string> = {};
+  for (const name of ['LETHE_API_MAX_PENDING_APPENDS', 'LETHE_API_MAX_LOOP_DELAY_MS']) if (process.env[name]) bounds[name] = process.env[name] as string;
+  const headers = { authorization: `Bearer ${(await new ApiKeyStore(db).create('bench-overload', { actions: ['consent:write'], purposes: ['*'] })).key}` };
+  log(`load average ${loadAverage()} at the start; bounds ${JSON.stringify(bounds)} (none named: the defaults)`);
+  // Capacity with nothing shed (on a machine short of CPU the loop-delay bound would shed even at 50 connections), then the overload on a fresh process with the bounds.
+  const capacityApi = startApp('consent-api (capacity)', 'apps/consent-api/src/main.ts', { ...base, LETHE_API_MAX_LOOP_DELAY_MS: '60000', LETHE_API_MAX_PENDING_APPENDS: '100000' });
+  let capacity;
+  try {
+    await waitUntil(() => fetch(`${url}/health`).then((r) => r.ok, () => false), 120_000, 'consent-api /health');
+    await withdrawals({ url, headers, connections: 50, seconds: 5 }); // warm-up
+    capacity = await withdrawals({ url, headers, connections: 50, seconds: capacitySeconds });
+  } finally {
+    await stopChild(capacityApi, 'SIGINT');
+  }
+  const rate = capacity.perSecond * factor;
+  log(`capacity, closed loop, 50 connections, nothing shed: ${capacity.perSecond} writes/s (p50 ${capacity.p50} ms, p99 ${capacity.p99} ms, ${capacity.failed} not 2xx)`);
+  const api = startApp('consent-api', 'apps/consent-api/src/main.ts', { ...base, ...bounds });
+  try {
+    await waitUntil(() => fetch(`${url}/health`).then((r) => r.ok, () => false), 120_000, 'consent-api /health');
+    await withdrawals({ url, headers, connections: 10, seconds: 3 }); // warm-up of the new process
+    const pid = api.pid as number;
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(rssMib(pid)), 1_000);
+    const before = rssMib(pid);
+    log(`open loop at ${rate}/s (${factor} × capacity) for ${seconds} s; API RSS ${before.toFixed(0)} MiB before`);
+    const result = await openLoop({ url, headers, rate, seconds, requestFor: newSubjectWithdrawal, maxSockets: 4_096, timeoutMs: 15_000 });
+    clearInterval(sampler);
+    const after = await fetch(`${url}/v1/subjects/${newSubjectWithdrawal().path.split('/')[3]}/consents/withdraw`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ purposes: ['marketing'] }),
+    });
+
+    const count = (prefix: string) => Object.entries(result.statuses).filter(([status]) => status.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
+    const [first, last] = [mean(samples.slice(0, 10)), mean(samples.slice(-10))];
+    const peak = Math.max(...samples);
+    console.log('');
+    console.log(`| asked | sent | 2xx | 429 | 503 | other | timeouts | errors | 2xx/s | 2xx p50 ms | 2xx p99 ms | RSS first 10 s | RSS last 10 s | RSS peak | after: |`);
+    console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+    const other = result.requests - count('2') - (result.statuses['429'] ?? 0) - (result.statuses['503'] ?? 0) - result.timeouts - result.errors;
+    console.log(
+      `| ${rate}/s × ${seconds} s | ${result.requests} | ${count('2')} | ${result.statuses['429'] ?? 0} | ${result.statuses['503'] ?? 0} | ${other} | ${result.timeouts} | ${result.errors} | ` +
+        `${result.perSecond} | ${result.p50} | ${result.p99} | ${first.toFixed(0)} MiB | ${last.toFixed(0)} MiB | ${peak.toFixed(0)} MiB | ${after.status} |`,
+    );
+    console.log('');
+    log(`statuses ${JSON.stringify(result.statuses)}; load average ${loadAverage()} at the end`);
+    figure({ name: `consent-api: accepted writes at ${factor} × capacity, open loop`, value: result.perSecond, unit: 'writes/s', ceilingName: 'its closed-loop capacity in the same run', ceilingValue: capacity.perSecond });
+    peakRss('consent-api (overload)', pid);
+  } finally {
+    await stopChild(api, 'SIGINT');
+    await db.query(`drop schema if exists "${schema}" cascade`);
+    await db.destroy();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`[bench] failed: ${error.message}`);
+  process.exit(1);
+});
