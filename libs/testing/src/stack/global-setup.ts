@@ -38,6 +38,10 @@ export default async function globalSetup(): Promise<void> {
 
   // Lethe's own apps, in-process or spawned by tests, log warnings and errors only.
   process.env.LETHE_LOG_LEVEL ??= 'warn';
+  // Test processes share a few cores, so an API's event loop runs late without it being
+  // overloaded: its loop-delay bound (docs/adr/0023) would refuse a test's writes at random.
+  // The suites that test that bound set their own.
+  process.env.LETHE_API_MAX_LOOP_DELAY_MS ??= '60000';
   endpoints = endpointsFrom(process.env, 'lethe_test');
   process.env.KAFKA_BROKERS = endpoints.kafkaBrokers.join(',');
   process.env.SCHEMA_REGISTRY_URL = endpoints.schemaRegistryUrl;
