@@ -1,12 +1,24 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { faultsStack, ROOT, STACK_SCRIPT } from './env';
 
-/** Runs `stack.sh <args>` on the fault suite's stack; throws with its output when it fails. */
+/** Runs `stack.sh <args>` on the fault suite's stack and waits; throws with its output when it fails. For the suite's set-up, which has nothing else to do meanwhile. */
 export function stackCommand(args: string[], env = faultsStack()): string {
   const run = spawnSync('bash', [STACK_SCRIPT, ...args], { cwd: ROOT, env: { ...process.env, ...env.stackEnv }, encoding: 'utf8', timeout: 300_000 });
   if (run.status !== 0) throw new Error(`stack.sh ${args.join(' ')} failed (${run.status ?? run.signal}): ${`${run.stdout}${run.stderr}`.trim().slice(-2_000)}`);
   return run.stdout.trim();
+}
+
+/** `stackCommand` without blocking: the workload keeps its schedule while a node starts. */
+export function stackCommandAsync(args: string[], env = faultsStack()): Promise<string> {
+  return new Promise((done, failed) => {
+    const child = spawn('bash', [STACK_SCRIPT, ...args], { cwd: ROOT, env: { ...process.env, ...env.stackEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('error', failed);
+    child.once('close', (code) => (code === 0 ? done(output.trim()) : failed(new Error(`stack.sh ${args.join(' ')} failed (${code}): ${output.trim().slice(-2_000)}`))));
+  });
 }
 
 /**
@@ -21,31 +33,31 @@ export class Cluster {
   }
 
   /** SIGKILL: gone at once, no controlled shutdown. */
-  kill(node: number): void {
-    stackCommand(['node-kill', String(node)]);
+  async kill(node: number): Promise<void> {
+    await stackCommandAsync(['node-kill', String(node)]);
   }
 
   /** SIGSTOP: frozen, its connections open but silent. */
-  pause(node: number): void {
-    stackCommand(['node-pause', String(node)]);
+  async pause(node: number): Promise<void> {
+    await stackCommandAsync(['node-pause', String(node)]);
   }
 
   /** SIGCONT. */
-  resume(node: number): void {
-    stackCommand(['node-resume', String(node)]);
+  async resume(node: number): Promise<void> {
+    await stackCommandAsync(['node-resume', String(node)]);
   }
 
   /** Starts a killed node on its data and waits until it serves. */
-  start(node: number): void {
-    stackCommand(['node-start', String(node)]);
+  async start(node: number): Promise<void> {
+    await stackCommandAsync(['node-start', String(node)]);
   }
 
-  stopRegistry(): void {
-    stackCommand(['registry-stop']);
+  async stopRegistry(): Promise<void> {
+    await stackCommandAsync(['registry-stop']);
   }
 
-  startRegistry(): void {
-    stackCommand(['registry-start']);
+  async startRegistry(): Promise<void> {
+    await stackCommandAsync(['registry-start']);
   }
 
   /** A silent client on every node. */

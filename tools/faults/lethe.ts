@@ -134,7 +134,14 @@ export class Lethe {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.apps.values()].map((app) => app.stop()));
+    // SIGTERM, then SIGKILL past a deadline: an app stuck on a broken cluster must not hold the suite.
+    await Promise.all(
+      [...this.apps.values()].map(async (app) => {
+        const timer = setTimeout(() => app.child.kill('SIGKILL'), 20_000);
+        await app.stop();
+        clearTimeout(timer);
+      }),
+    );
     await this.pool.query(`drop schema if exists "${this.schema}" cascade; drop schema if exists "${this.shopSchema}" cascade`);
     await this.pool.end();
     rmSync(this.dir, { recursive: true, force: true });

@@ -49,7 +49,10 @@ export class RedisServer {
     return join(this.dir, 'redis.pid');
   }
 
+  /** Starts it, unless the one this pid file names is running already (a stack kept with LETHE_KEEP_STACK=1). */
   async start(): Promise<void> {
+    const pid = existsSync(this.pidFile) ? Number(readFileSync(this.pidFile, 'utf8').trim()) : 0;
+    if (pid > 0 && alive(pid) && (await answers(this.port))) return;
     if (await answers(this.port)) throw new Error(`port ${this.port} already answers as Redis: stop it or set LETHE_FAULTS_REDIS_PORT`);
     mkdirSync(this.dir, { recursive: true });
     const run = spawnSync('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'yes', '--pidfile', this.pidFile, '--logfile', join(this.dir, 'redis.log')], { encoding: 'utf8' });

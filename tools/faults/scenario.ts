@@ -86,6 +86,9 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     };
     await options.fault({ cluster, lethe, workload, topics, mark, sleep, writesSucceed });
     mark('fault over');
+    // Every replica back in sync, so the next scenario starts on a whole cluster.
+    await waitFor(() => cluster.inSync(Object.values(topics)), { description: 'every replica of Lethe\'s topics in sync again', timeoutMs: 120_000, intervalMs: 500 });
+    mark('replicas in sync');
     await sleep(options.cooldownMs ?? 5_000);
     await workload.settle();
     await caughtUp(lethe, workload).catch((error: Error) => console.log(`[faults] ${scenario}: ${error.message}`));

@@ -8,10 +8,10 @@ it('loses and doubles nothing when a broker is frozen past the session timeouts'
   const result = await runScenario('broker-pause', {
     fault: async ({ cluster, topics, mark, sleep }) => {
       const leader = await cluster.leaderOf(topics.consentLog, 0);
-      cluster.pause(leader);
+      await cluster.pause(leader);
       mark(`paused node ${leader}`);
       await sleep(20_000);
-      cluster.resume(leader);
+      await cluster.resume(leader);
       mark(`resumed node ${leader}`);
     },
   });

@@ -9,10 +9,10 @@ it('keeps writing, and loses and doubles nothing, when the leader of consent.log
   const result = await runScenario('leader-kill', {
     fault: async ({ cluster, topics, mark, writesSucceed }) => {
       const leader = await cluster.leaderOf(topics.consentLog, 0);
-      cluster.kill(leader);
+      await cluster.kill(leader);
       mark(`killed node ${leader}`);
       await writesSucceed(60_000);
-      cluster.start(leader);
+      await cluster.start(leader);
       mark(`restarted node ${leader}`);
     },
   });

@@ -7,10 +7,10 @@ import { runScenario } from '../scenario';
 it('loses and doubles nothing when the schema registry is stopped and restarted', async () => {
   const result = await runScenario('registry-restart', {
     fault: async ({ cluster, mark, sleep }) => {
-      cluster.stopRegistry();
+      await cluster.stopRegistry();
       mark('registry stopped');
       await sleep(15_000);
-      cluster.startRegistry();
+      await cluster.startRegistry();
       mark('registry started');
     },
   });
