@@ -1,23 +1,9 @@
 // Two kinds of tests, told apart by their suffix (the suffix says the cost):
 //   *.unit.spec.ts            pure logic, no services          -> npm run test:unit
 //   *.int.spec.ts, *.e2e.spec.ts  real Kafka, registry, PostgreSQL, Redis -> npm run test:int
-// `npm test` runs both. Type errors are caught by `npm run typecheck`, so tests only transpile.
-const { pathsToModuleNameMapper } = require('ts-jest');
-const { compilerOptions } = require('./tsconfig.base.json');
-
-const esmOnly = ['content-disposition'];
-
-const shared = {
-  testEnvironment: 'node',
-  transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
-    // ES-module-only dependencies (of the OpenAPI UI's static file server) compiled to CommonJS.
-    [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
-  },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
-  modulePathIgnorePatterns: ['<rootDir>/.cache/', '<rootDir>/dist/'],
-};
+// `npm test` runs both. The fault suite (*.faults.spec.ts, its own cluster) is jest.faults.config.js.
+// Type errors are caught by `npm run typecheck`, so tests only transpile.
+const shared = require('./jest.shared');
 
 module.exports = {
   testTimeout: 60_000,

@@ -3,13 +3,13 @@
  * an idempotent producer and a consumer group join, the first things every Lethe app and test
  * does, so nothing started afterwards meets a coordinator that is still loading.
  *
- *   kafka-ready.ts <broker host:port> <timeout in seconds>
+ *   kafka-ready.ts <broker host:port[,host:port…]> <timeout in seconds>
  */
 import { logLevel } from 'kafkajs';
 import { createKafka, waitUntilKafkaServes } from '@lethe/kafka';
 
 const [broker, seconds] = process.argv.slice(2);
-const kafka = createKafka({ brokers: [broker], clientId: 'lethe-stack-readiness', logLevel: logLevel.NOTHING });
+const kafka = createKafka({ brokers: broker.split(','), clientId: 'lethe-stack-readiness', logLevel: logLevel.NOTHING });
 const started = Date.now();
 waitUntilKafkaServes(kafka, Number(seconds) * 1_000).then(
   () => {

@@ -5,6 +5,8 @@
 # service that follows opt-outs through the consent guard) until Ctrl-C. Without a
 # LETHE_SYSTEMS_FILE of the user's, the workers serve a seeded demo: a shop database, a session
 # cache, a compacted profile topic and a marketing processor that confirms by signed callback.
+# LETHE_BROKERS=3 runs it on a local three-node cluster (stack.sh up --brokers 3); the apps then
+# bootstrap from every node (libs/config endpoints) and create their topics with replication 3.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"

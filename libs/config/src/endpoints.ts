@@ -13,10 +13,12 @@ export interface Endpoints {
 export type Env = Record<string, string | undefined>;
 
 export function endpointsFrom(env: Env, localDatabase = 'lethe'): Endpoints {
-  const kafkaPort = env.LETHE_KAFKA_PORT ?? '9092';
+  const kafkaPort = Number(env.LETHE_KAFKA_PORT ?? '9092');
   const registryPort = env.LETHE_REGISTRY_PORT ?? '8081';
+  // A local cluster of LETHE_BROKERS nodes listens on consecutive ports (stack.sh up --brokers N).
+  const localBrokers = Array.from({ length: Math.max(1, Number(env.LETHE_BROKERS ?? 1) || 1) }, (_, n) => `127.0.0.1:${kafkaPort + n}`);
   return {
-    kafkaBrokers: (env.KAFKA_BROKERS ?? `127.0.0.1:${kafkaPort}`)
+    kafkaBrokers: (env.KAFKA_BROKERS ?? localBrokers.join(','))
       .split(',')
       .map((broker) => broker.trim())
       .filter(Boolean),

@@ -17,6 +17,11 @@ describe('endpointsFrom', () => {
     expect(endpoints.databaseUrl).toMatch(/\/lethe_test$/);
   });
 
+  it('names every node of a local cluster (LETHE_BROKERS)', () => {
+    expect(endpointsFrom({ LETHE_KAFKA_PORT: '29092', LETHE_BROKERS: '3' }).kafkaBrokers).toEqual(['127.0.0.1:29092', '127.0.0.1:29093', '127.0.0.1:29094']);
+    expect(endpointsFrom({ LETHE_BROKERS: '3', KAFKA_BROKERS: 'a:1' }).kafkaBrokers).toEqual(['a:1']);
+  });
+
   it('prefers explicit variables and splits the broker list', () => {
     const endpoints = endpointsFrom({ KAFKA_BROKERS: 'a:9092, b:9092,', DATABASE_URL: 'postgres://x/y' });
     expect(endpoints.kafkaBrokers).toEqual(['a:9092', 'b:9092']);
