@@ -90,9 +90,12 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     await waitFor(() => cluster.inSync(Object.values(topics)), { description: 'every replica of Lethe\'s topics in sync again', timeoutMs: 120_000, intervalMs: 500 });
     mark('replicas in sync');
     await sleep(options.cooldownMs ?? 5_000);
-    await workload.settle();
+    const unsettled = await workload.settle();
+    if (unsettled.length > 0) console.log(`[faults] ${scenario}: ${unsettled.length} request(s) without a final answer when the workload stopped retrying`);
     await caughtUp(lethe, workload).catch((error: Error) => console.log(`[faults] ${scenario}: ${error.message}`));
     const convergeMs = Date.now() - faultAt;
+    // The records as they stand now, checked and saved alike (settle made no attempt go on).
+    const requests = structuredClone(workload.requests);
     const kafka = cluster.kafka('lethe-faults-check');
     const { invariants, figures } = await checkInvariants({
       kafka,
@@ -101,7 +104,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       schema: lethe.schema,
       prefix: lethe.prefix,
       service: 'faults',
-      requests: workload.requests,
+      requests,
       systems: SYSTEMS,
       api: { url: lethe.apiUrl, key: lethe.apiKey },
       env: lethe.env,
@@ -110,9 +113,9 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       scenario,
       date: new Date().toISOString(),
       rate,
-      requests: workload.requests.length,
+      requests: requests.length,
       accepted: figures.accepted,
-      retried: workload.requests.filter((r) => r.attempts.length > 1).length,
+      retried: requests.filter((r) => r.attempts.length > 1).length,
       factsLost: figures.lost,
       factsDoubled: figures.doubled,
       recordsRewritten: figures.rewritten,
