@@ -49,6 +49,8 @@ export interface ScenarioResult {
   factsDoubled: number;
   /** Retried writes on consent.log twice under one event id: the first attempt landed after its 503 (applied once). */
   recordsRewritten: number;
+  /** Sends kafkajs answered without some partition's records, completed by sending those again (docs/adr/0024), as the apps logged them. */
+  sendsCompleted: number;
   /** From the fault until clients' writes succeeded again: the scenario's `writes succeed` mark, else the first 2xx after the last failed attempt (0: no client saw an error). */
   recoverMs: number;
   /** From the fault until every accepted fact was projected and every erasure closed. */
@@ -119,6 +121,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       factsLost: figures.lost,
       factsDoubled: figures.doubled,
       recordsRewritten: figures.rewritten,
+      sendsCompleted: [...lethe.apps.values()].reduce((sum, app) => sum + (app.output.match(/sending them again/g)?.length ?? 0), 0),
       recoverMs: marks['writes succeed'] ?? recoverMs(workload, faultAt),
       convergeMs,
       marks,
@@ -129,7 +132,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, `${scenario}.json`), `${JSON.stringify(result, null, 2)}\n`);
     workload.save(join(resultsDir, `${scenario}.requests.jsonl`));
-    console.log(`[faults] ${scenario}: ${result.requests} requests, ${result.accepted} accepted, ${result.retried} retried, ${result.factsLost} lost, ${result.factsDoubled} doubled, recovered in ${result.recoverMs} ms, converged in ${result.convergeMs} ms\n${formatInvariants(invariants)}`);
+    console.log(`[faults] ${scenario}: ${result.requests} requests, ${result.accepted} accepted, ${result.retried} retried, ${result.factsLost} lost, ${result.factsDoubled} doubled, ${result.sendsCompleted} send(s) completed by a resend, recovered in ${result.recoverMs} ms, converged in ${result.convergeMs} ms\n${formatInvariants(invariants)}`);
     if (!result.passed) console.log(lethe.output());
     return result;
   } finally {
