@@ -209,22 +209,38 @@ async function certificateOf(api: CheckInput['api'], requestId: string, timeoutM
 
 async function stateMatches(input: CheckInput, topic: string, rows: { subject_id: string; state: SubjectState; updated_at: Date }[]): Promise<Invariant> {
   const codec = ConsentStateCodec.forRegistry(input.registryUrl, subjectsFor(topicsFor(input.prefix)).consentStateValue);
+  // The last state per subject (what compaction keeps, what a reader starting now ends on), and
+  // every version published for it: a different last state is either older than one published
+  // before it (published out of order) or older than any published (the newer one never landed).
   const latest = new Map<string, ConsentState | null>();
-  await readAll(input.kafka, topic, async (_partition, _offset, value, key) => void latest.set(key, value ? await codec.decode(value) : null));
+  const versions = new Map<string, Set<number>>();
+  await readAll(input.kafka, topic, async (_partition, _offset, value, key) => {
+    const state = value ? await codec.decode(value) : null;
+    latest.set(key, state);
+    if (state) versions.set(key, (versions.get(key) ?? new Set()).add(state.version));
+  });
   // updated_at says when the projector wrote, not what the log says: left out.
   const comparable = (state: ConsentState) => JSON.stringify({ ...state, updated_at: 0 });
   let equal = 0;
-  let differ = 0;
+  const differ = { older: 0, reordered: 0, other: 0 };
   let absent = 0;
   for (const row of rows) {
     const published = latest.get(row.subject_id);
+    const projected = toConsentState(row.state, 0);
     if (!published) absent += 1;
-    else if (comparable(published) === comparable(toConsentState(row.state, 0))) equal += 1;
-    else differ += 1;
+    else if (comparable(published) === comparable(projected)) equal += 1;
+    else if (published.version >= projected.version) differ.other += 1;
+    else if (versions.get(row.subject_id)?.has(projected.version)) differ.reordered += 1;
+    else differ.older += 1;
   }
-  const projected = new Set(rows.map((row) => row.subject_id));
-  const extra = [...latest.keys()].filter((key) => !projected.has(key)).length;
-  return line('consent.state equals the projection', differ === 0 && absent === 0 && extra === 0, `${rows.length} subjects, ${equal} equal, ${differ} different, ${absent} missing on consent.state, ${extra} only on consent.state`);
+  const different = differ.older + differ.reordered + differ.other;
+  const projectedIds = new Set(rows.map((row) => row.subject_id));
+  const extra = [...latest.keys()].filter((key) => !projectedIds.has(key)).length;
+  return line(
+    'consent.state equals the projection',
+    different === 0 && absent === 0 && extra === 0,
+    `${rows.length} subjects, ${equal} equal, ${different} different (${differ.older} older, the projection's version never published; ${differ.reordered} older, published after the projection's version; ${differ.other} not older), ${absent} missing on consent.state, ${extra} only on consent.state`,
+  );
 }
 
 /** The lines the checker prints: `PASS name: counts`. */

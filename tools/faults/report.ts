@@ -10,7 +10,7 @@ import type { ScenarioResult } from './scenario';
 const FAULTS: Record<string, string> = {
   'leader-kill': 'leader of consent.log partition 0 SIGKILLed, restarted once writes succeed again',
   'broker-pause': 'leader of consent.log partition 0 SIGSTOPped for 20 s (past the 9 s broker and 10 s projector sessions), then SIGCONT',
-  'registry-restart': 'schema registry stopped for 15 s, then started',
+  'registry-restart': 'schema registry stopped, started again 15 s later (it serves again once its start-up ends)',
 };
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
@@ -23,11 +23,11 @@ const results = readdirSync(resultsDir)
 
 const rows = results.map(
   (r) =>
-    `| ${r.scenario} | ${FAULTS[r.scenario] ?? ''} | ${r.rate}/s | ${r.requests} | ${r.accepted} | ${r.factsLost} | ${r.factsDoubled} | ${r.recordsRewritten} | ${seconds(r.recoverMs)} | ${seconds(r.convergeMs)} | ${r.passed ? 'all pass' : r.invariants.filter((i) => !i.pass).map((i) => `FAIL ${i.name}`).join('; ')} | ${r.date.slice(0, 10)} |`,
+    `| ${r.scenario} | ${FAULTS[r.scenario] ?? ''} | ${r.rate}/s | ${r.requests} | ${r.accepted} | ${r.factsLost} | ${r.factsDoubled} | ${r.recordsRewritten} | ${r.sendsCompleted ?? 'not counted'} | ${seconds(r.recoverMs)} | ${seconds(r.convergeMs)} | ${r.passed ? 'all pass' : r.invariants.filter((i) => !i.pass).map((i) => `FAIL ${i.name}`).join('; ')} | ${r.date.slice(0, 10)} |`,
 );
 const table = [
-  '| scenario | fault | load | requests | accepted | facts lost | facts doubled | records written twice (one event id) | writes succeed again after (s) | converged after (s) | invariants | date |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| scenario | fault | load | requests | accepted | facts lost | facts doubled | records written twice (one event id) | sends completed by a resend | writes succeed again after (s) | converged after (s) | invariants | date |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows,
 ].join('\n');
 

@@ -49,6 +49,8 @@ export interface ScenarioResult {
   factsDoubled: number;
   /** Retried writes on consent.log twice under one event id: the first attempt landed after its 503 (applied once). */
   recordsRewritten: number;
+  /** Sends kafkajs answered without some partition's records, completed by sending those again (docs/adr/0024), as the apps logged them. */
+  sendsCompleted: number;
   /** From the fault until clients' writes succeeded again: the scenario's `writes succeed` mark, else the first 2xx after the last failed attempt (0: no client saw an error). */
   recoverMs: number;
   /** From the fault until every accepted fact was projected and every erasure closed. */
@@ -90,9 +92,12 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     await waitFor(() => cluster.inSync(Object.values(topics)), { description: 'every replica of Lethe\'s topics in sync again', timeoutMs: 120_000, intervalMs: 500 });
     mark('replicas in sync');
     await sleep(options.cooldownMs ?? 5_000);
-    await workload.settle();
+    const unsettled = await workload.settle();
+    if (unsettled.length > 0) console.log(`[faults] ${scenario}: ${unsettled.length} request(s) without a final answer when the workload stopped retrying`);
     await caughtUp(lethe, workload).catch((error: Error) => console.log(`[faults] ${scenario}: ${error.message}`));
     const convergeMs = Date.now() - faultAt;
+    // The records as they stand now, checked and saved alike (settle made no attempt go on).
+    const requests = structuredClone(workload.requests);
     const kafka = cluster.kafka('lethe-faults-check');
     const { invariants, figures } = await checkInvariants({
       kafka,
@@ -101,7 +106,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       schema: lethe.schema,
       prefix: lethe.prefix,
       service: 'faults',
-      requests: workload.requests,
+      requests,
       systems: SYSTEMS,
       api: { url: lethe.apiUrl, key: lethe.apiKey },
       env: lethe.env,
@@ -110,12 +115,13 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       scenario,
       date: new Date().toISOString(),
       rate,
-      requests: workload.requests.length,
+      requests: requests.length,
       accepted: figures.accepted,
-      retried: workload.requests.filter((r) => r.attempts.length > 1).length,
+      retried: requests.filter((r) => r.attempts.length > 1).length,
       factsLost: figures.lost,
       factsDoubled: figures.doubled,
       recordsRewritten: figures.rewritten,
+      sendsCompleted: [...lethe.apps.values()].reduce((sum, app) => sum + (app.output.match(/sending them again/g)?.length ?? 0), 0),
       recoverMs: marks['writes succeed'] ?? recoverMs(workload, faultAt),
       convergeMs,
       marks,
@@ -126,7 +132,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, `${scenario}.json`), `${JSON.stringify(result, null, 2)}\n`);
     workload.save(join(resultsDir, `${scenario}.requests.jsonl`));
-    console.log(`[faults] ${scenario}: ${result.requests} requests, ${result.accepted} accepted, ${result.retried} retried, ${result.factsLost} lost, ${result.factsDoubled} doubled, recovered in ${result.recoverMs} ms, converged in ${result.convergeMs} ms\n${formatInvariants(invariants)}`);
+    console.log(`[faults] ${scenario}: ${result.requests} requests, ${result.accepted} accepted, ${result.retried} retried, ${result.factsLost} lost, ${result.factsDoubled} doubled, ${result.sendsCompleted} send(s) completed by a resend, recovered in ${result.recoverMs} ms, converged in ${result.convergeMs} ms\n${formatInvariants(invariants)}`);
     if (!result.passed) console.log(lethe.output());
     return result;
   } finally {

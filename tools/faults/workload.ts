@@ -61,6 +61,8 @@ export class Workload {
   private readonly retries = new Set<NodeJS.Timeout>();
   private started = 0;
   private stopped = false;
+  /** After `settle`: no attempt is made or retried any more, so the records hold still while they are checked. */
+  private closed = false;
 
   constructor(private readonly options: WorkloadOptions) {}
 
@@ -81,29 +83,36 @@ export class Workload {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  /** Stops sending and waits until every request has a final answer, retrying until `timeoutMs`; returns those still without one. */
+  /**
+   * Stops sending and waits until every request has a final answer, retrying until `timeoutMs`;
+   * then makes no attempt any more (an answer still in flight is recorded, never retried), so
+   * what the checker reads afterwards cannot change under it. Returns those without a final answer.
+   */
   async settle(timeoutMs = 120_000): Promise<RequestRecord[]> {
     this.stopSending();
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && this.requests.some((r) => r.outcome === 'pending')) {
       await new Promise((done) => setTimeout(done, 100));
     }
+    this.closed = true;
     for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     await Promise.all(this.inFlight);
     this.agent.destroy();
     return this.requests.filter((r) => r.outcome === 'pending');
   }
 
   /**
-   * Resolves once `streak` new requests in a row, sent after `since`, were answered 2xx at the
-   * first attempt (writes succeed again); rejects after `timeoutMs`.
+   * Resolves once `streak` new requests in a row, sent after `since`, were accepted (202, an
+   * append acknowledged) at the first attempt: writes succeed again. Answers of 200 (unchanged:
+   * nothing to append, so no broker involved) neither count nor break the streak. Rejects after `timeoutMs`.
    */
   async writesSucceed(since: number, timeoutMs: number, streak = 10): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const fresh = this.requests.filter((r) => r.attempts.length > 0 && r.attempts[0].sent >= since);
+      const fresh = this.requests.filter((r) => r.attempts.length > 0 && r.attempts[0].sent >= since && r.attempts[0].status !== 200);
       const last = fresh.slice(-streak);
-      if (last.length === streak && last.every((r) => typeof r.attempts[0].status === 'number' && r.attempts[0].status < 300)) return;
+      if (last.length === streak && last.every((r) => r.attempts[0].status === 202)) return;
       if (Date.now() > deadline) throw new Error(`writes did not succeed again within ${timeoutMs} ms`);
       await new Promise((done) => setTimeout(done, 100));
     }
@@ -164,6 +173,7 @@ export class Workload {
   }
 
   private retryLater(record: RequestRecord): void {
+    if (this.closed) return;
     // Exponential from 500 ms up to 5 s, with jitter, so retries do not all land at once after an outage.
     const delay = Math.min(5_000, 500 * 2 ** Math.min(4, record.attempts.length - 1)) * (0.5 + Math.random() / 2);
     const timer = setTimeout(() => {

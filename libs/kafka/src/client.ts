@@ -1,4 +1,5 @@
-import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import { acknowledgingEveryPartition } from './complete-sends';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -19,15 +20,20 @@ export function createKafka({ brokers, clientId, logLevel: level = logLevel.WARN
  * reorder a subject's events), and every send must ask for acks=all (see `ACKS_ALL`).
  */
 export function createSafeProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    // The idempotent producer must keep retrying to keep its sequence; callers bound their
-    // own wait (a late success is a duplicate the fold ignores, never a loss).
-    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
-  });
+  // A send resolves only once every partition it wrote to acknowledged (complete-sends.ts): kafkajs
+  // alone may drop a partition whose leader moved during the send.
+  return acknowledgingEveryPartition((createPartitioner) =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // The default partitioner (murmur2 of the key), noting where it put each record.
+      createPartitioner,
+      // The idempotent producer must keep retrying to keep its sequence; callers bound their
+      // own wait (a late success is a duplicate the fold ignores, never a loss).
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
+    }),
+  );
 }
 
 /** Wait for every in-sync replica before a write counts as done. */
