@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { safeErrorSummary } from '@lethe/config';
 import { EntityManager } from 'typeorm';
+import type { ConsentEvent } from '@lethe/contracts';
 import { retentionShredsDue, shredsDue, type SubjectState } from '@lethe/consent-domain';
 import { shredKeys } from '@lethe/identity-vault';
 import { appendToConsentLog } from '@lethe/kafka';
@@ -46,17 +47,18 @@ async function everyPage<T>(load: (after: string | null) => Promise<T[]>, subjec
 export async function shredOnStart(deps: PublicationDeps, db: EntityManager, store: ProjectionStore, logger: Logger): Promise<void> {
   const destroyed = await everyPage((after) => store.shreddedSubjects(db, after, PAGE), (subject) => subject, (subjects) => shredKeys(db, subjects));
   if (destroyed > 0) logger.warn(`re-applied KeyShredded from the log: destroyed ${destroyed} data key(s) the key store held again (restored from a backup?)`);
-  const appended = await everyPage(
-    (after) => store.statesAwaitingShred(db, after, PAGE),
-    (state) => state.subjectId,
-    async (states) => {
-      const metadata = reactionMetadata();
-      const events = states.flatMap((state) => shredsDue(state, metadata));
-      await appendToConsentLog(deps.producer, deps.eventCodec, deps.topics.consentLog, events);
-      return events.length;
-    },
-  );
+  const metadata = reactionMetadata();
+  const appended = await appendForEveryPage(deps, (after) => store.statesAwaitingShred(db, after, PAGE), (state) => shredsDue(state, metadata));
   if (appended > 0) logger.log(`appended KeyShredded for ${appended} subject(s) whose erasure had completed without one`);
+}
+
+/** Appends what `due` says of each state on successive pages from `load`; resolves with how many events. */
+function appendForEveryPage(deps: PublicationDeps, load: (after: string | null) => Promise<SubjectState[]>, due: (state: SubjectState) => ConsentEvent[]): Promise<number> {
+  return everyPage(load, (state) => state.subjectId, async (states) => {
+    const events = states.flatMap(due);
+    await appendToConsentLog(deps.producer, deps.eventCodec, deps.topics.consentLog, events);
+    return events.length;
+  });
 }
 
 /**
@@ -68,15 +70,7 @@ export async function shredOnStart(deps: PublicationDeps, db: EntityManager, sto
  */
 export async function shredEndedRetentions(deps: PublicationDeps, db: EntityManager, store: ProjectionStore, logger: Logger): Promise<number> {
   const metadata = reactionMetadata();
-  const appended = await everyPage(
-    (after) => store.statesWithRetentionEnded(db, metadata.now, after, PAGE),
-    (state) => state.subjectId,
-    async (states) => {
-      const events = states.flatMap((state) => retentionShredsDue(state, metadata));
-      await appendToConsentLog(deps.producer, deps.eventCodec, deps.topics.consentLog, events);
-      return events.length;
-    },
-  );
+  const appended = await appendForEveryPage(deps, (after) => store.statesWithRetentionEnded(db, metadata.now, after, PAGE), (state) => retentionShredsDue(state, metadata));
   if (appended > 0) logger.log(`appended KeyShredded for ${appended} subject(s) whose identity retention ended`);
   return appended;
 }
