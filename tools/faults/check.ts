@@ -1,5 +1,5 @@
 /**
- * npm run faults:check -- --requests <file.jsonl> --api <url> [--systems shop-db,sessions] [--service faults]
+ * npm run faults:check -- --requests <file.jsonl> --api <url> [--systems shop-db,sessions] [--service faults] [--shop-schema <schema>]
  *
  * The fault suite's invariants for one Lethe: reads its consent.log, PostgreSQL projection and
  * consent.state, and prints one line per invariant, PASS or FAIL, with counts. The requests file
@@ -7,7 +7,8 @@
  * lives comes from its own variables: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL,
  * LETHE_DB_SCHEMA, LETHE_TOPIC_PREFIX, LETHE_SIGNING_KEY and LETHE_CHECKPOINT_KEY (to pin the
  * keys certificates and checkpoints are checked against), and LETHE_FAULTS_API_KEY (to fetch
- * certificates). Exit 0 when every invariant holds, 1 when one fails, 2 on bad usage.
+ * certificates). With --shop-schema (and REDIS_URL), also that no completed erasure left its
+ * subject's rows in that shop schema or its session key in that Redis. Exit 0 when every invariant holds, 1 when one fails, 2 on bad usage.
  */
 import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
       systems: (args.get('systems') ?? 'shop-db,sessions').split(','),
       api: { url: api, key: env.LETHE_FAULTS_API_KEY },
       env,
+      ...(args.get('shop-schema') && { data: { shopSchema: args.get('shop-schema') as string, redisUrl: endpoints.redisUrl } }),
     });
     console.log(formatInvariants(invariants));
     return invariants.every((i) => i.pass) ? 0 : 1;

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { stackCommand } from './cluster';
 import { faultsStack } from './env';
-import { RedisServer } from './redis-server';
+import { suiteRedis } from './redis-server';
 
 /**
  * The fault suite's own services: a three-node cluster and a registry (stack.sh up --brokers 3
@@ -12,6 +11,6 @@ export default async function globalSetup(): Promise<void> {
   const stack = faultsStack();
   console.log(`\n[faults] starting a three-node cluster on ${stack.endpoints.KAFKA_BROKERS}, a registry on ${stack.registryPort} and Redis on ${stack.redisPort} (${stack.stackDir})`);
   stackCommand(['up', '--brokers', '3'], stack);
-  await new RedisServer(stack.redisPort, join(stack.stackDir, 'redis')).start();
+  await suiteRedis(stack).start();
   Object.assign(process.env, stack.endpoints, { LETHE_LOG_LEVEL: process.env.LETHE_LOG_LEVEL ?? 'warn' });
 }

@@ -7,6 +7,7 @@ import { consumerGroupsFor, ConsentEvent, ConsentEventCodec, ConsentState, Conse
 import { toConsentState } from '@lethe/projection';
 import { eventIdFor } from '../../apps/consent-api/src/idempotency/idempotency-store';
 import { logEnds, scanLog } from '../../apps/lethe-cli/src/log-scan';
+import { SystemData, subjectsWithData } from './system-data';
 import type { RequestRecord } from './workload';
 
 export interface Invariant {
@@ -31,6 +32,8 @@ export interface CheckInput {
   /** For certificates: the API and a key that may read; the keys come from LETHE_SIGNING_KEY and LETHE_CHECKPOINT_KEY. */
   api: { url: string; key: string };
   env: NodeJS.ProcessEnv;
+  /** Where the systems keep the seeded subjects' data; when given, completed erasures must have left none. */
+  data?: SystemData;
 }
 
 /** What the checker measured, beside the verdicts: the figures a scenario reports. */
@@ -119,11 +122,14 @@ export async function checkInvariants(input: CheckInput): Promise<{ invariants: 
   // 5. Every erasure completed or failed visibly, and each certificate verifies.
   invariants.push(await erasures(input, accepted.filter((r) => r.kind === 'erasure')));
 
-  // 6. Nothing was dead-lettered: an outage is waited out, never blamed on a record (ADR 0012).
+  // 6. A completed erasure means the data is gone: nothing of its subject left in the shop or the cache.
+  if (input.data) invariants.push(await erasedDataGone(input, input.data, accepted.filter((r) => r.kind === 'erasure')));
+
+  // 7. Nothing was dead-lettered: an outage is waited out, never blamed on a record (ADR 0012).
   const dlq = (await logEnds(input.kafka, topics.consentDlq)).reduce((sum, p) => sum + p.end, 0n);
   invariants.push(line('nothing dead-lettered', dlq === 0n, `${dlq} record(s) on consent.dlq`));
 
-  // 7. consent.state holds what the projection holds.
+  // 8. consent.state holds what the projection holds.
   invariants.push(await stateMatches(input, topics.consentState, stateRows));
 
   return { invariants, figures: { accepted: accepted.length, lost: Math.max(lostOnLog, lostInProjection), doubled: doubledInProjection + appliedTwice + doubledOnLog, rewritten } };
@@ -193,6 +199,19 @@ async function erasures(input: CheckInput, requested: RequestRecord[]): Promise<
     'every erasure completed or failed, each certificate verifies',
     pending === 0 && problems.length === 0,
     `${ids.length} accepted, ${completed.length} completed (${verified} certificates verified), ${failed} failed, ${pending} pending (${missing} unknown to the projection)${problems.length ? `; ${problems.length} certificate problem(s): ${[...new Set(problems)].slice(0, 3).join('; ')}` : ''}`,
+  );
+}
+
+async function erasedDataGone(input: CheckInput, data: SystemData, requested: RequestRecord[]): Promise<Invariant> {
+  const { rows } = await input.pool.query<{ subject_id: string }>(`select subject_id from "${input.schema}".erasure_requests where request_id = any($1) and status = 'completed'`, [
+    requested.map((r) => r.requestId as string),
+  ]);
+  const subjects = rows.map((row) => row.subject_id);
+  const left = await subjectsWithData(input.pool, data, subjects);
+  return line(
+    'every completed erasure left no data in the shop or the cache',
+    left.shop.length === 0 && left.cache.length === 0,
+    `${subjects.length} completed, ${left.shop.length} with shop rows left, ${left.cache.length} with a session key left`,
   );
 }
 

@@ -9,6 +9,7 @@ import { AppProcess, createShopSchema, freePort, shopConfig, waitFor } from '@le
 import { ACTIONS, ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
 import { Cluster } from './cluster';
 import { faultsStack } from './env';
+import type { SystemData } from './system-data';
 
 export type AppName = 'consent-api' | 'projector' | 'erasure-worker' | 'checkpointer';
 
@@ -36,7 +37,7 @@ export class Lethe {
     readonly apiKey: string,
     readonly prefix: string,
     readonly schema: string,
-    private readonly shopSchema: string,
+    readonly shopSchema: string,
     private readonly dir: string,
     readonly pool: Pool,
   ) {}
@@ -50,7 +51,12 @@ export class Lethe {
     const shopSchema = await createShopSchema(pool);
     const dir = mkdtempSync(join(tmpdir(), 'lethe-faults-'));
     const systemsFile = join(dir, 'systems.json');
-    const { system: _system, ...shop } = shopConfig(stack.endpoints.DATABASE_URL, shopSchema);
+    // Every connection of this Lethe says whose it is (its apps by PGAPPNAME, the shop's connector
+    // in its URL), so a scenario can cut exactly these: `terminateConnections`.
+    const applicationName = `lethe-faults-${id}`;
+    const shopUrl = new URL(stack.endpoints.DATABASE_URL);
+    shopUrl.searchParams.set('application_name', `${applicationName}-shop`);
+    const { system: _system, ...shop } = shopConfig(shopUrl.toString(), shopSchema);
     writeFileSync(
       systemsFile,
       JSON.stringify({
@@ -77,6 +83,7 @@ export class Lethe {
       LETHE_BROKER_TIMEOUT_MS: '5000',
       LETHE_PROJECTOR_SESSION_TIMEOUT_MS: '10000',
       LETHE_WORKER_RETRY_POLL_MS: '500',
+      PGAPPNAME: applicationName,
       LETHE_LOG_LEVEL: process.env.LETHE_FAULTS_LOG_LEVEL ?? 'warn',
       NO_COLOR: '1',
       ...settings,
@@ -88,6 +95,23 @@ export class Lethe {
     for (const app of Object.keys(ENTRIES) as AppName[]) lethe.startApp(app);
     await lethe.ready();
     return lethe;
+  }
+
+  /** Where its systems keep the subjects' data. */
+  get data(): SystemData {
+    return { shopSchema: this.shopSchema, redisUrl: faultsStack().endpoints.REDIS_URL };
+  }
+
+  /**
+   * Terminates every PostgreSQL connection of this Lethe's apps and of its shop connector (as a
+   * database restart would, on a server other runs share); returns how many there were.
+   */
+  async terminateConnections(): Promise<number> {
+    const { rows } = await this.pool.query<{ terminated: number }>(
+      `select count(*) filter (where pg_terminate_backend(pid))::int as terminated from pg_stat_activity where application_name like $1 and pid <> pg_backend_pid()`,
+      [`${this.env.PGAPPNAME}%`],
+    );
+    return rows[0].terminated;
   }
 
   /** Starts one app (again, after `kill`). */
@@ -133,7 +157,8 @@ export class Lethe {
     return [...this.apps].map(([name, app]) => `--- ${name}:\n${app.output.slice(-3_000)}`).join('\n');
   }
 
-  async stop(): Promise<void> {
+  /** Stops the apps; drops its schemas unless `keep` (a failed scenario's, for inspection). */
+  async stop({ keep = false } = {}): Promise<void> {
     // SIGTERM, then SIGKILL past a deadline: an app stuck on a broken cluster must not hold the suite.
     await Promise.all(
       [...this.apps.values()].map(async (app) => {
@@ -142,8 +167,9 @@ export class Lethe {
         clearTimeout(timer);
       }),
     );
-    await this.pool.query(`drop schema if exists "${this.schema}" cascade; drop schema if exists "${this.shopSchema}" cascade`);
+    if (keep) console.log(`[faults] kept for inspection: schemas ${this.schema} and ${this.shopSchema}, topics ${this.prefix}*, its systems file in ${this.dir}`);
+    else await this.pool.query(`drop schema if exists "${this.schema}" cascade; drop schema if exists "${this.shopSchema}" cascade`);
     await this.pool.end();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!keep) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { faultsStack } from './env';
 
 const answers = (port: number) =>
   new Promise<boolean>((done) => {
@@ -71,3 +72,6 @@ export class RedisServer {
     rmSync(this.pidFile, { force: true });
   }
 }
+
+/** The fault suite's Redis (the session cache of every scenario), by its port and folder. */
+export const suiteRedis = (stack = faultsStack()) => new RedisServer(stack.redisPort, join(stack.stackDir, 'redis'));

@@ -11,6 +11,11 @@ const FAULTS: Record<string, string> = {
   'leader-kill': 'leader of consent.log partition 0 SIGKILLed, restarted once writes succeed again',
   'broker-pause': 'leader of consent.log partition 0 SIGSTOPped for 20 s (past the 9 s broker and 10 s projector sessions), then SIGCONT',
   'registry-restart': 'schema registry stopped, started again 15 s later (it serves again once its start-up ends)',
+  'api-kill': 'consent-api SIGKILLed mid-work, started again 5 s later',
+  'projector-kill': 'projector SIGKILLed mid-work, started again 5 s later',
+  'worker-kill': 'erasure worker (both systems) SIGKILLed mid-work, started again 5 s later',
+  'postgres-connections': 'every PostgreSQL connection of the apps and the shop connector terminated, again every 0.5 s for 10 s',
+  'redis-restart': 'the session cache\'s Redis SIGKILLed, started again 3 s later on its append-only file',
 };
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);

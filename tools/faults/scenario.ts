@@ -7,11 +7,15 @@ import { Cluster } from './cluster';
 import { faultsStack } from './env';
 import { checkInvariants, formatInvariants, Invariant } from './invariants';
 import { Lethe, SYSTEMS } from './lethe';
-import { Workload } from './workload';
+import { RedisServer, suiteRedis } from './redis-server';
+import { seedSubjects } from './system-data';
+import { erasureSubjects, Workload } from './workload';
 
 /** What a scenario's fault sees: the cluster, the Lethe under load, its topics, and `mark` to note when things happened. */
 export interface FaultContext {
   cluster: Cluster;
+  /** The suite's Redis, which holds the session cache. */
+  redis: RedisServer;
   lethe: Lethe;
   workload: Workload;
   topics: TopicNames;
@@ -70,11 +74,18 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
   const rate = options.rate ?? 25;
   const cluster = new Cluster();
   const lethe = await Lethe.start(options.settings);
-  const workload = new Workload({ apiUrl: lethe.apiUrl, apiKey: lethe.apiKey, rate, runId: lethe.prefix.split('.')[1] });
+  const runId = lethe.prefix.split('.')[1];
+  const workload = new Workload({ apiUrl: lethe.apiUrl, apiKey: lethe.apiKey, rate, runId });
+  // Data in both systems for every erasure of the first three minutes (a tenth of the requests),
+  // so the checker can see that a completed erasure left nothing behind.
+  await seedSubjects(lethe.pool, lethe.data, erasureSubjects(runId, Math.ceil((rate * 180) / 10)));
+  const stack = faultsStack();
+  const redis = suiteRedis(stack);
   const topics = topicsFor(lethe.prefix);
   const marks: Record<string, number> = {};
   const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
   let faultAt = 0;
+  let passed = false;
   try {
     workload.start();
     await sleep(options.warmupMs ?? 5_000);
@@ -86,7 +97,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       mark('writes succeed');
       return marks['writes succeed'];
     };
-    await options.fault({ cluster, lethe, workload, topics, mark, sleep, writesSucceed });
+    await options.fault({ cluster, redis, lethe, workload, topics, mark, sleep, writesSucceed });
     mark('fault over');
     // Every replica back in sync, so the next scenario starts on a whole cluster.
     await waitFor(() => cluster.inSync(Object.values(topics)), { description: 'every replica of Lethe\'s topics in sync again', timeoutMs: 120_000, intervalMs: 500 });
@@ -110,6 +121,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       systems: SYSTEMS,
       api: { url: lethe.apiUrl, key: lethe.apiKey },
       env: lethe.env,
+      data: lethe.data,
     });
     const result: ScenarioResult = {
       scenario,
@@ -128,16 +140,17 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       invariants,
       passed: invariants.every((i) => i.pass),
     };
-    const { resultsDir } = faultsStack();
+    const { resultsDir } = stack;
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, `${scenario}.json`), `${JSON.stringify(result, null, 2)}\n`);
     workload.save(join(resultsDir, `${scenario}.requests.jsonl`));
     console.log(`[faults] ${scenario}: ${result.requests} requests, ${result.accepted} accepted, ${result.retried} retried, ${result.factsLost} lost, ${result.factsDoubled} doubled, ${result.sendsCompleted} send(s) completed by a resend, recovered in ${result.recoverMs} ms, converged in ${result.convergeMs} ms\n${formatInvariants(invariants)}`);
     if (!result.passed) console.log(lethe.output());
+    passed = result.passed;
     return result;
   } finally {
     workload.stopSending();
-    await lethe.stop();
+    await lethe.stop({ keep: !passed && process.env.LETHE_FAULTS_KEEP === '1' });
   }
 }
 

@@ -44,6 +44,14 @@ export interface WorkloadOptions {
 const MIX: Kind[] = ['grant', 'withdraw', 'grant', 'opt-out', 'gpc', 'withdraw', 'grant', 'erasure', 'opt-out', 'withdraw'];
 /** Consent subjects are reused, so a subject's grants and withdrawals interleave; each erasure has a subject of its own. */
 const CONSENT_SUBJECTS = 200;
+const erasureSubject = (runId: string, n: number) => `fs-${runId}-er-${n}`;
+
+/** The subjects of a run's first `count` erasures, in the order it sends them (so their data can be seeded before). */
+export function erasureSubjects(runId: string, count: number): string[] {
+  const subjects: string[] = [];
+  for (let n = 0; subjects.length < count; n += 1) if (MIX[n % MIX.length] === 'erasure') subjects.push(erasureSubject(runId, n));
+  return subjects;
+}
 
 const retryable = (attempt: Attempt, body: string) =>
   attempt.status === 'timeout' || attempt.status === 'error' || (typeof attempt.status === 'number' && attempt.status >= 500) || (attempt.status === 409 && body.includes('still in progress'));
@@ -128,7 +136,7 @@ export class Workload {
     const n = this.requests.length;
     const kind = MIX[n % MIX.length];
     const { runId } = this.options;
-    const subjectId = kind === 'erasure' ? `fs-${runId}-er-${n}` : `fs-${runId}-${n % CONSENT_SUBJECTS}`;
+    const subjectId = kind === 'erasure' ? erasureSubject(runId, n) : `fs-${runId}-${n % CONSENT_SUBJECTS}`;
     const base = `/v1/subjects/${subjectId}`;
     const shapes: Record<Kind, { path: string; body: object; headers?: Record<string, string> }> = {
       grant: { path: `${base}/consents/grant`, body: { purposes: ['marketing', 'analytics'], policyVersion: '2026-01', jurisdiction: 'GDPR' } },
