@@ -76,9 +76,6 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
   const lethe = await Lethe.start(options.settings);
   const runId = lethe.prefix.split('.')[1];
   const workload = new Workload({ apiUrl: lethe.apiUrl, apiKey: lethe.apiKey, rate, runId });
-  // Data in both systems for every erasure of the first three minutes (a tenth of the requests),
-  // so the checker can see that a completed erasure left nothing behind.
-  await seedSubjects(lethe.pool, lethe.data, erasureSubjects(runId, Math.ceil((rate * 180) / 10)));
   const stack = faultsStack();
   const redis = suiteRedis(stack);
   const topics = topicsFor(lethe.prefix);
@@ -87,6 +84,10 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
   let faultAt = 0;
   let passed = false;
   try {
+    // Data in both systems for every erasure of the first three minutes (a tenth of the requests),
+    // so the checker can see that a completed erasure left nothing behind. Inside the try: a
+    // failed seeding must still stop the apps.
+    await seedSubjects(lethe.pool, lethe.data, erasureSubjects(runId, Math.ceil((rate * 180) / 10)));
     workload.start();
     await sleep(options.warmupMs ?? 5_000);
     faultAt = Date.now();
