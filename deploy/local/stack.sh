@@ -196,6 +196,9 @@ kafka_format() {
 log_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
 node_started_since() { # node, byte offset into its log where this start began
+  # A node that exited (a port taken, a bad config) will not start: say so now, not at the deadline.
+  node_pid "$1" >/dev/null || die "$(node_name "$1") exited while starting; the first errors in $(node_log "$1"):
+$(tail -c +"$2" "$(node_log "$1")" 2>/dev/null | grep -m 5 -E 'ERROR|Exception')"
   port_open 127.0.0.1 "$(node_port "$1")" &&
     # grep -c reads to the end: grep -q would stop early, and tail's SIGPIPE fail the pipeline.
     tail -c +"$2" "$(node_log "$1")" 2>/dev/null | grep -c "Kafka Server started" >/dev/null

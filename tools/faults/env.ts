@@ -7,11 +7,13 @@ export const STACK_SCRIPT = resolve(ROOT, 'deploy/local/stack.sh');
 /**
  * Where the fault suite's own services live: a three-node cluster, a registry and a Redis of its
  * own, on ports apart from the shared local stack's (so the suite can run after `npm test`, and a
- * scenario can kill what it likes). PostgreSQL is the machine's; each run gets fresh schemas.
+ * scenario can kill what it likes), and below Linux's ephemeral range (32768-60999): a port in it
+ * may be held by some outgoing connection when a killed broker binds it again. PostgreSQL is the
+ * machine's; each run gets fresh schemas.
  */
 export function faultsStack(env: NodeJS.ProcessEnv = process.env) {
-  const kafkaPort = Number(env.LETHE_FAULTS_KAFKA_PORT ?? 39092);
-  const registryPort = Number(env.LETHE_FAULTS_REGISTRY_PORT ?? 38081);
+  const kafkaPort = Number(env.LETHE_FAULTS_KAFKA_PORT ?? 29092);
+  const registryPort = Number(env.LETHE_FAULTS_REGISTRY_PORT ?? 28081);
   const redisPort = Number(env.LETHE_FAULTS_REDIS_PORT ?? 6390);
   const stackDir = env.LETHE_FAULTS_STACK_DIR ?? resolve(ROOT, '.cache/faults-stack');
   return {

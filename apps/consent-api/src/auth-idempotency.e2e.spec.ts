@@ -224,8 +224,13 @@ describe('Idempotency-Key after a crash or a lost answer', () => {
          on conflict (actor, key) do update set created_at = excluded.created_at`,
         ['auth-e2e', key, api.app.get(IdempotencyStore).fingerprint('opt-out', subject, body), age],
       );
-    await claim('1 second');
-    expectRefused(await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } }), 409, 'conflict');
+    await claim('10 seconds');
+    const inProgress = await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } });
+    expectRefused(inProgress, 409, 'conflict');
+    // It says when the claim's lease (30 s here) ends at the latest.
+    expect(inProgress.json().reason).toBe('idempotency_key_in_progress');
+    expect(Number(inProgress.headers['retry-after'])).toBeGreaterThanOrEqual(19);
+    expect(Number(inProgress.headers['retry-after'])).toBeLessThanOrEqual(20);
     await claim('1 hour');
     const retried = await api.post(`/v1/subjects/${subject}/opt-outs`, body, { headers: { 'idempotency-key': key } });
     expect(retried.statusCode).toBe(202);

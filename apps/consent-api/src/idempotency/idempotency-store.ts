@@ -1,11 +1,26 @@
 import { createHmac } from 'node:crypto';
 import { ConflictException, UnprocessableEntityException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { isDatabaseOutage } from '@lethe/config';
 import { deterministicUuid } from '@lethe/contracts';
 
 export interface StoredResponse {
   statusCode: number;
   body: unknown;
+}
+
+/** How often a release the database refused is tried again, while the claim's lease lasts. */
+const RELEASE_RETRY_MS = 1_000;
+
+/** A key another request has claimed and not yet answered: 409, and when its lease ends at the latest. */
+export class KeyInProgressException extends ConflictException {
+  constructor(readonly retryAfterSeconds: number) {
+    super({
+      error: 'conflict',
+      reason: 'idempotency_key_in_progress',
+      message: `a request with this Idempotency-Key is still in progress; retry in ${retryAfterSeconds} s at the latest`,
+    });
+  }
 }
 
 /**
@@ -15,7 +30,8 @@ export interface StoredResponse {
  * lease (`leaseMs`, from `created_at`): if the process died between claim and completion, a retry
  * after the lease takes the key over instead of hearing "in progress" for ever. The write it then
  * makes has the same event id (derived from the key), so if the first one did land, the fold
- * applies it once.
+ * applies it once. A release the database refused (it was down when the write failed) is tried
+ * again every second while the lease lasts, so the client's retry after the outage finds the key free.
  */
 export class IdempotencyStore {
   private readonly fingerprintKey: Buffer;
@@ -51,8 +67,10 @@ export class IdempotencyStore {
     );
     if (inserted.length > 0) return null;
     const [row] = await this.db.query(
-      `select request_hash, status_code, response from idempotency_keys where actor = $1 and key = $2`,
-      [actor, key],
+      `select request_hash, status_code, response,
+              ceil(extract(epoch from created_at + make_interval(secs => $3::double precision / 1000) - now()))::int as lease_left_s
+         from idempotency_keys where actor = $1 and key = $2`,
+      [actor, key, this.leaseMs],
     );
     if (!row) return this.claim(actor, key, requestHash); // released in between: try again
     if (row.request_hash !== requestHash) {
@@ -62,9 +80,7 @@ export class IdempotencyStore {
           : 'this Idempotency-Key was already used for a different request',
       );
     }
-    if (row.status_code === 0) {
-      throw new ConflictException(`a request with this Idempotency-Key is still in progress; retry in ${Math.ceil(this.leaseMs / 1000)} s at the latest`);
-    }
+    if (row.status_code === 0) throw new KeyInProgressException(Math.max(1, row.lease_left_s));
     return { statusCode: row.status_code, body: row.response };
   }
 
@@ -77,8 +93,16 @@ export class IdempotencyStore {
     ]);
   }
 
-  async release(actor: string, key: string): Promise<void> {
-    await this.db.query(`delete from idempotency_keys where actor = $1 and key = $2 and status_code = 0`, [actor, key]);
+  /** Frees the key of a write that failed, so the client's retry can make it. */
+  async release(actor: string, key: string, until = Date.now() + this.leaseMs): Promise<void> {
+    try {
+      await this.db.query(`delete from idempotency_keys where actor = $1 and key = $2 and status_code = 0`, [actor, key]);
+    } catch (error) {
+      if (!isDatabaseOutage(error) || Date.now() + RELEASE_RETRY_MS >= until) throw error;
+      // Past the lease a retry takes the key over anyway; till then, free it once the database is back.
+      setTimeout(() => void this.release(actor, key, until).catch(() => undefined), RELEASE_RETRY_MS).unref();
+      throw error;
+    }
   }
 }
 

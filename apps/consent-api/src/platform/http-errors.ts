@@ -5,10 +5,14 @@ import { RateLimitedException } from '../auth/rate-limits';
 import { RETRY_AFTER_SECONDS } from './admission';
 import { WriteShedException } from './admission.interceptor';
 import { BrokerUnavailableError } from './event-log';
-import { safeErrorSummary } from '@lethe/config';
+import { KeyInProgressException } from '../idempotency/idempotency-store';
+import { isDatabaseOutage, safeErrorSummary } from '@lethe/config';
 
 /** How Nest's router refuses a path no route has: `Cannot GET /the/path`. */
 const UNMATCHED_ROUTE = /^Cannot [A-Z]+ \//;
+
+/** What a client is told to wait while PostgreSQL does not answer (restarting, connections cut). */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 const domainStatus = { validation: 400, not_found: 404, illegal_state: 409, concurrency: 412 } as const;
 
@@ -32,7 +36,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
     if (exception instanceof BrokerUnavailableError) reply.header('Retry-After', String(RETRY_AFTER_SECONDS.broker_unavailable));
-    if (exception instanceof RateLimitedException || exception instanceof WriteShedException) reply.header('Retry-After', String(exception.retryAfterSeconds));
+    if (exception instanceof RateLimitedException || exception instanceof WriteShedException || exception instanceof KeyInProgressException) reply.header('Retry-After', String(exception.retryAfterSeconds));
+    if (body.reason === 'database_unavailable') reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     reply.status(body.statusCode).send(body);
   }
 
@@ -65,6 +70,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       const error = typeof response === 'object' && response.error === 'validation' ? 'validation' : statusName(statusCode);
       const details = typeof response === 'object' ? response : {};
       return { statusCode, error, message, ...(details.reason ? { reason: details.reason } : {}), ...field(details.field) };
+    }
+    if (isDatabaseOutage(exception)) {
+      // An outage, not a fault of the request: the same request may pass once the database is back.
+      this.logger.warn(`database unavailable: ${safeErrorSummary(exception)}`);
+      return { statusCode: 503, error: 'unavailable', reason: 'database_unavailable', message: 'the database is unavailable; retry with the same Idempotency-Key' };
     }
     this.logger.error(`unhandled ${safeErrorSummary(exception)}`);
     return { statusCode: 500, error: 'internal', message: 'internal error' };

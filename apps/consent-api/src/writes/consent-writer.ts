@@ -93,7 +93,8 @@ export class ConsentWriter {
       await this.idempotency.complete(owner, key, response);
       return response;
     } catch (error) {
-      await this.idempotency.release(owner, key);
+      // The write's own error is the answer; a release the database refused is retried meanwhile.
+      await this.idempotency.release(owner, key).catch(() => undefined);
       throw error;
     }
   }

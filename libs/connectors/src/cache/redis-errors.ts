@@ -1,8 +1,5 @@
 import { ConnectorError } from '../connector';
-import { errorCode } from '../error-code';
-
-/** Socket-level failures: Redis may answer later. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
+import { errorCode, NETWORK_CODES } from '@lethe/config';
 
 /** ioredis' own errors for a connection that is down or a command that got no answer in time. */
 const UNREACHABLE_MESSAGES = [/max retries per request/i, /connection is closed/i, /command timed out/i, /stream isn't writeable/i];

@@ -1,5 +1,5 @@
 import { ConnectorError } from '../connector';
-import { errorCode } from '../error-code';
+import { errorCode } from '@lethe/config';
 
 /**
  * Statuses a processor may recover from by itself: rate limited, timed out, or failing on its

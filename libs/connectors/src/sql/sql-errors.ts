@@ -1,18 +1,5 @@
 import { ConnectorError } from '../connector';
-import { errorCode } from '../error-code';
-
-/** Socket-level failures: the database may answer later. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
-
-/** node-postgres reports its own timeouts and dropped connections by message only. */
-const TRANSIENT_CLIENT_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /query read timeout/i];
-
-/**
- * SQLSTATE classes worth retrying: connection (08), transaction rollback such as deadlock or
- * serialization failure (40), insufficient resources (53), lock not available (55), operator
- * intervention such as statement timeout or shutdown (57), system error (58).
- */
-const RETRYABLE_SQLSTATE_CLASSES = new Set(['08', '40', '53', '55', '57', '58']);
+import { errorCode, isTransientClientFailure, NETWORK_CODES, RETRYABLE_SQLSTATE_CLASSES } from '@lethe/config';
 
 /**
  * Classes whose server messages name only objects (tables, columns, constraints, roles), never
@@ -50,7 +37,7 @@ export function toConnectorError(error: unknown, system: string, doing: string):
     const context = where.length > 0 ? ` (${where.join(', ')})` : '';
     return new ConnectorError(`${prefix}: SQLSTATE ${code}${message}${context}`, RETRYABLE_SQLSTATE_CLASSES.has(sqlClass));
   }
-  if (error instanceof Error && TRANSIENT_CLIENT_MESSAGES.some((pattern) => pattern.test(error.message))) {
+  if (error instanceof Error && isTransientClientFailure(error)) {
     return new ConnectorError(`${prefix}: ${error.message}`, true);
   }
   const name = error instanceof Error ? error.name : typeof error;

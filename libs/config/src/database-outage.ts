@@ -1,0 +1,35 @@
+import { errorCode } from './error-code';
+
+/** Socket-level failures: the server (PostgreSQL, Redis) may answer later. */
+export const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
+
+/** node-postgres reports its own timeouts and dropped connections by message only. */
+const TRANSIENT_CLIENT_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /query read timeout/i];
+
+/**
+ * SQLSTATE classes worth retrying: connection (08), transaction rollback such as deadlock or
+ * serialization failure (40), insufficient resources (53), lock not available (55), operator
+ * intervention such as statement timeout or shutdown (57), system error (58).
+ */
+export const RETRYABLE_SQLSTATE_CLASSES = new Set(['08', '40', '53', '55', '57', '58']);
+
+/** True when node-postgres failed only by message: a dropped connection or its own timeout. */
+export function isTransientClientFailure(error: unknown): boolean {
+  return error instanceof Error && TRANSIENT_CLIENT_MESSAGES.some((pattern) => pattern.test(error.message));
+}
+
+/**
+ * True when a database call failed because the database could not answer now (unreachable,
+ * restarting, connections terminated, out of resources, a conflict worth retrying), not because
+ * of what was asked: the same call may pass later. Looks through TypeORM's QueryFailedError.
+ */
+export function isDatabaseOutage(error: unknown): boolean {
+  for (const candidate of [error, (error as { driverError?: unknown } | null)?.driverError]) {
+    if (candidate === undefined || candidate === null) continue;
+    const code = errorCode(candidate);
+    if (code && NETWORK_CODES.has(code)) return true;
+    if (code && /^[0-9A-Z]{5}$/.test(code)) return RETRYABLE_SQLSTATE_CLASSES.has(code.slice(0, 2));
+    if (isTransientClientFailure(candidate)) return true;
+  }
+  return false;
+}
