@@ -3,8 +3,11 @@ import { errorCode } from './error-code';
 /** Socket-level failures: the server (PostgreSQL, Redis) may answer later. */
 export const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
 
-/** node-postgres reports its own timeouts and dropped connections by message only. */
-const TRANSIENT_CLIENT_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /query read timeout/i];
+/**
+ * node-postgres reports its own timeouts and dropped connections by message only; a client whose
+ * connection failed refuses every later query as "not queryable".
+ */
+const TRANSIENT_CLIENT_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /query read timeout/i, /connection error and is not queryable/i];
 
 /**
  * SQLSTATE classes worth retrying: connection (08), transaction rollback such as deadlock or

@@ -21,6 +21,7 @@ describe('isDatabaseOutage', () => {
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['a dropped connection, reported by message only', new Error('Connection terminated unexpectedly')],
     ['a pool that found no connection in time', new Error('timeout exceeded when trying to connect')],
+    ['a client whose connection failed earlier', new Error('Client has encountered a connection error and is not queryable')],
   ])('is true for %s, bare or wrapped by TypeORM', (_, error) => {
     expect(isDatabaseOutage(error)).toBe(true);
     expect(isDatabaseOutage(queryFailed(error))).toBe(true);

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { GuardedPgClient } from './pg-client';
 import { InitialSchema1732350000000 } from './migrations/1732350000000-initial-schema';
 import { ErasureRetries1732400000000 } from './migrations/1732400000000-erasure-retries';
 import { ErasureOperations1732500000000 } from './migrations/1732500000000-erasure-operations';
@@ -40,7 +41,8 @@ export function createDataSource({ url, poolSize = 10, schema }: DatabaseOptions
     url,
     schema,
     // At least two: migrations run on one connection while another holds their advisory lock.
-    extra: { max: Math.max(2, poolSize), ...(schema ? { options: `-c search_path=${schema}` } : {}) },
+    // GuardedPgClient: a connection the server ends as it is handed out must not end the process.
+    extra: { Client: GuardedPgClient, max: Math.max(2, poolSize), ...(schema ? { options: `-c search_path=${schema}` } : {}) },
     migrations: MIGRATIONS,
     migrationsTableName: 'lethe_migrations',
     synchronize: false,

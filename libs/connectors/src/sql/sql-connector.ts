@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { GuardedPgClient } from '@lethe/persistence';
 import { ConnectorError, noIdentityForMatch, type Connector, type ErasureOutcome, type ErasureTarget } from '../connector';
 import { ErasureLedger, RecordedOutcome } from './erasure-ledger';
 import { Slots } from './slots';
@@ -32,6 +33,9 @@ export class SqlConnector implements Connector {
     const poolSize = this.config.poolSize ?? 4;
     this.slots = new Slots(poolSize);
     this.pool = new Pool({
+      // A connection the server ends while checked out (mid-transaction, or as it is handed out)
+      // fails its next query instead of ending the worker with an unlistened 'error'.
+      Client: GuardedPgClient,
       connectionString: this.config.url,
       max: poolSize,
       connectionTimeoutMillis: this.config.connectTimeoutMs ?? 10_000,
