@@ -242,13 +242,18 @@ async function stateMatches(input: CheckInput, topic: string, rows: { subject_id
   const comparable = (state: ConsentState) => JSON.stringify({ ...state, updated_at: 0 });
   let equal = 0;
   const differ = { older: 0, reordered: 0, other: 0 };
+  // Which fields a state not older than the projection's differs in (names only, never values).
+  const fields = new Map<string, number>();
   let absent = 0;
   for (const row of rows) {
     const published = latest.get(row.subject_id);
     const projected = toConsentState(row.state, 0);
     if (!published) absent += 1;
     else if (comparable(published) === comparable(projected)) equal += 1;
-    else if (published.version >= projected.version) differ.other += 1;
+    else if (published.version >= projected.version) {
+      differ.other += 1;
+      for (const field of differingFields(published, projected)) fields.set(field, (fields.get(field) ?? 0) + 1);
+    }
     else if (versions.get(row.subject_id)?.has(projected.version)) differ.reordered += 1;
     else differ.older += 1;
   }
@@ -258,8 +263,12 @@ async function stateMatches(input: CheckInput, topic: string, rows: { subject_id
   return line(
     'consent.state equals the projection',
     different === 0 && absent === 0 && extra === 0,
-    `${rows.length} subjects, ${equal} equal, ${different} different (${differ.older} older, the projection's version never published; ${differ.reordered} older, published after the projection's version; ${differ.other} not older), ${absent} missing on consent.state, ${extra} only on consent.state`,
+    `${rows.length} subjects, ${equal} equal, ${different} different (${differ.older} older, the projection's version never published; ${differ.reordered} older, published after the projection's version; ${differ.other} not older${fields.size ? `: ${[...fields].map(([field, n]) => `${field} ×${n}`).join(', ')}` : ''}), ${absent} missing on consent.state, ${extra} only on consent.state`,
   );
+}
+
+function differingFields(published: ConsentState, projected: ConsentState): string[] {
+  return (Object.keys(projected) as (keyof ConsentState)[]).filter((field) => field !== 'updated_at' && JSON.stringify(published[field]) !== JSON.stringify(projected[field]));
 }
 
 /** The lines the checker prints: `PASS name: counts`. */

@@ -9,16 +9,20 @@ export function toConsentState(state: SubjectState, updatedAt: number): ConsentS
     subject_id: state.subjectId,
     version: state.version,
     updated_at: updatedAt,
+    // In name order, as the lists below: a state loaded from jsonb has its keys in another order
+    // than one folded in memory, and the same state must give the same record either way.
     purposes: Object.fromEntries(
-      Object.entries(state.purposes).map(([purpose, consent]) => [
-        purpose,
-        {
-          status: consent.status === 'granted' ? 'GRANTED' : 'WITHDRAWN',
-          policy_version: consent.policyVersion,
-          at: consent.at,
-          version: versionOf(consent.eventId, 0),
-        },
-      ]),
+      Object.entries(state.purposes)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([purpose, consent]) => [
+          purpose,
+          {
+            status: consent.status === 'granted' ? 'GRANTED' : 'WITHDRAWN',
+            policy_version: consent.policyVersion,
+            at: consent.at,
+            version: versionOf(consent.eventId, 0),
+          },
+        ]),
     ),
     opt_outs: (Object.keys(state.optOuts) as OptOut[]).sort(),
     objections: Object.keys(state.objections).sort((a, b) => (a === ALL_PURPOSES ? -1 : b === ALL_PURPOSES ? 1 : a.localeCompare(b))),
