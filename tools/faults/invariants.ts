@@ -122,6 +122,10 @@ export async function checkInvariants(input: CheckInput): Promise<{ invariants: 
   // 5. Every erasure completed or failed visibly, and each certificate verifies.
   invariants.push(await erasures(input, accepted.filter((r) => r.kind === 'erasure')));
 
+  // 5b. One completion per erasure step: a repeated acknowledgement (a worker's retry, a
+  // processor's duplicated callback) is the same fact, under the same event id, never a second one.
+  invariants.push(oneCompletionPerStep(log));
+
   // 6. A completed erasure means the data is gone: nothing of its subject left in the shop or the cache.
   if (input.data) invariants.push(await erasedDataGone(input, input.data, accepted.filter((r) => r.kind === 'erasure')));
 
@@ -164,6 +168,17 @@ async function workerOffsets(input: CheckInput, log: Logged[]): Promise<Invarian
     await admin.disconnect();
   }
   return line('no worker group past an unacknowledged erasure step', skipped.length === 0, `${passed} step(s) behind committed offsets acknowledged, ${skipped.length} not${skipped.length ? ` (${skipped.slice(0, 5).join(', ')})` : ''}`);
+}
+
+function oneCompletionPerStep(log: Logged[]): Invariant {
+  const completions = new Map<string, Set<string>>();
+  for (const { event } of log) {
+    if (event.payload.type !== 'ErasureStepCompleted') continue;
+    const step = `${event.subject_id}\u0000${event.payload.request_id}\u0000${event.payload.system}`;
+    completions.set(step, (completions.get(step) ?? new Set()).add(event.event_id));
+  }
+  const doubled = [...completions.values()].filter((ids) => ids.size > 1).length;
+  return line('each erasure step completed by one fact', doubled === 0, `${completions.size} step(s) completed, ${doubled} under more than one event id`);
 }
 
 async function erasures(input: CheckInput, requested: RequestRecord[]): Promise<Invariant> {

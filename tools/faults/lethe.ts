@@ -23,6 +23,18 @@ const ENTRIES: Record<AppName, string> = {
 /** The downstream systems every scenario erases from: the shop database (sql) and the session cache (Redis). */
 export const SYSTEMS = ['shop-db', 'sessions'] as const;
 
+/** The third-party processor a scenario may add, as the http system `marketing`. */
+export const THIRD_PARTY = 'marketing';
+
+export interface LetheOptions {
+  /** Settings for the apps (LETHE_* variables). */
+  settings?: Record<string, string>;
+  /** A third-party processor (OpenDSR, signed callbacks) to erase from too. */
+  thirdParty?: { url: string; secret: string };
+  /** The systems file's retry policy; default 6 attempts, 200 ms to 2 s apart. */
+  retry?: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number };
+}
+
 /**
  * One Lethe of a scenario's own on the fault suite's cluster: a fresh topic prefix and database
  * schema, fresh keys, its systems file, an API key with every scope, and consent-api, the
@@ -32,6 +44,8 @@ export class Lethe {
   readonly apps = new Map<AppName, AppProcess>();
 
   private constructor(
+    /** The systems its workers erase from. */
+    readonly systems: string[],
     readonly env: Record<string, string>,
     readonly apiUrl: string,
     readonly apiKey: string,
@@ -42,7 +56,7 @@ export class Lethe {
     readonly pool: Pool,
   ) {}
 
-  static async start(settings: Record<string, string> = {}): Promise<Lethe> {
+  static async start({ settings = {}, thirdParty, retry = { maxAttempts: 6, initialDelayMs: 200, maxDelayMs: 2_000 } }: LetheOptions = {}): Promise<Lethe> {
     const stack = faultsStack();
     const id = randomBytes(4).toString('hex');
     const prefix = `faults.${id}.`;
@@ -57,17 +71,15 @@ export class Lethe {
     const shopUrl = new URL(stack.endpoints.DATABASE_URL);
     shopUrl.searchParams.set('application_name', `${applicationName}-shop`);
     const { system: _system, ...shop } = shopConfig(shopUrl.toString(), shopSchema);
-    writeFileSync(
-      systemsFile,
-      JSON.stringify({
-        retry: { maxAttempts: 6, initialDelayMs: 200, maxDelayMs: 2_000 },
-        systems: [
-          { name: SYSTEMS[0], type: 'sql', ...shop },
-          { name: SYSTEMS[1], type: 'cache', url: stack.endpoints.REDIS_URL, keys: ['session:{subjectId}'], onOptOut: { marketing: 'suppress' } },
-        ],
-      }),
-    );
     const port = await freePort();
+    const systems: object[] = [
+      { name: SYSTEMS[0], type: 'sql', ...shop },
+      { name: SYSTEMS[1], type: 'cache', url: stack.endpoints.REDIS_URL, keys: ['session:{subjectId}'], onOptOut: { marketing: 'suppress' } },
+    ];
+    if (thirdParty) {
+      systems.push({ name: THIRD_PARTY, type: 'http', url: thirdParty.url, secret: thirdParty.secret, callbackUrl: `http://127.0.0.1:${port}/v1/processors/${THIRD_PARTY}/callbacks` });
+    }
+    writeFileSync(systemsFile, JSON.stringify({ retry, systems }));
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       ...stack.endpoints,
@@ -91,7 +103,7 @@ export class Lethe {
     const db = await openDatabase({ url: stack.endpoints.DATABASE_URL, schema });
     const { key } = await new ApiKeyStore(db).create('faults', { actions: [...ACTIONS], purposes: ['*'] });
     await db.destroy();
-    const lethe = new Lethe(env, `http://127.0.0.1:${port}`, key, prefix, schema, shopSchema, dir, pool);
+    const lethe = new Lethe([...SYSTEMS, ...(thirdParty ? [THIRD_PARTY] : [])], env, `http://127.0.0.1:${port}`, key, prefix, schema, shopSchema, dir, pool);
     for (const app of Object.keys(ENTRIES) as AppName[]) lethe.startApp(app);
     await lethe.ready();
     return lethe;
@@ -140,7 +152,7 @@ export class Lethe {
         const admin = kafka.admin();
         await admin.connect();
         try {
-          const { groups: described } = await admin.describeGroups([groups.projector, ...SYSTEMS.map(groups.erasureWorker)]);
+          const { groups: described } = await admin.describeGroups([groups.projector, ...this.systems.map(groups.erasureWorker)]);
           return described.every((group) => group.state === 'Stable' && group.members.length > 0);
         } finally {
           await admin.disconnect();

@@ -6,7 +6,7 @@ import { waitFor } from '@lethe/testing';
 import { Cluster } from './cluster';
 import { faultsStack } from './env';
 import { checkInvariants, formatInvariants, Invariant } from './invariants';
-import { Lethe, SYSTEMS } from './lethe';
+import { Lethe, LetheOptions } from './lethe';
 import { RedisServer, suiteRedis } from './redis-server';
 import { seedSubjects } from './system-data';
 import { erasureSubjects, Workload } from './workload';
@@ -35,8 +35,8 @@ export interface ScenarioOptions {
   cooldownMs?: number;
   /** Injects the fault and undoes it; the workload runs throughout. */
   fault: (context: FaultContext) => Promise<void>;
-  /** Settings for Lethe's apps (LETHE_* variables). */
-  settings?: Record<string, string>;
+  /** Lethe's settings, a third-party processor, a retry policy. */
+  lethe?: LetheOptions;
 }
 
 export interface ScenarioResult {
@@ -73,7 +73,7 @@ export interface ScenarioResult {
 export async function runScenario(scenario: string, options: ScenarioOptions): Promise<ScenarioResult> {
   const rate = options.rate ?? 25;
   const cluster = new Cluster();
-  const lethe = await Lethe.start(options.settings);
+  const lethe = await Lethe.start(options.lethe);
   const runId = lethe.prefix.split('.')[1];
   const workload = new Workload({ apiUrl: lethe.apiUrl, apiKey: lethe.apiKey, rate, runId });
   const stack = faultsStack();
@@ -119,7 +119,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       prefix: lethe.prefix,
       service: 'faults',
       requests,
-      systems: SYSTEMS,
+      systems: lethe.systems,
       api: { url: lethe.apiUrl, key: lethe.apiKey },
       env: lethe.env,
       data: lethe.data,

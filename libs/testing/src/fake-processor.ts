@@ -6,8 +6,19 @@ import { SIGNATURE_HEADERS, signPayload, verifySignature } from '@lethe/connecto
  * A third-party marketing processor, as a real HTTP server on loopback: it takes OpenDSR erasure
  * requests signed by Lethe, answers 202 at once, and confirms a moment later through the signed
  * status callback, as asynchronous processors do. It can be told to be down (503) for a while,
- * or to accept requests and never confirm them (`confirmAfterMs: null`).
+ * or to accept requests and never confirm them (`confirmAfterMs: null`), or to send its callbacks
+ * as a careless processor does: each more than once, late by up to `jitterMs`, so they arrive out
+ * of order, followed by an `in_progress` that was overtaken by the final one.
  */
+export interface CallbackHabits {
+  /** Copies of each final callback (1: once). */
+  copies?: number;
+  /** Each copy waits up to this much longer, at random. */
+  jitterMs?: number;
+  /** Then a stale `in_progress` for the same request. */
+  staleInProgress?: boolean;
+}
+
 export interface ReceivedRequest {
   subjectRequestId: string;
   type: string;
@@ -18,18 +29,27 @@ export class FakeProcessor {
   readonly received: ReceivedRequest[] = [];
   /** Requests refused with 503 (the processor is down). */
   refused = 0;
+  /** Callbacks sent beyond the first final one of each request: copies and stale statuses. */
+  extraCallbacks = 0;
   private server?: Server;
   private downFor = 0;
+  private down = false;
   private readonly confirmed = new Set<string>();
 
   constructor(
     private readonly secret: string,
     private readonly confirmAfterMs: number | null = 100,
+    private readonly habits: CallbackHabits = {},
   ) {}
 
   /** Answers the next `count` requests with 503, then works again. */
   failNext(count: number): void {
     this.downFor = count;
+  }
+
+  /** Answers every request with 503 until told otherwise. */
+  setDown(down: boolean): void {
+    this.down = down;
   }
 
   /** Listens on loopback (a free port unless one is given) and returns the request URL. */
@@ -55,29 +75,42 @@ export class FakeProcessor {
       windowSeconds: 300,
     });
     if (check !== 'ok') return [401, { error: check }];
-    if (this.downFor > 0) {
-      this.downFor -= 1;
+    if (this.down || this.downFor > 0) {
+      if (!this.down) this.downFor -= 1;
       this.refused += 1;
       return [503, { error: 'temporarily unavailable' }];
     }
     const body = JSON.parse(raw.toString('utf8'));
     this.received.push({ subjectRequestId: body.subject_request_id, type: body.subject_request_type, identities: body.subject_identities ?? [] });
     const delay = this.confirmAfterMs;
-    if (delay !== null) for (const url of body.status_callback_urls ?? []) setTimeout(() => void this.confirm(url, body.subject_request_id), delay);
+    if (delay !== null) for (const url of body.status_callback_urls ?? []) this.scheduleCallbacks(url, body.subject_request_id, delay);
     return [202, { subject_request_id: body.subject_request_id, request_status: 'pending' }];
+  }
+
+  private scheduleCallbacks(url: string, requestId: string, delay: number): void {
+    const { copies = 1, jitterMs = 0, staleInProgress = false } = this.habits;
+    const late = () => delay + Math.floor(Math.random() * (jitterMs + 1));
+    setTimeout(() => void this.confirm(url, requestId), late());
+    const extra = (status: 'completed' | 'in_progress', after: number) =>
+      setTimeout(() => {
+        this.extraCallbacks += 1;
+        void this.sendCallback(url, requestId, status).catch(() => undefined);
+      }, after);
+    for (let copy = 1; copy < copies; copy++) extra('completed', late());
+    if (staleInProgress) extra('in_progress', delay + jitterMs + 50);
   }
 
   /** Signed status callback; a processor sends it once per request, however often it was asked. */
   private async confirm(url: string, requestId: string): Promise<void> {
     if (this.confirmed.has(requestId)) return;
     this.confirmed.add(requestId);
-    const response = await this.sendCallback(url, requestId);
-    if (response.status !== 202) this.confirmed.delete(requestId); // not taken: the next request confirms again
+    const response = await this.sendCallback(url, requestId).catch(() => null);
+    if (response?.status !== 202) this.confirmed.delete(requestId); // not taken: the next request confirms again
   }
 
   /** Sends one signed status callback for `requestId` to `url`, whenever the caller wants. */
-  async sendCallback(url: string, requestId: string, status: 'completed' | 'failed' = 'completed'): Promise<Response> {
-    const outcome = status === 'completed' ? { counts: { contacts: 1 } } : { reason: 'processor_error' };
+  async sendCallback(url: string, requestId: string, status: 'completed' | 'failed' | 'in_progress' = 'completed'): Promise<Response> {
+    const outcome = status === 'completed' ? { counts: { contacts: 1 } } : status === 'failed' ? { reason: 'processor_error' } : {};
     const body = JSON.stringify({ subject_request_id: requestId, request_status: status, processor_id: 'fake-marketing', ...outcome });
     const timestamp = Math.floor(Date.now() / 1000);
     return fetch(url, {
