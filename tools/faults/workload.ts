@@ -143,7 +143,11 @@ export class Workload {
       withdraw: { path: `${base}/consents/withdraw`, body: { purposes: ['marketing'], jurisdiction: 'GDPR' } },
       'opt-out': { path: `${base}/opt-outs`, body: { kinds: ['SALE'], jurisdiction: 'CCPA' } },
       gpc: { path: `${base}/gpc`, body: {}, headers: { 'sec-gpc': '1' } },
-      erasure: { path: `${base}/erasure-requests`, body: { requestId: `fs-${runId}-dsr-${n}`, scope: 'ALL', jurisdiction: 'GDPR' } },
+      // With an e-mail address, as a third-party processor needs one to find the person (synthetic).
+      erasure: {
+        path: `${base}/erasure-requests`,
+        body: { requestId: `fs-${runId}-dsr-${n}`, scope: 'ALL', jurisdiction: 'GDPR', identities: [{ type: 'email', value: `${subjectId}@faults.example` }] },
+      },
     };
     const shape = shapes[kind];
     const record: RequestRecord = {
