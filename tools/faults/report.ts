@@ -16,6 +16,7 @@ const FAULTS: Record<string, string> = {
   'worker-kill': 'erasure worker (both systems) SIGKILLed mid-work, started again 5 s later',
   'postgres-connections': 'every PostgreSQL connection of the apps and the shop connector terminated, again every 0.5 s for 10 s',
   'redis-restart': 'the session cache\'s Redis SIGKILLed, started again 3 s later on its append-only file',
+  'third-party-down': 'the marketing processor answers 503 for 15 s (several retries meet it down), then confirms each request twice, up to 1.5 s late, and a stale in_progress after',
 };
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);

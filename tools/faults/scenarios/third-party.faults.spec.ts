@@ -3,10 +3,11 @@ import { FakeProcessor } from '@lethe/testing';
 import { runScenario } from '../scenario';
 
 // The marketing processor, a third party reached over OpenDSR with signed callbacks, answers 503
-// to everything for 15 seconds: longer than several of the worker's retry rounds (200 ms doubling
-// to 2 s, twelve attempts, about 19 s in all). Then it returns and confirms carelessly: every
-// final callback twice, up to 1.5 s late (so they arrive out of order across requests), then a
-// stale in_progress overtaken by them. Every erasure must still complete, with one completion per
+// to everything for 15 seconds: several of the worker's retries (each a random wait of up to
+// 200 ms doubling to 2 s) meet it down. The retry budget (forty attempts, over 30 s on average)
+// outlasts the outage, so every step gets through once it is back. Then it confirms carelessly:
+// every final callback twice, up to 1.5 s late (so they arrive out of order across requests), then
+// a stale in_progress overtaken by them. Every erasure must still complete, with one completion per
 // system (a repeated callback is the same fact; in_progress changes nothing), no worker offset may
 // pass a step still awaiting its confirmation, and every certificate must verify.
 it('completes every erasure when the processor is down for several retry rounds, then confirms twice and out of order', async () => {
@@ -15,7 +16,7 @@ it('completes every erasure when the processor is down for several retry rounds,
   const url = await processor.start();
   try {
     const result = await runScenario('third-party-down', {
-      lethe: { thirdParty: { url, secret }, retry: { maxAttempts: 12, initialDelayMs: 200, maxDelayMs: 2_000 } },
+      lethe: { thirdParty: { url, secret }, retry: { maxAttempts: 40, initialDelayMs: 200, maxDelayMs: 2_000 } },
       fault: async ({ mark, sleep }) => {
         processor.setDown(true);
         mark('processor down');
