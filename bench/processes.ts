@@ -5,8 +5,8 @@ import { log } from './common';
 const root = resolve(__dirname, '..');
 
 /** One of Lethe's apps (or any TypeScript entry) as a process of its own, from the repository root; its exit is logged unless it was stopped. */
-export function startApp(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+export function startApp(name: string, entry: string, env: Record<string, string>, args: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   child.once('exit', (code, signal) => !child.killed && log(`${name} exited (${code ?? signal})`));
   return child;
 }

@@ -6,7 +6,9 @@
  *   2. the same open loop at `factor` × that rate for `seconds` (requests sent evenly, up to
  *      4,096 connections so the API, not the client, decides what waits; latency from when
  *      each request was due), the API's RSS sampled every second;
- *   3. one write afterwards, which must be accepted.
+ *   3. one write afterwards, which must be accepted;
+ *   4. the ceiling: the same open loop against a bare Fastify route (bare-route.ts), which shows
+ *      what this client on this machine manages at that rate with no Lethe code at all.
  * Run through bench/run.sh: npm run bench:overload -- [seconds] [factor] [capacity seconds]
  * (LETHE_API_MAX_PENDING_APPENDS and LETHE_API_MAX_LOOP_DELAY_MS are passed on to the API when set;
  * the capacity is measured on a process of its own with neither bound, so nothing is shed there).
@@ -18,7 +20,7 @@ import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
 import { figure, log, peakRss, producerPerfTest } from '../common';
 import { startApp, stopChild, waitUntil } from '../processes';
 import { newSubjectWithdrawal, withdrawals } from './load';
-import { openLoop } from './open-loop';
+import { openLoop, OpenLoopResult } from './open-loop';
 
 const seconds = Number(process.argv[2] ?? 60);
 const factor = Number(process.argv[3] ?? 2);
@@ -92,6 +94,24 @@ async function main(): Promise<void> {
     await stopChild(api, 'SIGINT');
     await db.query(`drop schema if exists "${schema}" cascade`);
     await db.destroy();
+  }
+  const ceiling = await bareRouteUnder(rate);
+  console.log(`| bare Fastify route (ceiling), ${rate}/s × ${seconds} s | ${ceiling.requests} | ${count2xx(ceiling)} | | | | ${ceiling.timeouts} | ${ceiling.errors} | ${ceiling.perSecond} | ${ceiling.p50} | ${ceiling.p99} | | | | |`);
+  log(`ceiling: a bare Fastify route under the same open loop answered ${ceiling.perSecond} 2xx/s, ${ceiling.timeouts} timeouts, ${ceiling.errors} connection errors, p99 ${ceiling.p99} ms; load average ${loadAverage()}`);
+}
+
+const count2xx = (result: OpenLoopResult) => Object.entries(result.statuses).filter(([status]) => status.startsWith('2')).reduce((sum, [, n]) => sum + n, 0);
+
+/** The same open loop, at `rate`, against a bare Fastify route on the same path: what the machine and this client allow. */
+async function bareRouteUnder(rate: number): Promise<OpenLoopResult> {
+  const barePort = 3996;
+  const bare = startApp('bare route', 'bench/api/bare-route.ts', {}, [String(barePort)]);
+  try {
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    await waitUntil(() => fetch(`${bareUrl}/health`).then((r) => r.ok, () => false), 60_000, 'the bare route /health');
+    return await openLoop({ url: bareUrl, headers: {}, rate, seconds, requestFor: newSubjectWithdrawal, maxSockets: 4_096, timeoutMs: 15_000 });
+  } finally {
+    await stopChild(bare, 'SIGTERM');
   }
 }
 

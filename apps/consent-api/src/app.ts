@@ -6,6 +6,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiModule, ApiRuntime } from './app.module';
 import { MAX_BODY_DEPTH, nestedDeeperThan } from './platform/body-depth';
+import { Admission } from './platform/admission';
+import { shedOnArrival } from './platform/admission.interceptor';
 import { Metrics } from './platform/metrics';
 
 /** Builds the HTTP app on Fastify: bounded bodies, strict validation, metrics and /docs. */
@@ -65,6 +67,7 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
       await reply.code(400).send({ statusCode: 400, error: 'validation', message: `the request body is nested deeper than ${MAX_BODY_DEPTH} levels` });
     });
   const metrics = app.get(Metrics);
+  shedOnArrival(app.getHttpAdapter().getInstance(), app.get(Admission), metrics);
   app
     .getHttpAdapter()
     .getInstance()

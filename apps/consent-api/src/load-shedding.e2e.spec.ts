@@ -6,7 +6,8 @@ import { ApiHarness, LogTail } from './testing/api-harness';
 // Admission control of the write path (docs/adr/0023), on the real app and stack with a bound
 // of 2 writes in progress: a burst past it is answered 503 overloaded with Retry-After before
 // anything is written, every 2xx is on consent.log and no 503 is, and the API takes writes
-// again once the burst is over. A log that fails makes the writes after it fail at once.
+// again once the burst is over. A log that fails makes the writes after it fail at once, before
+// their key is checked or their body parsed.
 
 let api: ApiHarness;
 let tail: LogTail;
@@ -69,7 +70,12 @@ it('once the log failed a write, refuses the writes after it at once, without wa
   const elapsed = Date.now() - started;
   expect(next.map((answer) => [answer.statusCode, answer.headers['retry-after'], answer.json().reason])).toEqual(Array(20).fill([503, '5', 'broker_unavailable']));
   expect(elapsed).toBeLessThan(500); // the broker timeout: none of them waited for it
+
+  // Turned away on arrival, before its key is checked or its body parsed: a write with neither a
+  // valid key nor valid JSON gets the same 503, not 401 or 400, and costs the API next to nothing.
+  const unread = await api.call({ method: 'POST', url: `/v1/subjects/${uniqueName('subj')}/consents/withdraw`, payload: '{not json', key: 'lethe_0000_not-a-key' }, withoutBroker);
+  expect([unread.statusCode, unread.headers['retry-after'], unread.json().reason]).toEqual([503, '5', 'broker_unavailable']);
   const metrics = (await api.call({ method: 'GET', url: '/metrics', key: null }, withoutBroker)).body;
   expect(metrics).toMatch(/^lethe_api_broker_write_failures_total 1$/m);
-  expect(metrics).toContain('lethe_api_writes_shed_total{reason="broker_unavailable"} 20');
+  expect(metrics).toContain('lethe_api_writes_shed_total{reason="broker_unavailable"} 21');
 }, 60_000);

@@ -1,5 +1,5 @@
 import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { finalize, Observable } from 'rxjs';
 import { Admission, isRefusal, ShedReason } from './admission';
 import { Metrics } from './metrics';
@@ -22,7 +22,8 @@ export class WriteShedException extends HttpException {
 /**
  * Every POST of the API is a write to consent.log. Each is admitted (platform/admission.ts) after
  * its key is checked and before its body is validated or anything is read or written, and holds
- * its place until it is answered.
+ * its place until it is answered. `shedOnArrival` turns writes away earlier still, when admission
+ * would refuse them anyway.
  */
 @Injectable()
 export class AdmissionInterceptor implements NestInterceptor {
@@ -40,4 +41,25 @@ export class AdmissionInterceptor implements NestInterceptor {
     }
     return next.handle().pipe(finalize(() => admitted.release()));
   }
+}
+
+/**
+ * A write that admission would refuse now is answered 503 in Fastify's first hook, before its body
+ * is parsed or its key checked: under a flood, turning a request away must cost far less than
+ * serving one, or the process spends its CPU on refusals while the rest wait unread in the kernel
+ * until their clients time out (BENCHMARKS.md, under overload; docs/adr/0023). The same refusal
+ * as the interceptor's, which still takes the place itself once the key is known.
+ */
+export function shedOnArrival(server: FastifyInstance, admission: Admission, metrics: Metrics): void {
+  server.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const refused = admission.refusalNow();
+    if (!refused) return;
+    metrics.writesShed.inc({ reason: refused.refused });
+    // Node reads and drops the unread body once the answer is sent, so the connection stays usable.
+    return reply
+      .code(503)
+      .header('Retry-After', String(refused.retryAfterSeconds))
+      .send({ statusCode: 503, error: 'unavailable', reason: refused.refused, message: messages[refused.refused] });
+  });
 }

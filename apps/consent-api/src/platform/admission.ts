@@ -46,6 +46,17 @@ export class Admission {
     private readonly loopDelayMs: () => number = () => 0,
   ) {}
 
+  /**
+   * What `admit` would refuse now, without taking a place or a probe: the HTTP edge asks it of
+   * every write as it arrives, so that under a flood a write is turned away before its body is
+   * parsed or its key checked (the place itself is taken after both, so a slow upload holds none).
+   */
+  refusalNow(): Refusal | null {
+    if (this.logFailing && (this.probing || this.now() < this.nextProbeAt)) return refusal('broker_unavailable');
+    if (this.pending >= this.limits.maxPending || this.loopDelayMs() > this.limits.maxLoopDelayMs) return refusal('overloaded');
+    return null;
+  }
+
   admit(): Ticket | Refusal {
     let probe = false;
     if (this.logFailing) {

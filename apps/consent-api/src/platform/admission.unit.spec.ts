@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Admission, isRefusal, Refusal, Ticket } from './admission';
 
 const ticket = (admitted: Ticket | Refusal): Ticket => {
@@ -63,5 +64,38 @@ describe('Admission', () => {
     expect(admission.inProgress).toBe(0);
     delay = 100;
     expect(isRefusal(admission.admit())).toBe(false);
+  });
+
+  it('refusalNow says what admit would refuse, in any sequence of writes, log failures and probes, and takes nothing', () => {
+    type Step = { kind: 'admit' } | { kind: 'release'; which: number } | { kind: 'fail' } | { kind: 'ack' } | { kind: 'wait'; ms: number } | { kind: 'delay'; ms: number };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.constant({ kind: 'admit' as const }),
+      fc.nat(20).map((which) => ({ kind: 'release' as const, which })),
+      fc.constant({ kind: 'fail' as const }),
+      fc.constant({ kind: 'ack' as const }),
+      fc.integer({ min: 0, max: 1_500 }).map((ms) => ({ kind: 'wait' as const, ms })),
+      fc.integer({ min: 0, max: 200 }).map((ms) => ({ kind: 'delay' as const, ms })),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        let [now, delay] = [0, 0];
+        const admission = new Admission({ maxPending: 3, probeIntervalMs: 1_000, maxLoopDelayMs: 100 }, () => now, () => delay);
+        const held: Ticket[] = [];
+        for (const s of steps) {
+          if (s.kind === 'admit') {
+            const before = admission.inProgress;
+            const peeked = admission.refusalNow();
+            expect(admission.inProgress).toBe(before);
+            const admitted = admission.admit();
+            expect(isRefusal(admitted) ? admitted : null).toEqual(peeked);
+            if (!isRefusal(admitted)) held.push(admitted);
+          } else if (s.kind === 'release' && held.length > 0) held.splice(s.which % held.length, 1)[0].release();
+          else if (s.kind === 'fail') admission.logFailed();
+          else if (s.kind === 'ack') admission.logAcknowledged();
+          else if (s.kind === 'wait') now += s.ms;
+          else if (s.kind === 'delay') delay = s.ms;
+        }
+      }),
+    );
   });
 });
