@@ -22,16 +22,29 @@ export function isTransientClientFailure(error: unknown): boolean {
 }
 
 /**
+ * The server errors that mean it cannot answer now, not that the call was wrong: connection
+ * failures (class 08, but a protocol violation, 08P01, is a bug of ours), insufficient resources
+ * (53), shutting down, crashed, starting up or closing an idle session (57P01-57P03, 57P05), and
+ * the conflicts a retry resolves (serialization failure, deadlock, lock not available). A
+ * cancelled statement (57014) or a system error (58) is left out: it may be a query of ours.
+ */
+function isOutageSqlState(code: string): boolean {
+  if (code === '08P01') return false;
+  return code.startsWith('08') || code.startsWith('53') || ['57P01', '57P02', '57P03', '57P05', '40001', '40P01', '55P03'].includes(code);
+}
+
+/**
  * True when a database call failed because the database could not answer now (unreachable,
  * restarting, connections terminated, out of resources, a conflict worth retrying), not because
- * of what was asked: the same call may pass later. Looks through TypeORM's QueryFailedError.
+ * of what was asked: the same call may pass later. Looks through TypeORM's QueryFailedError; a
+ * SQLSTATE counts only on an error the server sent (it has a severity).
  */
 export function isDatabaseOutage(error: unknown): boolean {
   for (const candidate of [error, (error as { driverError?: unknown } | null)?.driverError]) {
     if (candidate === undefined || candidate === null) continue;
     const code = errorCode(candidate);
     if (code && NETWORK_CODES.has(code)) return true;
-    if (code && /^[0-9A-Z]{5}$/.test(code)) return RETRYABLE_SQLSTATE_CLASSES.has(code.slice(0, 2));
+    if (code && /^[0-9A-Z]{5}$/.test(code)) return typeof candidate === 'object' && 'severity' in candidate && isOutageSqlState(code);
     if (isTransientClientFailure(candidate)) return true;
   }
   return false;

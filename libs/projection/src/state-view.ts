@@ -13,7 +13,7 @@ export function toConsentState(state: SubjectState, updatedAt: number): ConsentS
     // than one folded in memory, and the same state must give the same record either way.
     purposes: Object.fromEntries(
       Object.entries(state.purposes)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(([a], [b]) => byCodeUnits(a, b))
         .map(([purpose, consent]) => [
           purpose,
           {
@@ -25,7 +25,7 @@ export function toConsentState(state: SubjectState, updatedAt: number): ConsentS
         ]),
     ),
     opt_outs: (Object.keys(state.optOuts) as OptOut[]).sort(),
-    objections: Object.keys(state.objections).sort((a, b) => (a === ALL_PURPOSES ? -1 : b === ALL_PURPOSES ? 1 : a.localeCompare(b))),
+    objections: Object.keys(state.objections).sort((a, b) => (a === ALL_PURPOSES ? -1 : b === ALL_PURPOSES ? 1 : byCodeUnits(a, b))),
     erasure: openErasureRequests(state).length > 0 ? 'OPEN' : requests.length > 0 ? 'COMPLETED' : 'NONE',
     erasures: requests
       .map((request) => ({
@@ -36,6 +36,11 @@ export function toConsentState(state: SubjectState, updatedAt: number): ConsentS
       }))
       .sort((a, b) => a.version - b.version),
   };
+}
+
+/** Name order by UTF-16 code units: the same in every process, whatever its locale (unlike localeCompare). */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -29,7 +29,7 @@ export class FakeProcessor {
   readonly received: ReceivedRequest[] = [];
   /** Requests refused with 503 (the processor is down). */
   refused = 0;
-  /** Callbacks sent beyond the first final one of each request: copies and stale statuses. */
+  /** Callbacks beyond the first final one of each request (copies, stale statuses) that Lethe took (202). */
   extraCallbacks = 0;
   private server?: Server;
   private downFor = 0;
@@ -92,10 +92,14 @@ export class FakeProcessor {
     const late = () => delay + Math.floor(Math.random() * (jitterMs + 1));
     setTimeout(() => void this.confirm(url, requestId), late());
     const extra = (status: 'completed' | 'in_progress', after: number) =>
-      setTimeout(() => {
-        this.extraCallbacks += 1;
-        void this.sendCallback(url, requestId, status).catch(() => undefined);
-      }, after);
+      setTimeout(
+        () =>
+          void this.sendCallback(url, requestId, status).then(
+            (response) => void (response.status === 202 && (this.extraCallbacks += 1)),
+            () => undefined,
+          ),
+        after,
+      );
     for (let copy = 1; copy < copies; copy++) extra('completed', late());
     if (staleInProgress) extra('in_progress', delay + jitterMs + 50);
   }

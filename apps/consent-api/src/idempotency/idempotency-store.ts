@@ -9,6 +9,12 @@ export interface StoredResponse {
   body: unknown;
 }
 
+/** A key this request claimed: which claim it is (its `created_at`), and when its lease ends. */
+export interface Claim {
+  token: string;
+  leaseEndsAt: number;
+}
+
 /** How often a release the database refused is tried again, while the claim's lease lasts. */
 const RELEASE_RETRY_MS = 1_000;
 
@@ -55,17 +61,17 @@ export class IdempotencyStore {
   }
 
   /** Claims the key, or returns the stored response of the request that claimed it first. */
-  async claim(actor: string, key: string, requestHash: string): Promise<StoredResponse | null> {
+  async claim(actor: string, key: string, requestHash: string): Promise<Claim | StoredResponse> {
     const inserted = await this.db.query(
       `insert into idempotency_keys (actor, key, request_hash, status_code, response)
        values ($1, $2, $3, 0, 'null')
        on conflict (actor, key) do update set created_at = now()
         where idempotency_keys.status_code = 0 and idempotency_keys.request_hash = excluded.request_hash
           and idempotency_keys.created_at < now() - make_interval(secs => $4::double precision / 1000)
-       returning key`,
+       returning created_at::text as token, (extract(epoch from created_at) * 1000)::float8 as claimed_ms`,
       [actor, key, requestHash, this.leaseMs],
     );
-    if (inserted.length > 0) return null;
+    if (inserted.length > 0) return { token: inserted[0].token, leaseEndsAt: inserted[0].claimed_ms + this.leaseMs };
     const [row] = await this.db.query(
       `select request_hash, status_code, response,
               ceil(extract(epoch from created_at + make_interval(secs => $3::double precision / 1000) - now()))::int as lease_left_s
@@ -84,23 +90,28 @@ export class IdempotencyStore {
     return { statusCode: row.status_code, body: row.response };
   }
 
-  async complete(actor: string, key: string, response: StoredResponse): Promise<void> {
-    await this.db.query(`update idempotency_keys set status_code = $3, response = $4 where actor = $1 and key = $2`, [
+  /** Stores the response under this claim (not under one a retry made after its lease ended). */
+  async complete(actor: string, key: string, claim: Claim, response: StoredResponse): Promise<void> {
+    await this.db.query(`update idempotency_keys set status_code = $4, response = $5 where actor = $1 and key = $2 and status_code = 0 and created_at = $3::timestamptz`, [
       actor,
       key,
+      claim.token,
       response.statusCode,
       JSON.stringify(response.body),
     ]);
   }
 
-  /** Frees the key of a write that failed, so the client's retry can make it. */
-  async release(actor: string, key: string, until = Date.now() + this.leaseMs): Promise<void> {
+  /**
+   * Frees the key of a write that failed, so the client's retry can make it: this claim only,
+   * never one a retry made after its lease ended. A release the database refused is tried again
+   * every second until the lease ends (after it, a retry takes the key over anyway).
+   */
+  async release(actor: string, key: string, claim: Claim): Promise<void> {
     try {
-      await this.db.query(`delete from idempotency_keys where actor = $1 and key = $2 and status_code = 0`, [actor, key]);
+      await this.db.query(`delete from idempotency_keys where actor = $1 and key = $2 and status_code = 0 and created_at = $3::timestamptz`, [actor, key, claim.token]);
     } catch (error) {
-      if (!isDatabaseOutage(error) || Date.now() + RELEASE_RETRY_MS >= until) throw error;
-      // Past the lease a retry takes the key over anyway; till then, free it once the database is back.
-      setTimeout(() => void this.release(actor, key, until).catch(() => undefined), RELEASE_RETRY_MS).unref();
+      if (!isDatabaseOutage(error) || Date.now() + RELEASE_RETRY_MS >= claim.leaseEndsAt) throw error;
+      setTimeout(() => void this.release(actor, key, claim).catch(() => undefined), RELEASE_RETRY_MS).unref();
       throw error;
     }
   }

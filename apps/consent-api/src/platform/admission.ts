@@ -58,12 +58,10 @@ export class Admission {
   }
 
   admit(): Ticket | Refusal {
-    let probe = false;
-    if (this.logFailing) {
-      if (this.probing || this.now() < this.nextProbeAt) return refusal('broker_unavailable');
-      probe = true;
-    }
-    if (this.pending >= this.limits.maxPending || this.loopDelayMs() > this.limits.maxLoopDelayMs) return refusal('overloaded');
+    const refused = this.refusalNow();
+    if (refused) return refused;
+    // Admitted while the log fails: this write is the probe.
+    const probe = this.logFailing;
     if (probe) {
       this.probing = true;
       this.nextProbeAt = this.now() + this.limits.probeIntervalMs;

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { isDatabaseOutage } from '@lethe/config';
 import { ConsentCommand, decide, DomainError, initialState, SubjectState } from '@lethe/consent-domain';
 import type { ConsentEvent, Jurisdiction, Source } from '@lethe/contracts';
 import { DataKey, encryptIdentities, Identity, KeyStore, ShreddedKeyError } from '@lethe/identity-vault';
@@ -86,15 +87,18 @@ export class ConsentWriter {
 
     const dataKey = request.identities?.length ? await this.subjectKey(request.subjectId) : undefined;
     const hash = this.idempotency.fingerprint(request.route, request.subjectId, withIdentitiesDigested(request, dataKey));
-    const previous = await this.idempotency.claim(owner, key, hash);
-    if (previous) return previous;
+    const claimed = await this.idempotency.claim(owner, key, hash);
+    if ('statusCode' in claimed) return claimed;
     try {
       const response = await this.decideAndAppend(request, request.eventId ?? eventIdFor(owner, key), dataKey);
-      await this.idempotency.complete(owner, key, response);
+      await this.idempotency.complete(owner, key, claimed, response);
       return response;
     } catch (error) {
-      // The write's own error is the answer; a release the database refused is retried meanwhile.
-      await this.idempotency.release(owner, key).catch(() => undefined);
+      // The write's own error is the answer when the database refused the release too (it is
+      // retried meanwhile); any other failure to release is a fault of its own.
+      await this.idempotency.release(owner, key, claimed).catch((releaseError: unknown) => {
+        if (!isDatabaseOutage(releaseError)) throw releaseError;
+      });
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import { Pool, PoolClient } from 'pg';
 import { PROJECTION_TABLES } from '@lethe/projection';
+import { GuardedPgClient } from '@lethe/persistence';
 import { Command, EXIT, Refusal, schemaName, UsageError } from '../cli';
 import { cliSettings } from '../settings';
 import { Difference, diffTable, TableCount } from '../projection-diff';
@@ -35,7 +36,7 @@ export const diff: Command = {
     if (names[0] === names[1]) throw new UsageError('<schema-a> and <schema-b> are the same schema');
     const limit = limitFrom(parsed.options.limit);
     const json = parsed.options.json === true;
-    const pool = new Pool({ connectionString: cliSettings(env).databaseUrl, max: 2 });
+    const pool = new Pool({ Client: GuardedPgClient, connectionString: cliSettings(env).databaseUrl, max: 2 });
     const clients: PoolClient[] = [];
     try {
       for (const name of names) {

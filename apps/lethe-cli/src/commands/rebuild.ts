@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { ConsentEventCodec, subjectsFor, UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
-import { openDatabase } from '@lethe/persistence';
+import { GuardedPgClient, openDatabase } from '@lethe/persistence';
 import { applyIsolating, decodeRecord, NON_PROJECTION_TABLES, ProjectionStore } from '@lethe/projection';
 import { Command, EXIT, Refusal, required, schemaName } from '../cli';
 import { logEnds, scanLog } from '../log-scan';
@@ -83,7 +83,7 @@ export const rebuild: Command = {
 
 /** Refuses a schema that holds anything unless --replace, and --replace of anything but a projection. */
 async function prepareSchema(url: string, schema: string, replace: boolean, liveSchema: string | undefined): Promise<void> {
-  const pool = new Pool({ connectionString: url, max: 1 });
+  const pool = new Pool({ Client: GuardedPgClient, connectionString: url, max: 1 });
   try {
     const [{ relations }] = (await pool.query(`select count(*)::int as relations from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1`, [schema])).rows;
     if (relations === 0) return;
