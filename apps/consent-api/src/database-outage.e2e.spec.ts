@@ -66,13 +66,7 @@ beforeAll(async () => {
   expect(await keys.exited()).toBe(0);
   key = (keys.output.match(/lethe_[0-9a-f]+_[A-Za-z0-9_-]+/) ?? [''])[0];
   consentApi = new AppProcess('apps/consent-api/src/main.ts', env);
-  await waitFor(
-    async () => {
-      if (consentApi.child.exitCode !== null) throw new Error(`consent-api exited: ${consentApi.output.slice(-2_000)}`);
-      return (await fetch(`${api}/health`).catch(() => null))?.status === 200;
-    },
-    { description: 'consent-api to answer /health', timeoutMs: 120_000, intervalMs: 250 },
-  );
+  await consentApi.answers(`${api}/health`, 'consent-api');
 }, 150_000);
 
 afterAll(async () => {

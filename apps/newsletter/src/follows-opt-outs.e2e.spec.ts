@@ -27,18 +27,6 @@ async function call(url: string, method = 'GET', body?: object): Promise<{ statu
   return { status: response.status, text, json: () => JSON.parse(text) };
 }
 
-async function answers(url: string, what: string, process: AppProcess): Promise<void> {
-  await waitFor(
-    async () => {
-      if (process.child.exitCode !== null) throw new Error(`${what} exited: ${process.output.slice(-2_000)}`);
-      return (await fetch(url).catch(() => null))?.status === 200;
-    },
-    { description: `${what} to answer ${url}`, timeoutMs: 120_000, intervalMs: 250 },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${process.output.slice(-2_000)}`);
-  });
-}
-
 /** The value of a metric line of the newsletter's /metrics, 0 when absent. */
 async function metric(line: RegExp): Promise<number> {
   const text = (await call(`${newsletterUrl}/metrics`)).text;
@@ -67,12 +55,12 @@ beforeAll(async () => {
   expect(key).not.toBe('');
   const consentApi = new AppProcess('apps/consent-api/src/main.ts', env);
   apps.push(consentApi);
-  await answers(`${api}/health`, 'consent-api', consentApi);
+  await consentApi.answers(`${api}/health`, 'consent-api');
   apps.push(new AppProcess('apps/projector/src/main.ts', env));
   // The test run logs at warn; the newsletter's sends and skips are at log level.
   newsletter = new AppProcess('apps/newsletter/src/main.ts', { ...env, LETHE_LOG_LEVEL: 'log' });
   apps.push(newsletter);
-  await answers(`${newsletterUrl}/health`, 'the newsletter', newsletter);
+  await newsletter.answers(`${newsletterUrl}/health`, 'the newsletter');
 }, 200_000);
 
 afterAll(async () => {

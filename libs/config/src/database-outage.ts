@@ -1,4 +1,5 @@
 import { errorCode } from './error-code';
+import { databaseError } from './safe-error';
 
 /** Socket-level failures: the server (PostgreSQL, Redis) may answer later. */
 export const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
@@ -40,12 +41,10 @@ function isOutageSqlState(code: string): boolean {
  * SQLSTATE counts only on an error the server sent (it has a severity).
  */
 export function isDatabaseOutage(error: unknown): boolean {
-  for (const candidate of [error, (error as { driverError?: unknown } | null)?.driverError]) {
-    if (candidate === undefined || candidate === null) continue;
+  const sent = error instanceof Error ? databaseError(error) : null;
+  if (sent) return isOutageSqlState(sent.code);
+  return [error, (error as { driverError?: unknown } | null)?.driverError].some((candidate) => {
     const code = errorCode(candidate);
-    if (code && NETWORK_CODES.has(code)) return true;
-    if (code && /^[0-9A-Z]{5}$/.test(code)) return typeof candidate === 'object' && 'severity' in candidate && isOutageSqlState(code);
-    if (isTransientClientFailure(candidate)) return true;
-  }
-  return false;
+    return (code !== undefined && NETWORK_CODES.has(code)) || isTransientClientFailure(candidate);
+  });
 }

@@ -23,15 +23,15 @@ export function safeErrorSummary(error: unknown): string {
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 const MAX_MESSAGE = 300;
 
-interface DatabaseError {
+export interface DatabaseError {
   code: string;
   table?: unknown;
   column?: unknown;
   constraint?: unknown;
 }
 
-/** The PostgreSQL error itself, or the one a wrapper carries (TypeORM's driverError). */
-function databaseError(error: Error): DatabaseError | null {
+/** The error PostgreSQL sent (it has a SQLSTATE and a severity), bare or as a wrapper carries it (TypeORM's driverError). */
+export function databaseError(error: Error): DatabaseError | null {
   for (const candidate of [error, (error as { driverError?: unknown }).driverError]) {
     const fields = candidate as { code?: unknown; severity?: unknown } | undefined;
     if (fields && typeof fields.code === 'string' && SQLSTATE.test(fields.code) && 'severity' in fields) return fields as DatabaseError;

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { waitFor } from './wait-for';
 
 /** The repository root, where apps are started from. */
 const ROOT = resolve(__dirname, '../../..');
@@ -22,6 +23,19 @@ export class AppProcess {
   /** Resolves with the exit code once it ended and all it printed is in `output`. */
   exited(): Promise<number | null> {
     return this.closed;
+  }
+
+  /** Until `url` answers 200 (2 min at most); fails at once, with what it printed, if it exits first. */
+  async answers(url: string, what: string): Promise<void> {
+    await waitFor(
+      async () => {
+        if (this.child.exitCode !== null) throw new Error(`${what} exited: ${this.output.slice(-2_000)}`);
+        return (await fetch(url).catch(() => null))?.status === 200;
+      },
+      { description: `${what} to answer ${url}`, timeoutMs: 120_000, intervalMs: 250 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${this.output.slice(-2_000)}`);
+    });
   }
 
   async stop(): Promise<void> {
