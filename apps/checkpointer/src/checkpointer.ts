@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { EMPTY_HEAD, headerList, recordDigest } from '@lethe/certificates';
 import { safeErrorSummary } from '@lethe/config';
-import { ACKS_ALL } from '@lethe/kafka';
+import { ACKS_ALL, topicOffsets } from '@lethe/kafka';
 import { ChainLane } from './chain-lane';
 import { ChainStore } from './chain-store';
 
@@ -65,7 +65,7 @@ export class Checkpointer {
 
   private async resume(partitions: number[]): Promise<void> {
     const stored = await this.deps.store.heads(this.deps.logTopic);
-    const ends = new Map((await this.admin.fetchTopicOffsets(this.deps.logTopic)).map((p) => [p.partition, p]));
+    const ends = new Map((await topicOffsets(this.admin, this.deps.logTopic)).map((p) => [p.partition, p]));
     this.lanes.clear();
     for (const partition of partitions) {
       const head = stored.get(partition) ?? { next: 0n, head: EMPTY_HEAD };

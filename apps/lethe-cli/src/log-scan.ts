@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, KafkaMessage } from 'kafkajs';
+import { topicOffsets } from '@lethe/kafka';
 
 export interface PartitionEnd {
   partition: number;
@@ -15,7 +16,7 @@ export async function logEnds(kafka: Kafka, topic: string, trimmed: 'refuse' | '
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await topicOffsets(admin, topic);
     const truncated = offsets.find((p) => BigInt(p.low) > 0n);
     if (truncated && trimmed === 'refuse') throw new Error(`${topic} partition ${truncated.partition} starts at offset ${truncated.low}: records were deleted, so the log cannot be read from offset 0`);
     return offsets.map((p) => ({ partition: p.partition, end: BigInt(p.high) })).sort((a, b) => a.partition - b.partition);

@@ -3,7 +3,7 @@ import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
 import { DataSource } from 'typeorm';
 import { safeErrorSummary } from '@lethe/config';
 import { UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
-import { retryWhileRegistryUnavailable, sendToDeadLetter } from '@lethe/kafka';
+import { retryWhileRegistryUnavailable, sendToDeadLetter, topicOffsets } from '@lethe/kafka';
 import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
 import { destroyShreddedKeys, shredEndedRetentions, shredOnStart, sweepEvery } from './key-shredding';
 import { PublicationDeps, publishSlice } from './slice-publications';
@@ -87,7 +87,7 @@ export class Projector {
 
   private async resumeFromStoredOffsets(partitions: number[]): Promise<void> {
     const stored = await this.store.offsets(this.deps.db.manager, this.deps.topics.consentLog);
-    const ends = await this.admin.fetchTopicOffsets(this.deps.topics.consentLog);
+    const ends = await topicOffsets(this.admin, this.deps.topics.consentLog);
     const low = new Map(ends.map((p) => [p.partition, p.low]));
     this.refuseALogThatShrank(stored, new Map(ends.map((p) => [p.partition, p.high])));
     this.expected.clear();
@@ -231,7 +231,7 @@ export class Projector {
   /** Offsets of consent.log not yet folded into PostgreSQL, by partition (lethe_consumer_lag). */
   async lag(): Promise<Map<number, bigint>> {
     const stored = await this.store.offsets(this.deps.db.manager, this.deps.topics.consentLog);
-    const ends = await this.admin.fetchTopicOffsets(this.deps.topics.consentLog);
+    const ends = await topicOffsets(this.admin, this.deps.topics.consentLog);
     return new Map(ends.map(({ partition, high, low }) => [partition, BigInt(high) - BigInt(stored.get(partition) ?? low)]));
   }
 

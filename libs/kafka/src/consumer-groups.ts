@@ -1,4 +1,5 @@
 import { Admin } from 'kafkajs';
+import { topicOffsets } from './topic-offsets';
 
 /** Where a consumer group stands on one partition of a topic. */
 export interface PartitionPosition {
@@ -23,7 +24,7 @@ export interface GroupPosition {
 
 /** Read from the log's ends and the group's committed offsets; a group that committed nothing starts at the log's start. */
 export async function groupPosition(admin: Admin, groupId: string, topic: string): Promise<GroupPosition> {
-  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const [ends, committed] = await Promise.all([topicOffsets(admin, topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
   const offsets = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   const partitions = ends
     .map((p): PartitionPosition => {

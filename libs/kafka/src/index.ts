@@ -9,3 +9,4 @@ export * from './startup';
 export * from './topic-plan';
 export * from './group-commit';
 export * from './consumer-groups';
+export * from './topic-offsets';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, KafkaMessage } from 'kafkajs';
-import { DlqRecord, readDlqRecord } from '@lethe/kafka';
+import { DlqRecord, readDlqRecord, topicOffsets } from '@lethe/kafka';
 
 export type LetterRecord = Extract<DlqRecord, { kind: 'letter' }>;
 
@@ -35,7 +35,7 @@ export async function readDeadLetters(kafka: Kafka, topic: string): Promise<Lett
 async function readToEnd(kafka: Kafka, topic: string): Promise<{ partition: number; message: KafkaMessage }[]> {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const ends = await topicOffsets(admin, topic).finally(() => admin.disconnect());
   const pending = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
   const read: { partition: number; message: KafkaMessage }[] = [];
   if (pending.size === 0) return read;
