@@ -7,8 +7,9 @@
  *   2. the real erasure worker (startWorker, one process running the three systems, each its own
  *      consumer group) from start until every system has acknowledged every request, and
  *   3. each connector's bare ceiling (ceilings.ts): a plain loop issuing that connector's SQL
- *      transaction, Redis commands or tombstone per subject, with the worker's concurrency, on a
- *      second copy of the seeded data,
+ *      transactions (as many subjects in each as the connector puts there under load), Redis
+ *      commands or tombstone per subject, with the worker's concurrency, on a second copy of the
+ *      seeded data,
  * and prints each system's rate against its ceiling. Run through bench/run.sh (npm run bench:worker).
  */
 import { randomUUID } from 'node:crypto';
@@ -213,7 +214,7 @@ async function main(): Promise<void> {
     const concurrency = config.partitionsAtOnce * config.stepsAtOnce;
     const subjects = Array.from({ length: total }, (_, n) => subjectOf(n));
     const ceilings = {
-      shop: await sqlCeiling(validateSqlConfig({ ...shop, system: names.shop, schema: bareShopSchema }), subjects, concurrency),
+      shop: await sqlCeiling(validateSqlConfig({ ...shop, system: names.shop, schema: bareShopSchema }), subjects),
       cache: await cacheCeiling(redis, `${names.cache}-bare`, bareSessionKey, subjects, concurrency),
       profiles: await kafkaCeiling(kafka, `${profileTopic}.bare`, subjects, concurrency),
     };

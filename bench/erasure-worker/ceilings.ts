@@ -7,7 +7,7 @@ import type { Kafka } from 'kafkajs';
 import type Redis from 'ioredis';
 import { Pool } from 'pg';
 import { ACKS_ALL, createSafeProducer } from '@lethe/kafka';
-import { ledgerKey, LEDGER_TTL_SECONDS, type SqlConnectorConfig } from '@lethe/connectors';
+import { DEFAULT_STEPS_PER_TRANSACTION, ledgerKey, LEDGER_TTL_SECONDS, type SqlConnectorConfig } from '@lethe/connectors';
 import { ErasureLedger } from '../../libs/connectors/src/sql/erasure-ledger';
 import { modeOf, planErasure } from '../../libs/connectors/src/sql/erasure-plan';
 import { stepStatement } from '../../libs/connectors/src/sql/sql-statements';
@@ -27,33 +27,42 @@ async function inParallel(count: number, concurrency: number, step: (n: number) 
 }
 
 /**
- * The sql connector's transaction per subject (begin, time zone, ledger claim, the plan's
- * statements, ledger record, commit) on a pool of the connector's size.
+ * The sql connector's transactions as it issues them under load: `poolSize` connections, each
+ * running transactions of `stepsPerTransaction` subjects (begin, time zone, then per subject a
+ * savepoint, the ledger claim, the plan's statements, the ledger record and the release; commit).
  */
-export async function sqlCeiling(config: SqlConnectorConfig, subjects: string[], concurrency: number): Promise<number> {
-  const pool = new Pool({ connectionString: config.url, max: config.poolSize ?? 4 });
+export async function sqlCeiling(config: SqlConnectorConfig, subjects: string[]): Promise<number> {
+  const poolSize = config.poolSize ?? 4;
+  const perTransaction = config.stepsPerTransaction ?? DEFAULT_STEPS_PER_TRANSACTION;
+  const pool = new Pool({ connectionString: config.url, max: poolSize });
   const ledger = new ErasureLedger(config.schema, config.system);
   const steps = planErasure(config, modeOf({ keepTransactionHistory: true })) ?? [];
+  const batches = Array.from({ length: Math.ceil(subjects.length / perTransaction) }, (_, i) => subjects.slice(i * perTransaction, (i + 1) * perTransaction));
   try {
     const setup = await pool.connect();
     await ledger.ensureExists(setup);
     setup.release();
-    return await inParallel(subjects.length, concurrency, async (n) => {
+    const batchesPerSecond = await inParallel(batches.length, poolSize, async (n) => {
       const client = await pool.connect();
       try {
         await client.query(`begin; set local time zone 'UTC'`);
-        await ledger.claim(client, `bare-${subjects[n]}`);
-        const counts: Record<string, number> = {};
-        for (const step of steps) {
-          const statement = stepStatement(config, step, [subjects[n]], false);
-          counts[step.table] = (await client.query(statement.text, statement.values)).rowCount ?? 0;
+        for (const subject of batches[n]) {
+          await client.query('savepoint step');
+          await ledger.claim(client, `bare-${subject}`);
+          const counts: Record<string, number> = {};
+          for (const step of steps) {
+            const statement = stepStatement(config, step, [subject], false);
+            counts[step.table] = (await client.query(statement.text, statement.values)).rowCount ?? 0;
+          }
+          await ledger.record(client, `bare-${subject}`, { action: 'delete', counts, strategies: {}, legalHold: null });
+          await client.query('release savepoint step');
         }
-        await ledger.record(client, `bare-${subjects[n]}`, { action: 'delete', counts, strategies: {}, legalHold: null });
         await client.query('commit');
       } finally {
         client.release();
       }
     });
+    return (batchesPerSecond * subjects.length) / batches.length;
   } finally {
     await pool.end();
   }

@@ -1,6 +1,7 @@
 export { SqlConnector } from './sql-connector';
 export { SqlConfigError, validateSqlConfig } from './validate-sql-config';
 export { LEDGER_TABLE } from './erasure-ledger';
+export { DEFAULT_STEPS_PER_TRANSACTION, MAX_STEPS_PER_TRANSACTION } from './sql-config';
 export type {
   AnonymizeStrategy,
   FieldStrategies,

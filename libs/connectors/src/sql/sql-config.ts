@@ -50,6 +50,11 @@ export interface SqlConnectorConfig {
   /** Milliseconds one statement may run before it is cancelled (and the work retried later). */
   statementTimeoutMs?: number;
   poolSize?: number;
+  /**
+   * At most this many steps share one transaction when they arrive while every connection is busy
+   * (each in a savepoint of its own; 1 gives every step a transaction to itself). 1 to MAX_STEPS_PER_TRANSACTION, default DEFAULT_STEPS_PER_TRANSACTION.
+   */
+  stepsPerTransaction?: number;
 }
 
 export type SubjectKey = 'subject_id' | `identity:${Identity['type']}`;
@@ -101,3 +106,11 @@ export interface LegalHold {
 export const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 export const REDACTED_TEXT = '[erased]';
+
+/**
+ * Steps per shared transaction. Each step's savepoint that writes takes a subtransaction id, and
+ * PostgreSQL keeps only 64 per transaction in shared memory before every other session's
+ * snapshots must look them up on disk (subtransaction overflow): stay well below.
+ */
+export const DEFAULT_STEPS_PER_TRANSACTION = 32;
+export const MAX_STEPS_PER_TRANSACTION = 64;

@@ -2,17 +2,19 @@ import { Pool, PoolClient } from 'pg';
 import { GuardedPgClient } from '@lethe/persistence';
 import { ConnectorError, noIdentityForMatch, type Connector, type ErasureOutcome, type ErasureTarget } from '../connector';
 import { ErasureLedger, RecordedOutcome } from './erasure-ledger';
+import { Batches } from './batches';
 import { Slots } from './slots';
 import { modeOf, overallAction, planErasure, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
 import { CheckedSchema, checkSchema } from './schema-check';
-import type { SqlConnectorConfig } from './sql-config';
+import { DEFAULT_STEPS_PER_TRANSACTION, type SqlConnectorConfig } from './sql-config';
 import { toConnectorError } from './sql-errors';
 import { stepStatement } from './sql-statements';
 import { validateSqlConfig } from './validate-sql-config';
 
 /**
  * A PostgreSQL system, erased as its configuration says (see sql-config.ts). One request's work,
- * and the ledger row that makes it idempotent, commit in one transaction.
+ * and the ledger row that makes it idempotent, commit in one transaction. Steps that arrive while
+ * every connection is busy share a transaction, each in a savepoint of its own (docs/adr/0026).
  *
  * The scope is not consulted: a relational system's rows belong to the person, not to a purpose,
  * so a PURPOSES erasure routed here erases what this system holds on the subject.
@@ -23,6 +25,7 @@ export class SqlConnector implements Connector {
   private readonly pool: Pool;
   private readonly ledger: ErasureLedger;
   private readonly slots: Slots;
+  private readonly erasures: Batches<{ target: ErasureTarget; schema: CheckedSchema }, ErasureOutcome>;
   private prepared: Promise<CheckedSchema> | null = null;
 
   /** Validates `config` (throws SqlConfigError naming each bad key) and connects lazily. */
@@ -32,6 +35,9 @@ export class SqlConnector implements Connector {
     this.ledger = new ErasureLedger(this.config.schema, this.system);
     const poolSize = this.config.poolSize ?? 4;
     this.slots = new Slots(poolSize);
+    this.erasures = new Batches(this.slots, this.config.stepsPerTransaction ?? DEFAULT_STEPS_PER_TRANSACTION, (items) =>
+      this.connected('erase', (client) => this.transaction(client, items[0].schema, items.map((item) => item.target), true)),
+    );
     this.pool = new Pool({
       // A connection the server ends while checked out (mid-transaction, or as it is handed out)
       // fails its next query instead of ending the worker with an unlistened 'error'.
@@ -65,46 +71,63 @@ export class SqlConnector implements Connector {
     });
   }
 
-  erase(target: ErasureTarget): Promise<ErasureOutcome> {
-    return this.carryOut(target, true);
+  async erase(target: ErasureTarget): Promise<ErasureOutcome> {
+    const schema = await this.prepare('erase');
+    return this.erasures.submit({ target, schema });
   }
 
-  dryRun(target: ErasureTarget): Promise<ErasureOutcome> {
-    return this.carryOut(target, false);
+  /** Runs the very same statements as `erase` and rolls them back, so a dry run also finds what would fail, and its counts are exact. */
+  async dryRun(target: ErasureTarget): Promise<ErasureOutcome> {
+    const schema = await this.prepare('dry run');
+    const [result] = await this.withClient('dry run', (client) => this.transaction(client, schema, [target], false));
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
   }
 
   async close(): Promise<void> {
     await this.pool.end();
   }
 
+  /** Erases (commit) or rehearses (rollback) `targets` in one transaction, each settled on its own. */
+  private async transaction(client: PoolClient, schema: CheckedSchema, targets: ErasureTarget[], commit: boolean): Promise<PromiseSettledResult<ErasureOutcome>[]> {
+    try {
+      // Year coarsening of timestamptz columns truncates in the session's zone: fix it. One
+      // round trip for both (a query without parameters may hold several statements).
+      await client.query(`begin; set local time zone 'UTC'`);
+      const results: PromiseSettledResult<ErasureOutcome>[] = [];
+      for (const target of targets) results.push(await this.step(client, schema, target, commit));
+      await client.query(commit ? 'commit' : 'rollback');
+      return results;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    }
+  }
+
   /**
-   * Erases (commit) or rehearses (rollback) in one transaction. Rehearsing runs the very same
-   * statements, so a dry run also finds what would fail, and its counts are exact.
+   * One target's work in a savepoint: when it fails, rolling back to the savepoint undoes its
+   * statements and its ledger claim, and the transaction goes on with the next target. Only a
+   * connection that can no longer roll back fails the whole transaction (every target is retried).
    */
-  private async carryOut(target: ErasureTarget, commit: boolean): Promise<ErasureOutcome> {
+  private async step(client: PoolClient, schema: CheckedSchema, target: ErasureTarget, commit: boolean): Promise<PromiseSettledResult<ErasureOutcome>> {
     const doing = commit ? 'erase' : 'dry run';
-    const schema = await this.prepare(doing);
-    return this.withClient(doing, async (client) => {
-      try {
-        // Year coarsening of timestamptz columns truncates in the session's zone: fix it. One
-        // round trip for both (a query without parameters may hold several statements).
-        await client.query(`begin; set local time zone 'UTC'`);
-        const earlier = commit
-          ? await this.ledger.claim(client, target.workId)
-          : await this.ledger.find(client, target.workId);
-        if (earlier) {
-          await client.query('rollback');
-          return { ...earlier, alreadyDone: true };
-        }
-        const outcome = await this.apply(client, target, schema, doing);
-        if (commit) await this.ledger.record(client, target.workId, outcome);
-        await client.query(commit ? 'commit' : 'rollback');
-        return { ...outcome, alreadyDone: false };
-      } catch (error) {
-        await client.query('rollback').catch(() => undefined);
-        throw error;
+    await client.query('savepoint step');
+    try {
+      const earlier = commit ? await this.ledger.claim(client, target.workId) : await this.ledger.find(client, target.workId);
+      if (earlier) {
+        await client.query('release savepoint step');
+        return { status: 'fulfilled', value: { ...earlier, alreadyDone: true } };
       }
-    });
+      const outcome = await this.apply(client, target, schema, doing);
+      if (commit) await this.ledger.record(client, target.workId, outcome);
+      await client.query('release savepoint step');
+      return { status: 'fulfilled', value: { ...outcome, alreadyDone: false } };
+    } catch (error) {
+      await client.query('rollback to savepoint step').catch(() => {
+        throw error;
+      });
+      return { status: 'rejected', reason: toConnectorError(error, this.system, doing) };
+    }
   }
 
   private async apply(client: PoolClient, target: ErasureTarget, schema: CheckedSchema, doing: string): Promise<RecordedOutcome> {
@@ -159,18 +182,21 @@ export class SqlConnector implements Connector {
     return this.prepared;
   }
 
-  /** Runs `work` on a pooled connection, turning any failure into a ConnectorError. */
+  /** Runs `work` on a pooled connection once a slot is free. */
   private withClient<T>(doing: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return this.slots.run(async () => {
-      let client: PoolClient | undefined;
-      try {
-        client = await this.pool.connect();
-        return await work(client);
-      } catch (error) {
-        throw toConnectorError(error, this.system, doing);
-      } finally {
-        client?.release();
-      }
-    });
+    return this.slots.run(() => this.connected(doing, work));
+  }
+
+  /** Runs `work` on a pooled connection (the caller holds a slot), turning any failure into a ConnectorError. */
+  private async connected<T>(doing: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      return await work(client);
+    } catch (error) {
+      throw toConnectorError(error, this.system, doing);
+    } finally {
+      client?.release();
+    }
   }
 }

@@ -6,6 +6,7 @@ import {
   IDENTIFIER,
   AnonymizeStrategy,
   FieldStrategies,
+  MAX_STEPS_PER_TRANSACTION,
   SqlConnectorConfig,
   SqlTableConfig,
   SubjectKey,
@@ -20,7 +21,7 @@ export class SqlConfigError extends ConnectorError {
 
 type Raw = Record<string, unknown>;
 
-const TOP_KEYS = ['system', 'url', 'schema', 'hmacSecret', 'subject', 'tables', 'connectTimeoutMs', 'statementTimeoutMs', 'poolSize'];
+const TOP_KEYS = ['system', 'url', 'schema', 'hmacSecret', 'subject', 'tables', 'connectTimeoutMs', 'statementTimeoutMs', 'poolSize', 'stepsPerTransaction'];
 const TABLE_KEYS = ['name', 'root', 'via', 'action', 'fields', 'whenKeepingHistory', 'legalHold'];
 const SUBJECT_KEYS: readonly string[] = ['subject_id', ...IDENTITY_TYPES.map((type) => `identity:${type}`)];
 
@@ -42,6 +43,10 @@ export function validateSqlConfig(raw: unknown): SqlConnectorConfig {
   for (const key of ['connectTimeoutMs', 'statementTimeoutMs', 'poolSize'] as const) {
     const value = raw[key];
     if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) fail(key, 'must be a positive integer');
+  }
+  const { stepsPerTransaction } = raw;
+  if (stepsPerTransaction !== undefined && !(Number.isInteger(stepsPerTransaction) && (stepsPerTransaction as number) >= 1 && (stepsPerTransaction as number) <= MAX_STEPS_PER_TRANSACTION)) {
+    fail('stepsPerTransaction', `must be an integer from 1 to ${MAX_STEPS_PER_TRANSACTION}`);
   }
 
   const tables = Array.isArray(raw.tables) ? raw.tables.map((table, i) => validateTable(table, `tables[${i}]`, fail)) : [];

@@ -55,6 +55,14 @@ describe('validateSqlConfig', () => {
     expect(config.tables[3].legalHold).toEqual({ basis: 'HGB §257', fields: { billing_email: 'null' } });
   });
 
+  it('takes 1 to 64 steps per transaction, and refuses anything else, naming the key', () => {
+    expect(validateSqlConfig({ ...shopConfig(), stepsPerTransaction: 1 }).stepsPerTransaction).toBe(1);
+    expect(validateSqlConfig({ ...shopConfig(), stepsPerTransaction: 64 }).stepsPerTransaction).toBe(64);
+    for (const bad of [0, 65, 2.5, '8']) {
+      expect(issuesOf({ ...shopConfig(), stepsPerTransaction: bad })).toEqual(['stepsPerTransaction: must be an integer from 1 to 64']);
+    }
+  });
+
   it('refuses an unknown strategy, naming the key path', () => {
     const issues = issuesOf(withTable(2, { fields: { shipping_name: 'rot13' } }));
     expect(issues).toEqual([expect.stringMatching(/^tables\[2\]\.fields\.shipping_name: unknown strategy "rot13"/)]);
