@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { citedPositions, parseVerifierKey, privateKeyFromSeed, publicKeyFrom, verifierKey, verifyCertificate, verifyCitedCheckpoint } from '@lethe/certificates';
 import { checkpointKeyFrom, signingKeyFrom } from '@lethe/config';
 import type { SubjectState } from '@lethe/consent-domain';
-import { consumerGroupsFor, ConsentEvent, ConsentEventCodec, ConsentState, ConsentStateCodec, subjectsFor, topicsFor } from '@lethe/contracts';
+import { consumerGroupsFor, ConsentEvent, ConsentEventCodec, ConsentState, ConsentStateCodec, erasureWorkId, subjectsFor, topicsFor } from '@lethe/contracts';
 import { toConsentState } from '@lethe/projection';
 import { eventIdFor } from '../../apps/consent-api/src/idempotency/idempotency-store';
 import { logEnds, scanLog } from '../../apps/lethe-cli/src/log-scan';
@@ -142,11 +142,15 @@ export async function checkInvariants(input: CheckInput): Promise<{ invariants: 
 async function workerOffsets(input: CheckInput, log: Logged[]): Promise<Invariant> {
   const topic = topicsFor(input.prefix).consentLog;
   const groups = consumerGroupsFor(input.prefix);
+  // Work ids, not request ids: a request id may belong to two subjects (docs/adr/0008).
   const acknowledged = new Set(
-    log.flatMap(({ event: { payload } }) => (payload.type === 'ErasureStepCompleted' || payload.type === 'ErasureStepFailed' ? [`${payload.request_id}\u0000${payload.system}`] : [])),
+    log.flatMap(({ event }) =>
+      event.payload.type === 'ErasureStepCompleted' || event.payload.type === 'ErasureStepFailed' ? [`${erasureWorkId(event.subject_id, event.payload.request_id)}\u0000${event.payload.system}`] : [],
+    ),
   );
-  const { rows } = await input.pool.query<{ request_id: string; system: string }>(`select request_id, system from "${input.schema}".outstanding_steps`).catch(() => ({ rows: [] as { request_id: string; system: string }[] }));
-  const scheduled = new Set(rows.map((row) => `${row.request_id}\u0000${row.system}`));
+  // A step awaiting its retry or a processor's confirmation is held there, not lost.
+  const { rows } = await input.pool.query<{ work_id: string; system: string }>(`select work_id, system from "${input.schema}".outstanding_steps where confirmed_at is null`);
+  const scheduled = new Set(rows.map((row) => `${row.work_id}\u0000${row.system}`));
   const admin = input.kafka.admin();
   await admin.connect();
   let passed = 0;
@@ -159,7 +163,7 @@ async function workerOffsets(input: CheckInput, log: Logged[]): Promise<Invarian
         const { payload } = event;
         if (payload.type !== 'ErasureRequested' || !(payload.all_systems || payload.systems.includes(system))) continue;
         if (offset >= (position.get(partition) ?? -1n)) continue; // not passed yet
-        const key = `${payload.request_id}\u0000${system}`;
+        const key = `${erasureWorkId(event.subject_id, payload.request_id)}\u0000${system}`;
         if (acknowledged.has(key) || scheduled.has(key)) passed += 1;
         else skipped.push(`${system}@${partition}:${offset}`);
       }

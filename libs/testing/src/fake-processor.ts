@@ -8,7 +8,8 @@ import { SIGNATURE_HEADERS, signPayload, verifySignature } from '@lethe/connecto
  * status callback, as asynchronous processors do. It can be told to be down (503) for a while,
  * or to accept requests and never confirm them (`confirmAfterMs: null`), or to send its callbacks
  * as a careless processor does: each more than once, late by up to `jitterMs`, so they arrive out
- * of order, followed by an `in_progress` that was overtaken by the final one.
+ * of order, followed by an `in_progress` that was overtaken by the final one. Like a real
+ * processor, it sends a callback again when Lethe answers 5xx (an overloaded API sheds writes).
  */
 export interface CallbackHabits {
   /** Copies of each final callback (1: once). */
@@ -31,6 +32,9 @@ export class FakeProcessor {
   refused = 0;
   /** Callbacks beyond the first final one of each request (copies, stale statuses) that Lethe took (202). */
   extraCallbacks = 0;
+  /** Callbacks sent again because Lethe answered 5xx or could not be reached. */
+  callbackRetries = 0;
+  private stopped = false;
   private server?: Server;
   private downFor = 0;
   private down = false;
@@ -60,6 +64,7 @@ export class FakeProcessor {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await new Promise((done) => this.server?.close(done));
   }
 
@@ -92,14 +97,7 @@ export class FakeProcessor {
     const late = () => delay + Math.floor(Math.random() * (jitterMs + 1));
     setTimeout(() => void this.confirm(url, requestId), late());
     const extra = (status: 'completed' | 'in_progress', after: number) =>
-      setTimeout(
-        () =>
-          void this.sendCallback(url, requestId, status).then(
-            (response) => void (response.status === 202 && (this.extraCallbacks += 1)),
-            () => undefined,
-          ),
-        after,
-      );
+      setTimeout(() => void this.deliver(url, requestId, status).then((taken) => void (taken && (this.extraCallbacks += 1))), after);
     for (let copy = 1; copy < copies; copy++) extra('completed', late());
     if (staleInProgress) extra('in_progress', delay + jitterMs + 50);
   }
@@ -108,8 +106,26 @@ export class FakeProcessor {
   private async confirm(url: string, requestId: string): Promise<void> {
     if (this.confirmed.has(requestId)) return;
     this.confirmed.add(requestId);
-    const response = await this.sendCallback(url, requestId).catch(() => null);
-    if (response?.status !== 202) this.confirmed.delete(requestId); // not taken: the next request confirms again
+    if (!(await this.deliver(url, requestId, 'completed'))) this.confirmed.delete(requestId); // not taken: the next request confirms again
+  }
+
+  /**
+   * Sends a callback as processors do: again after a 5xx or a lost connection (after Retry-After
+   * when given, else a doubling wait), for up to a minute; true once Lethe took it (202).
+   */
+  private async deliver(url: string, requestId: string, status: 'completed' | 'in_progress'): Promise<boolean> {
+    const giveUpAt = Date.now() + 60_000;
+    for (let wait = 250; !this.stopped; wait = Math.min(wait * 2, 4_000)) {
+      const response = await this.sendCallback(url, requestId, status).catch(() => null);
+      await response?.arrayBuffer().catch(() => undefined);
+      if (response && response.status < 500) return response.status === 202;
+      const retryAfter = Number(response?.headers.get('retry-after')) * 1000;
+      const pause = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : wait;
+      if (Date.now() + pause > giveUpAt) return false;
+      this.callbackRetries += 1;
+      await new Promise((done) => setTimeout(done, pause));
+    }
+    return false;
   }
 
   /** Sends one signed status callback for `requestId` to `url`, whenever the caller wants. */

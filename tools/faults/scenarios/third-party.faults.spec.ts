@@ -25,6 +25,7 @@ it('completes every erasure when the processor is down for several retry rounds,
         mark('processor back');
       },
     });
+    console.log(`[faults] third-party-down: the processor sent ${processor.callbackRetries} callback(s) again after a 5xx`);
     // The outage was met (requests refused) and the careless callbacks were sent.
     expect(processor.refused).toBeGreaterThan(0);
     expect(processor.extraCallbacks).toBeGreaterThan(0);
