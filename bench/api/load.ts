@@ -21,15 +21,41 @@ export interface LoadOptions {
 
 let subjects = 0;
 
+/** One request of a load run: its path, body and headers of its own. */
+export interface BenchRequest {
+  path: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
 /** A withdrawal of a subject no request has named before. */
-export function newSubjectWithdrawal(): { path: string; body: string } {
+export function newSubjectWithdrawal(): BenchRequest {
   return { path: `/v1/subjects/bench-${process.pid}-${subjects++}/consents/withdraw`, body: WITHDRAWAL };
+}
+
+/**
+ * An erasure request of a subject no request has named before, as a careful client sends it: its
+ * own request id, an e-mail identity (encrypted under the subject's key, created on first use)
+ * and an Idempotency-Key.
+ */
+export function newSubjectErasure(): BenchRequest {
+  const n = subjects++;
+  return {
+    path: `/v1/subjects/bench-${process.pid}-${n}/erasure-requests`,
+    body: JSON.stringify({ requestId: `dsr-${process.pid}-${n}`, scope: 'ALL', jurisdiction: 'GDPR', identities: [{ type: 'email', value: `c${n}@example.com` }] }),
+    headers: { 'idempotency-key': `erase-${process.pid}-${n}` },
+  };
 }
 
 const WITHDRAWAL = JSON.stringify({ purposes: ['marketing'] });
 
 /** POSTs a withdrawal of a new subject each request, so no two requests touch one subject. */
-export async function withdrawals({ url, headers = {}, connections, seconds, overallRate }: LoadOptions): Promise<LoadResult> {
+export function withdrawals(options: LoadOptions): Promise<LoadResult> {
+  return closedLoop(options, newSubjectWithdrawal);
+}
+
+/** POSTs `requestFor()` on every connection, each answer followed by the next request. */
+export async function closedLoop({ url, headers = {}, connections, seconds, overallRate }: LoadOptions, requestFor: () => BenchRequest): Promise<LoadResult> {
   const run = await autocannon({
     url,
     connections,
@@ -39,8 +65,10 @@ export async function withdrawals({ url, headers = {}, connections, seconds, ove
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: WITHDRAWAL,
-        setupRequest: (request: Record<string, unknown>) => ({ ...request, path: newSubjectWithdrawal().path }),
+        setupRequest: (request: Record<string, unknown>) => {
+          const next = requestFor();
+          return { ...request, path: next.path, body: next.body, headers: { ...(request.headers as object), ...next.headers } };
+        },
       },
     ],
   });

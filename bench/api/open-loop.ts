@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import type { LoadResult } from './load';
+import type { BenchRequest, LoadResult } from './load';
 
 export interface OpenLoopOptions {
   url: string;
@@ -7,8 +7,8 @@ export interface OpenLoopOptions {
   /** Requests per second, sent evenly whatever the answers do (autocannon's rates send each second's share at once). */
   rate: number;
   seconds: number;
-  /** The path and body of the n-th request. */
-  requestFor: (n: number) => { path: string; body: string };
+  /** The path, body and headers of its own of the n-th request. */
+  requestFor: (n: number) => BenchRequest;
   /** Connections at most (128): a request due while all are busy waits for one. */
   maxSockets?: number;
   /** A request unanswered this long after it was sent is abandoned and counted as a timeout (30 s). */
@@ -48,10 +48,10 @@ export async function openLoop({ url, headers, rate, seconds, requestFor, maxSoc
   return { requests: total, accepted: latencies.length, failed, perSecond: Math.round(latencies.length / seconds), p50: at(0.5), p99: at(0.99), statuses, timeouts, errors };
 
   function send(n: number, due: number): Promise<void> {
-    const { path, body } = requestFor(n);
+    const { path, body, headers: own } = requestFor(n);
     return new Promise((done) => {
       let timedOut = false;
-      const req = request(new URL(path, url), { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers }, timeout: timeoutMs }, (res) => {
+      const req = request(new URL(path, url), { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers, ...own }, timeout: timeoutMs }, (res) => {
         res.resume();
         res.once('end', () => {
           const status = String(res.statusCode);

@@ -5,3 +5,5 @@ export * from './safe-error';
 export * from './coalesce';
 export * from './error-code';
 export * from './database-outage';
+export * from './batched-lookup';
+export * from './batched-calls';

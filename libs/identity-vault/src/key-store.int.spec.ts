@@ -5,9 +5,10 @@ import { decryptIdentities, encryptIdentities, PostgresKeyStore, ShreddedKeyErro
 describe('PostgresKeyStore', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let store: PostgresKeyStore;
+  const masterKey = randomBytes(32);
   beforeAll(async () => {
     database = await freshDatabase();
-    store = new PostgresKeyStore(database.db, randomBytes(32));
+    store = new PostgresKeyStore(database.db, masterKey);
   });
   afterAll(() => database.drop());
 
@@ -16,6 +17,33 @@ describe('PostgresKeyStore', () => {
     expect(new Set(keys.map((k) => k.keyId)).size).toBe(1);
     expect(keys[0].key.equals(keys[2].key)).toBe(true);
     expect((await store.keyFor('subj-b')).keyId).not.toBe(keys[0].keyId);
+  });
+
+  it('agrees on one key when two stores (two processes) use a subject first at the same time', async () => {
+    const other = new PostgresKeyStore(database.db, masterKey);
+    for (let round = 0; round < 20; round++) {
+      const [mine, theirs] = await Promise.all([store.keyFor(`subj-race-${round}`), other.keyFor(`subj-race-${round}`)]);
+      expect(theirs.keyId).toBe(mine.keyId);
+      expect(theirs.key.equals(mine.key)).toBe(true);
+    }
+  });
+
+  it('creates and reads the keys of concurrent callers in few statements, refusing only the shredded subject among them', async () => {
+    await store.keyFor('subj-batch-shredded');
+    await store.shred('subj-batch-shredded');
+    const known = await store.keyFor('subj-batch-known');
+    let statements = 0;
+    const counted = new PostgresKeyStore({ query: (sql: string, parameters?: unknown[]) => (statements++, database.db.query(sql, parameters)) }, masterKey);
+    const subjects = [...Array.from({ length: 60 }, (_, n) => `subj-batch-${n}`), 'subj-batch-shredded', 'subj-batch-known'];
+    const results = await Promise.allSettled(subjects.map((subject) => counted.keyFor(subject)));
+    expect(results.at(-2)).toEqual({ status: 'rejected', reason: expect.any(ShreddedKeyError) });
+    expect(results.at(-1)).toEqual({ status: 'fulfilled', value: known });
+    const fresh = results.slice(0, 60).map((result) => (result.status === 'fulfilled' ? result.value.keyId : 'refused'));
+    expect(new Set(fresh).size).toBe(60);
+    expect(fresh).not.toContain('refused');
+    expect(statements).toBeLessThanOrEqual(8);
+    // What was created is what is stored: a later read gives the same keys.
+    expect((await store.keyFor('subj-batch-7')).keyId).toBe(fresh[7]);
   });
 
   it('stores keys wrapped, never in clear', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { BatchedLookup } from '@lethe/config';
 import { DataKey, unwrapKey, wrapKey } from './cipher';
 
 /**
@@ -23,25 +24,43 @@ export class ShreddedKeyError extends Error {
 }
 
 export class PostgresKeyStore implements KeyStore {
+  /**
+   * One statement out at a time; the first uses and reads of keys asked for meanwhile go together
+   * in the next (measured: fewer, larger statements serve more writes on a busy PostgreSQL than
+   * several small ones at once; BENCHMARKS.md, consent API).
+   */
+  private readonly keys: BatchedLookup<{ key_id: string; wrapped_key: Buffer | null }>;
+
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Pick<DataSource, 'query'>,
     private readonly masterKey: Buffer,
   ) {
     if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes (AES-256)');
+    this.keys = new BatchedLookup((subjectIds) => this.createOrRead(subjectIds));
   }
 
   async keyFor(subjectId: string): Promise<DataKey> {
-    const keyId = randomUUID();
-    const key = randomBytes(32);
-    // Insert-or-read in one statement, so two concurrent first uses agree on one key.
-    await this.db.query(
-      `insert into subject_keys (subject_id, key_id, wrapped_key) values ($1, $2, $3)
-       on conflict (subject_id) do nothing`,
-      [subjectId, keyId, wrapKey(key, keyId, this.masterKey)],
-    );
-    const [row] = await this.db.query(`select key_id, wrapped_key from subject_keys where subject_id = $1`, [subjectId]);
-    if (!row.wrapped_key) throw new ShreddedKeyError();
+    const row = await this.keys.get(subjectId);
+    if (!row?.wrapped_key) throw new ShreddedKeyError();
     return { keyId: row.key_id, key: unwrapKey(row.wrapped_key, row.key_id, this.masterKey) };
+  }
+
+  /**
+   * Insert-or-read in one statement, so concurrent first uses (in this process or another) agree
+   * on one key: the no-op update on a conflict waits for the row's inserter and returns the row as
+   * it now is, shredded (no key) or not. Each subject gets a fresh key, kept only if it is new.
+   */
+  private async createOrRead(subjectIds: string[]): Promise<Map<string, { key_id: string; wrapped_key: Buffer | null }>> {
+    const keyIds = subjectIds.map(() => randomUUID());
+    const wrapped = keyIds.map((keyId) => wrapKey(randomBytes(32), keyId, this.masterKey));
+    const rows: { subject_id: string; key_id: string; wrapped_key: Buffer | null }[] = await this.db.query(
+      `insert into subject_keys (subject_id, key_id, wrapped_key)
+       select * from unnest($1::text[], $2::text[], $3::bytea[]) as k (subject_id, key_id, wrapped_key) order by subject_id
+       on conflict (subject_id) do update set subject_id = excluded.subject_id
+       returning subject_id, key_id, wrapped_key`,
+      [subjectIds, keyIds, wrapped],
+    );
+    return new Map(rows.map((row) => [row.subject_id, row]));
   }
 
   async keyById(keyId: string): Promise<Buffer | null> {

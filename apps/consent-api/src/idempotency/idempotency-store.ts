@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ConflictException, UnprocessableEntityException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { isDatabaseOutage } from '@lethe/config';
+import { BatchedCalls, isDatabaseOutage } from '@lethe/config';
 import { deterministicUuid } from '@lethe/contracts';
 
 export interface StoredResponse {
@@ -14,6 +14,17 @@ export interface Claim {
   token: string;
   leaseEndsAt: number;
 }
+
+/** A key as stored, when this request did not claim it. */
+interface StoredRow {
+  request_hash: string;
+  status_code: number;
+  response: unknown;
+  lease_left_s: number;
+}
+
+/** What a claim found: this request's claim, the key as another request left it, or no row any more. */
+type ClaimFound = Claim | StoredRow | 'released';
 
 /** How often a release the database refused is tried again, while the claim's lease lasts. */
 const RELEASE_RETRY_MS = 1_000;
@@ -62,44 +73,74 @@ export class IdempotencyStore {
 
   /** Claims the key, or returns the stored response of the request that claimed it first. */
   async claim(actor: string, key: string, requestHash: string): Promise<Claim | StoredResponse> {
-    const inserted = await this.db.query(
-      `insert into idempotency_keys (actor, key, request_hash, status_code, response)
-       values ($1, $2, $3, 0, 'null')
-       on conflict (actor, key) do update set created_at = now()
-        where idempotency_keys.status_code = 0 and idempotency_keys.request_hash = excluded.request_hash
-          and idempotency_keys.created_at < now() - make_interval(secs => $4::double precision / 1000)
-       returning created_at::text as token, (extract(epoch from created_at) * 1000)::float8 as claimed_ms`,
-      [actor, key, requestHash, this.leaseMs],
-    );
-    if (inserted.length > 0) return { token: inserted[0].token, leaseEndsAt: inserted[0].claimed_ms + this.leaseMs };
-    const [row] = await this.db.query(
-      `select request_hash, status_code, response,
-              ceil(extract(epoch from created_at + make_interval(secs => $3::double precision / 1000) - now()))::int as lease_left_s
-         from idempotency_keys where actor = $1 and key = $2`,
-      [actor, key, this.leaseMs],
-    );
-    if (!row) return this.claim(actor, key, requestHash); // released in between: try again
-    if (row.request_hash !== requestHash) {
+    const found = await this.claims.call({ actor, key, requestHash });
+    if (found === 'released') return this.claim(actor, key, requestHash); // released in between: try again
+    if ('token' in found) return found;
+    if (found.request_hash !== requestHash) {
       throw new UnprocessableEntityException(
         key.startsWith('event:')
           ? 'this eventId was already used for a different request'
           : 'this Idempotency-Key was already used for a different request',
       );
     }
-    if (row.status_code === 0) throw new KeyInProgressException(Math.max(1, row.lease_left_s));
-    return { statusCode: row.status_code, body: row.response };
+    if (found.status_code === 0) throw new KeyInProgressException(Math.max(1, found.lease_left_s));
+    return { statusCode: found.status_code, body: found.response };
   }
 
   /** Stores the response under this claim (not under one a retry made after its lease ended). */
   async complete(actor: string, key: string, claim: Claim, response: StoredResponse): Promise<void> {
-    await this.db.query(`update idempotency_keys set status_code = $4, response = $5 where actor = $1 and key = $2 and status_code = 0 and created_at = $3::timestamptz`, [
-      actor,
-      key,
-      claim.token,
-      response.statusCode,
-      JSON.stringify(response.body),
-    ]);
+    await this.completions.call({ actor, key, token: claim.token, statusCode: response.statusCode, response: JSON.stringify(response.body) });
   }
+
+  /**
+   * The claims of concurrent writes, in two statements for all of them: the insert claims every
+   * key that is free or whose claim's lease ended (the first of one key asked twice at once; the
+   * statement may not touch a row twice), and the keys it did not claim are read as they are.
+   * One batch is out at a time (as for completions): the claims made meanwhile go in the next.
+   * Rows go in key order, so two processes' statements lock them in one order (no deadlock).
+   */
+  private readonly claims = new BatchedCalls<{ actor: string; key: string; requestHash: string }, ClaimFound>(
+    async (asked) => {
+      const claimed: { n: number; token: string; claimed_ms: number }[] = await this.db.query(
+        `with asked as (select * from unnest($1::text[], $2::text[], $3::text[]) with ordinality as a (actor, key, request_hash, n)),
+         claimed as (
+           insert into idempotency_keys (actor, key, request_hash, status_code, response)
+           select distinct on (actor, key) actor, key, request_hash, 0, 'null' from asked order by actor, key, n
+           on conflict (actor, key) do update set created_at = now()
+            where idempotency_keys.status_code = 0 and idempotency_keys.request_hash = excluded.request_hash
+              and idempotency_keys.created_at < now() - make_interval(secs => $4::double precision / 1000)
+           returning actor, key, request_hash, created_at::text as token, (extract(epoch from created_at) * 1000)::float8 as claimed_ms)
+         select min(a.n)::int as n, c.token, c.claimed_ms from claimed c join asked a using (actor, key, request_hash) group by c.actor, c.key, c.token, c.claimed_ms`,
+        [asked.map((a) => a.actor), asked.map((a) => a.key), asked.map((a) => a.requestHash), this.leaseMs],
+      );
+      const found: (ClaimFound | undefined)[] = asked.map(() => undefined);
+      for (const row of claimed) found[row.n - 1] = { token: row.token, leaseEndsAt: row.claimed_ms + this.leaseMs };
+      const others = asked.flatMap((a, n) => (found[n] ? [] : [{ ...a, n }]));
+      if (others.length > 0) {
+        const rows: (StoredRow & { actor: string; key: string })[] = await this.db.query(
+          `select actor, key, request_hash, status_code, response,
+                  ceil(extract(epoch from created_at + make_interval(secs => $3::double precision / 1000) - now()))::int as lease_left_s
+             from idempotency_keys where (actor, key) in (select * from unnest($1::text[], $2::text[]))`,
+          [others.map((o) => o.actor), others.map((o) => o.key), this.leaseMs],
+        );
+        const stored = new Map(rows.map((row) => [JSON.stringify([row.actor, row.key]), row]));
+        for (const other of others) found[other.n] = stored.get(JSON.stringify([other.actor, other.key])) ?? 'released';
+      }
+      return found as ClaimFound[];
+    },
+  );
+
+  private readonly completions = new BatchedCalls<{ actor: string; key: string; token: string; statusCode: number; response: string }, void>(
+    async (done) => {
+      await this.db.query(
+        `update idempotency_keys k set status_code = d.status_code, response = d.response::jsonb
+           from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) as d (actor, key, token, status_code, response)
+          where k.actor = d.actor and k.key = d.key and k.status_code = 0 and k.created_at = d.token::timestamptz`,
+        [done.map((d) => d.actor), done.map((d) => d.key), done.map((d) => d.token), done.map((d) => d.statusCode), done.map((d) => d.response)],
+      );
+      return done.map(() => undefined);
+    },
+  );
 
   /**
    * Frees the key of a write that failed, so the client's retry can make it: this claim only,

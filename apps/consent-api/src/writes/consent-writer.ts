@@ -1,16 +1,15 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { isDatabaseOutage } from '@lethe/config';
+import { BatchedLookup, isDatabaseOutage } from '@lethe/config';
 import { ConsentCommand, decide, DomainError, initialState, SubjectState } from '@lethe/consent-domain';
 import type { ConsentEvent, Jurisdiction, Source } from '@lethe/contracts';
 import { DataKey, encryptIdentities, Identity, KeyStore, ShreddedKeyError } from '@lethe/identity-vault';
 import { Action, allows, Principal } from '../auth/api-keys';
 import { eventIdFor, IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store';
-import { BatchedLookup } from '../platform/batched-lookup';
 import { EventLog } from '../platform/event-log';
 import { DATABASE, KEY_STORE } from '../platform/tokens';
-import { claimRequestId } from './request-ids';
+import { RequestIdClaims } from './request-ids';
 
 export interface WriteRequest {
   principal: Principal;
@@ -60,6 +59,7 @@ function commandOf(request: WriteRequest, eventId: string): ConsentCommand {
 export class ConsentWriter {
   /** Concurrent writes read their subjects' states in one query (a busy API would otherwise queue on the pool). */
   private readonly states: BatchedLookup<SubjectState>;
+  private readonly requestIds: RequestIdClaims;
 
   constructor(
     private readonly log: EventLog,
@@ -71,6 +71,7 @@ export class ConsentWriter {
       const rows: { subject_id: string; state: SubjectState }[] = await this.db.query(`select subject_id, state from subject_state where subject_id = any($1)`, [subjectIds]);
       return new Map(rows.map((row) => [row.subject_id, row.state]));
     }, 1_000, STATE_QUERIES_AT_ONCE);
+    this.requestIds = new RequestIdClaims(db);
   }
 
   async write(request: WriteRequest): Promise<StoredResponse> {
@@ -105,7 +106,7 @@ export class ConsentWriter {
 
   private async decideAndAppend(request: WriteRequest, eventId: string, dataKey?: DataKey): Promise<StoredResponse> {
     const command = commandOf(request, eventId);
-    if (command.type === 'RequestErasure') await claimRequestId(this.db, command.requestId, request.subjectId);
+    if (command.type === 'RequestErasure') await this.requestIds.claim(command.requestId, request.subjectId);
     const state = await this.projectedState(request.subjectId);
     const decision = decide(command, state, {
       eventId,
