@@ -38,6 +38,7 @@ export class BatchedCalls<T, R> {
         const batch = this.waiting.splice(0, this.maxItems);
         try {
           const results = await this.callMany(batch.map((waiting) => waiting.item));
+          if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} calls got ${results.length} results`);
           batch.forEach((waiting, n) => waiting.done(results[n]));
         } catch (error) {
           for (const waiting of batch) waiting.failed(error);

@@ -46,21 +46,29 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   /**
-   * Insert-or-read in one statement, so concurrent first uses (in this process or another) agree
-   * on one key: the no-op update on a conflict waits for the row's inserter and returns the row as
-   * it now is, shredded (no key) or not. Each subject gets a fresh key, kept only if it is new.
+   * Insert-or-read, so concurrent first uses (in this process or another) agree on one key: the
+   * insert waits for a row another transaction is inserting and then leaves it, and the subjects
+   * it did not insert are read as they now are, shredded (no key) or not. Neither statement locks
+   * an existing row. Each subject gets a fresh key, kept only if it is new.
    */
   private async createOrRead(subjectIds: string[]): Promise<Map<string, { key_id: string; wrapped_key: Buffer | null }>> {
     const keyIds = subjectIds.map(() => randomUUID());
     const wrapped = keyIds.map((keyId) => wrapKey(randomBytes(32), keyId, this.masterKey));
-    const rows: { subject_id: string; key_id: string; wrapped_key: Buffer | null }[] = await this.db.query(
-      `insert into subject_keys (subject_id, key_id, wrapped_key)
-       select * from unnest($1::text[], $2::text[], $3::bytea[]) as k (subject_id, key_id, wrapped_key) order by subject_id
-       on conflict (subject_id) do update set subject_id = excluded.subject_id
-       returning subject_id, key_id, wrapped_key`,
+    const inserted: { subject_id: string; key_id: string; wrapped_key: Buffer }[] = await this.db.query(
+      `insert into subject_keys (subject_id, key_id, wrapped_key) select * from unnest($1::text[], $2::text[], $3::bytea[])
+       on conflict (subject_id) do nothing returning subject_id, key_id, wrapped_key`,
       [subjectIds, keyIds, wrapped],
     );
-    return new Map(rows.map((row) => [row.subject_id, row]));
+    const keys = new Map<string, { key_id: string; wrapped_key: Buffer | null }>(inserted.map((row) => [row.subject_id, row]));
+    const known = subjectIds.filter((subjectId) => !keys.has(subjectId));
+    if (known.length > 0) {
+      const rows: { subject_id: string; key_id: string; wrapped_key: Buffer | null }[] = await this.db.query(
+        `select subject_id, key_id, wrapped_key from subject_keys where subject_id = any($1)`,
+        [known],
+      );
+      for (const row of rows) keys.set(row.subject_id, row);
+    }
+    return keys;
   }
 
   async keyById(keyId: string): Promise<Buffer | null> {

@@ -58,6 +58,7 @@ export class FakeProcessor {
 
   /** Listens on loopback (a free port unless one is given) and returns the request URL. */
   async start(port = 0): Promise<string> {
+    this.stopped = false;
     this.server = createServer((req, res) => void this.handle(req).then(([status, body]) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))));
     await new Promise<void>((done) => this.server?.listen(port, '127.0.0.1', done));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/opendsr/v1/requests`;
@@ -123,7 +124,7 @@ export class FakeProcessor {
       const pause = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : wait;
       if (Date.now() + pause > giveUpAt) return false;
       this.callbackRetries += 1;
-      await new Promise((done) => setTimeout(done, pause));
+      await new Promise((done) => setTimeout(done, pause).unref());
     }
     return false;
   }

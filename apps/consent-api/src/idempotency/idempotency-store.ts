@@ -97,6 +97,8 @@ export class IdempotencyStore {
    * key that is free or whose claim's lease ended (the first of one key asked twice at once; the
    * statement may not touch a row twice), and the keys it did not claim are read as they are.
    * One batch is out at a time (as for completions): the claims made meanwhile go in the next.
+   * Only the first asker of a key in a batch may take over a lapsed claim; another with the lapsed
+   * claim's fingerprint hears 409 (retry in 1 s) and takes it over in a later batch.
    * Rows go in key order, so two processes' statements lock them in one order (no deadlock).
    */
   private readonly claims = new BatchedCalls<{ actor: string; key: string; requestHash: string }, ClaimFound>(
@@ -130,11 +132,17 @@ export class IdempotencyStore {
     },
   );
 
+  /** Rows locked in key order first, as the claims lock them, so a claim and a completion never deadlock. */
   private readonly completions = new BatchedCalls<{ actor: string; key: string; token: string; statusCode: number; response: string }, void>(
     async (done) => {
       await this.db.query(
-        `update idempotency_keys k set status_code = d.status_code, response = d.response::jsonb
-           from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) as d (actor, key, token, status_code, response)
+        `with d as (select * from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) as d (actor, key, token, status_code, response)),
+         mine as (
+           select k.actor, k.key from idempotency_keys k join d on k.actor = d.actor and k.key = d.key
+            where k.status_code = 0 and k.created_at = d.token::timestamptz
+            order by k.actor, k.key for update of k)
+         update idempotency_keys k set status_code = d.status_code, response = d.response::jsonb
+           from d join mine using (actor, key)
           where k.actor = d.actor and k.key = d.key and k.status_code = 0 and k.created_at = d.token::timestamptz`,
         [done.map((d) => d.actor), done.map((d) => d.key), done.map((d) => d.token), done.map((d) => d.statusCode), done.map((d) => d.response)],
       );
