@@ -9,13 +9,18 @@ const messages: Record<ShedReason, string> = {
   broker_unavailable: 'the event log is unavailable; retry with the same Idempotency-Key',
 };
 
+/** The body of a shed write's 503, wherever it is turned away. */
+function shedBody(reason: ShedReason) {
+  return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'unavailable', reason, message: messages[reason] };
+}
+
 /** 503 with a reason and Retry-After (platform/http-errors.ts sets the header): nothing of the write was done. */
 export class WriteShedException extends HttpException {
   constructor(
     readonly reason: ShedReason,
     readonly retryAfterSeconds: number,
   ) {
-    super({ error: 'unavailable', reason, message: messages[reason] }, HttpStatus.SERVICE_UNAVAILABLE);
+    super(shedBody(reason), HttpStatus.SERVICE_UNAVAILABLE);
   }
 }
 
@@ -60,6 +65,6 @@ export function shedOnArrival(server: FastifyInstance, admission: Admission, met
     return reply
       .code(503)
       .header('Retry-After', String(refused.retryAfterSeconds))
-      .send({ statusCode: 503, error: 'unavailable', reason: refused.refused, message: messages[refused.refused] });
+      .send(shedBody(refused.refused));
   });
 }

@@ -14,6 +14,31 @@ const UNMATCHED_ROUTE = /^Cannot [A-Z]+ \//;
 /** What a client is told to wait while PostgreSQL does not answer (restarting, connections cut). */
 const DATABASE_RETRY_AFTER_SECONDS = 2;
 
+/** While PostgreSQL is down, one warning this often, not one per request turned away. */
+const OUTAGE_WARNING_EVERY_MS = 10_000;
+
+/**
+ * Warns of a database outage at its first refused request, then at most every 10 s with the
+ * count of requests answered 503 meanwhile: an outage at load would otherwise log a line per request.
+ */
+export class OutageWarnings {
+  private warnedAt = -Infinity;
+  private unwarned = 0;
+
+  constructor(
+    private readonly warn: (line: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  note(summary: string): void {
+    this.unwarned++;
+    if (this.now() - this.warnedAt < OUTAGE_WARNING_EVERY_MS) return;
+    this.warn(`database unavailable: ${summary}; ${this.unwarned} request(s) answered 503 since the last warning`);
+    this.warnedAt = this.now();
+    this.unwarned = 0;
+  }
+}
+
 const domainStatus = { validation: 400, not_found: 404, illegal_state: 409, concurrency: 412 } as const;
 
 export interface ErrorBody {
@@ -31,6 +56,7 @@ export interface ErrorBody {
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
+  private readonly outageWarnings = new OutageWarnings((line) => this.logger.warn(line));
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -50,7 +76,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       return { statusCode: 503, error: 'unavailable', reason: 'broker_unavailable', message: 'the event log is unavailable; retry with the same Idempotency-Key' };
     }
     if (exception instanceof WriteShedException) {
-      return { statusCode: 503, ...(exception.getResponse() as { error: string; reason: string; message: string }) };
+      return exception.getResponse() as ErrorBody;
     }
     if (isFrameworkRefusal(exception)) {
       // Fastify's own refusals (malformed JSON, body too large, wrong content type). A fixed
@@ -73,7 +99,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (isDatabaseOutage(exception)) {
       // An outage, not a fault of the request: the same request may pass once the database is back.
-      this.logger.warn(`database unavailable: ${safeErrorSummary(exception)}`);
+      this.outageWarnings.note(safeErrorSummary(exception));
       return { statusCode: 503, error: 'unavailable', reason: 'database_unavailable', message: 'the database is unavailable; retry with the same Idempotency-Key' };
     }
     this.logger.error(`unhandled ${safeErrorSummary(exception)}`);
