@@ -25,7 +25,7 @@ import { ACKS_ALL, createKafka, createSafeProducer, ensureTopics, GroupCommit } 
 import { openDatabase } from '@lethe/persistence';
 import { createShopSchema, FakeProcessor, shopConfig } from '@lethe/testing';
 import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
-import { openLoop } from '../api/open-loop';
+import { openLoop, OpenLoopResult } from '../api/open-loop';
 import { figure, log, peakRss } from '../common';
 import { startApp, stopChild, waitUntil } from '../processes';
 
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
         };
       },
     });
-    log(`erasures: ${erasureHttp.perSecond} accepted/s (${erasureHttp.failed} not 2xx), HTTP p99 ${erasureHttp.p99} ms; waiting for the completions`);
+    log(`erasures: ${erasureHttp.perSecond} accepted/s (${erasureHttp.failed} not 2xx: ${answers(erasureHttp)}), HTTP p99 ${erasureHttp.p99} ms; waiting for the completions`);
     await waitUntil(() => closed(erasures, watch.completed, watch.failed) >= erasures.size - erasureHttp.failed, 180_000, 'every accepted erasure to complete').catch((error: Error) => log(error.message));
     const erased = percentiles(erasures, watch.completed, watch.failed);
     // Where an erasure's time goes: each system's acknowledgement, from the request sent.
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
         return { path: `/v1/subjects/${withdrawalSubject(n)}/consents/withdraw`, body: JSON.stringify(body) };
       },
     });
-    log(`withdrawals: ${withdrawalHttp.perSecond} accepted/s (${withdrawalHttp.failed} not 2xx), HTTP p99 ${withdrawalHttp.p99} ms; waiting for the opt-out steps`);
+    log(`withdrawals: ${withdrawalHttp.perSecond} accepted/s (${withdrawalHttp.failed} not 2xx: ${answers(withdrawalHttp)}), HTTP p99 ${withdrawalHttp.p99} ms; waiting for the opt-out steps`);
     await waitUntil(() => closed(withdrawals, watch.withdrawn, watch.failed) >= withdrawals.size - withdrawalHttp.failed, 180_000, 'every withdrawal to reach its systems').catch((error: Error) => log(error.message));
     const withdrawn = percentiles(withdrawals, watch.withdrawn, watch.failed);
     for (const [i, child] of children.entries()) if (child.pid) peakRss(names[i], child.pid);
@@ -296,3 +296,9 @@ main()
     console.error(`[bench] failed: ${error.message}`);
     process.exit(1);
   });
+
+/** The answers an open-loop run got, by status, and the requests that got none. */
+function answers(run: OpenLoopResult): string {
+  const statuses = Object.entries(run.statuses).map(([status, count]) => `${count} × ${status}`);
+  return [...statuses, `${run.timeouts} timed out`, `${run.errors} connection errors`].join(', ');
+}
