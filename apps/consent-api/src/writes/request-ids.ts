@@ -1,4 +1,4 @@
-import { BatchedLookup } from '@lethe/config';
+import { BatchedCalls } from '@lethe/config';
 import { DomainError } from '@lethe/consent-domain';
 import type { DataSource } from 'typeorm';
 
@@ -12,22 +12,22 @@ import type { DataSource } from 'typeorm';
  * meanwhile go together in the next (rows in request id order, so two processes never deadlock).
  */
 export class RequestIdClaims {
-  /** Keyed by request id and subject: two subjects asking for one id in one batch are both asked about. */
-  private readonly claims: BatchedLookup<boolean>;
+  /** Each claim its own call: two subjects asking for one id in one batch are both answered. */
+  private readonly claims: BatchedCalls<{ requestId: string; subjectId: string }, boolean>;
 
   constructor(private readonly db: Pick<DataSource, 'query'>) {
-    this.claims = new BatchedLookup((keys) => this.claimMany(keys.map(parseKey)));
+    this.claims = new BatchedCalls((pairs) => this.claimMany(pairs));
   }
 
   /** Resolves once `requestId` is this subject's; refuses an id another subject holds (409). */
   async claim(requestId: string, subjectId: string): Promise<void> {
-    if (!(await this.claims.get(keyOf(requestId, subjectId)))) {
+    if (!(await this.claims.call({ requestId, subjectId }))) {
       throw new DomainError('illegal_state', 'request_id_in_use', 'this requestId is already used for another subject; choose a new one');
     }
   }
 
   /** Which of these (request id, subject) pairs now hold their id: claimed by the subject and projected for no other. */
-  private async claimMany(pairs: { requestId: string; subjectId: string }[]): Promise<Map<string, boolean>> {
+  private async claimMany(pairs: { requestId: string; subjectId: string }[]): Promise<boolean[]> {
     // One row per id: of two subjects asking for one id at once, the first that may claim it does
     // (the statement may not touch a row twice), and the other finds it held. An id the projection
     // holds for another subject is not claimed (its own subject still may). The no-op update makes
@@ -46,18 +46,9 @@ export class RequestIdClaims {
       [pairs.map((pair) => pair.requestId), pairs.map((pair) => pair.subjectId)],
     );
     const holders = new Map(rows.map((row) => [row.request_id, row]));
-    return new Map(
-      pairs.map(({ requestId, subjectId }) => {
-        const holder = holders.get(requestId);
-        return [keyOf(requestId, subjectId), holder?.subject_id === subjectId && !holder.elsewhere];
-      }),
-    );
+    return pairs.map(({ requestId, subjectId }) => {
+      const holder = holders.get(requestId);
+      return holder?.subject_id === subjectId && !holder.elsewhere;
+    });
   }
-}
-
-const keyOf = (requestId: string, subjectId: string) => JSON.stringify([requestId, subjectId]);
-
-function parseKey(key: string): { requestId: string; subjectId: string } {
-  const [requestId, subjectId] = JSON.parse(key) as [string, string];
-  return { requestId, subjectId };
 }
