@@ -28,8 +28,9 @@ async function inParallel(count: number, concurrency: number, step: (n: number) 
 
 /**
  * The sql connector's transactions as it issues them under load: `poolSize` connections, each
- * running transactions of `stepsPerTransaction` subjects (begin, time zone, then per subject a
- * savepoint, the ledger claim, the plan's statements, the ledger record and the release; commit).
+ * running transactions of `stepsPerTransaction` subjects set-wise (begin and time zone, one ledger
+ * claim for all, each of the plan's statements once with every subject's value, counting rows per
+ * subject, one ledger record, commit; docs/adr/0028).
  */
 export async function sqlCeiling(config: SqlConnectorConfig, subjects: string[]): Promise<number> {
   const poolSize = config.poolSize ?? 4;
@@ -45,18 +46,15 @@ export async function sqlCeiling(config: SqlConnectorConfig, subjects: string[])
     const batchesPerSecond = await inParallel(batches.length, poolSize, async (n) => {
       const client = await pool.connect();
       try {
+        const batch = batches[n];
         await client.query(`begin; set local time zone 'UTC'`);
-        for (const subject of batches[n]) {
-          await client.query('savepoint step');
-          await ledger.claim(client, `bare-${subject}`);
-          const counts: Record<string, number> = {};
-          for (const step of steps) {
-            const statement = stepStatement(config, step, [subject], false);
-            counts[step.table] = (await client.query(statement.text, statement.values)).rowCount ?? 0;
-          }
-          await ledger.record(client, `bare-${subject}`, { action: 'delete', counts, strategies: {}, legalHold: null });
-          await client.query('release savepoint step');
+        await ledger.claim(client, batch.map((subject) => `bare-${subject}`));
+        const counts = batch.map((): Record<string, number> => ({}));
+        for (const step of steps) {
+          const statement = stepStatement(config, step, batch.map((value, owner) => ({ value, owner })), false);
+          for (const { owner } of (await client.query<{ owner: number }>(statement.text, statement.values)).rows) counts[owner][step.table] = (counts[owner][step.table] ?? 0) + 1;
         }
+        await ledger.record(client, new Map(batch.map((subject, owner) => [`bare-${subject}`, { action: 'delete', counts: counts[owner], strategies: {}, legalHold: null }])));
         await client.query('commit');
       } finally {
         client.release();

@@ -56,35 +56,42 @@ export class ErasureLedger {
   }
 
   /**
-   * Claims the work inside the caller's transaction. Returns null when this transaction owns
-   * it now, or the outcome already recorded. A concurrent claimer blocks on the primary key until
-   * the owner commits (then reads its outcome) or rolls back (then owns the work itself).
+   * Claims the works inside the caller's transaction, and answers the outcomes recorded for those
+   * done before: every other work is this transaction's now. A concurrent claimer blocks on the
+   * primary key until the owner commits (then reads its outcome) or rolls back (then owns the work
+   * itself). Claimed in work id order, so two transactions claiming overlapping works wait on each
+   * other rather than deadlock.
    */
-  async claim(client: ClientBase, workId: string): Promise<RecordedOutcome | null> {
-    const inserted = await client.query(
-      `insert into ${this.table} (work_id, system) values ($1, $2) on conflict do nothing`,
-      [workId, this.system],
+  async claim(client: ClientBase, workIds: readonly string[]): Promise<Map<string, RecordedOutcome>> {
+    const { rows } = await client.query<{ work_id: string }>(
+      `insert into ${this.table} (work_id, system) select w, $2 from unnest($1::text[]) as w order by w on conflict do nothing returning work_id`,
+      [[...new Set(workIds)], this.system],
     );
-    if (inserted.rowCount === 1) return null;
-    return this.find(client, workId);
+    const claimed = new Set(rows.map((row) => row.work_id));
+    const others = workIds.filter((workId) => !claimed.has(workId));
+    return others.length > 0 ? this.find(client, others) : new Map();
   }
 
-  /** The recorded outcome, or null when the request has not been carried out. */
-  async find(client: ClientBase, workId: string): Promise<RecordedOutcome | null> {
-    const { rows } = await client.query<{ outcome: RecordedOutcome | null }>(
-      `select outcome from ${this.table} where work_id = $1 and system = $2`,
-      [workId, this.system],
+  /** The outcomes recorded for `workIds`; a work missing from the answer has not been carried out. */
+  async find(client: ClientBase, workIds: readonly string[]): Promise<Map<string, RecordedOutcome>> {
+    const { rows } = await client.query<{ work_id: string; outcome: RecordedOutcome | null }>(
+      `select work_id, outcome from ${this.table} where work_id = any($1::text[]) and system = $2`,
+      [workIds, this.system],
     );
-    return rows[0]?.outcome ?? null;
+    return new Map(rows.flatMap((row) => (row.outcome ? [[row.work_id, row.outcome] as const] : [])));
   }
 
-  /** Stores the outcome on the claimed row, in the transaction that did the work. */
-  async record(client: ClientBase, workId: string, outcome: RecordedOutcome): Promise<void> {
-    await client.query(`update ${this.table} set outcome = $3, done_at = now() where work_id = $1 and system = $2`, [
-      workId,
-      this.system,
-      JSON.stringify(outcome),
-    ]);
+  /** Gives back claims of works that could not be carried out, so they are not taken for done. */
+  async unclaim(client: ClientBase, workIds: readonly string[]): Promise<void> {
+    await client.query(`delete from ${this.table} where work_id = any($1::text[]) and system = $2 and outcome is null`, [workIds, this.system]);
+  }
+
+  /** Stores the outcomes on the claimed rows, in the transaction that did the work. */
+  async record(client: ClientBase, outcomes: ReadonlyMap<string, RecordedOutcome>): Promise<void> {
+    await client.query(
+      `update ${this.table} as l set outcome = v.outcome::jsonb, done_at = now()
+       from unnest($1::text[], $2::text[]) as v(work_id, outcome) where l.work_id = v.work_id and l.system = $3`,
+      [[...outcomes.keys()], [...outcomes.values()].map((outcome) => JSON.stringify(outcome)), this.system],
+    );
   }
 }
-

@@ -52,7 +52,7 @@ export interface SqlConnectorConfig {
   poolSize?: number;
   /**
    * At most this many steps share one transaction when they arrive while every connection is busy
-   * (each in a savepoint of its own; 1 gives every step a transaction to itself). 1 to MAX_STEPS_PER_TRANSACTION, default DEFAULT_STEPS_PER_TRANSACTION.
+   * (erased set-wise, each in a savepoint after a failure; 1 gives every step a transaction to itself). 1 to MAX_STEPS_PER_TRANSACTION, default DEFAULT_STEPS_PER_TRANSACTION.
    */
   stepsPerTransaction?: number;
 }

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { ConnectorError } from '../connector';
+import { ConnectorError, NO_IDENTITY_FOR_MATCH } from '../connector';
 import { createShopSchema, erasureTarget, rowsById, seedCustomer, shopConfig, ShopCustomer, testEndpoints } from '@lethe/testing';
 import { LEDGER_TABLE } from './erasure-ledger';
 import { SqlConnector } from './sql-connector';
@@ -52,6 +52,55 @@ async function trap(name: string, action: string): Promise<() => Promise<void>> 
   await pool.query(`create trigger trap_${name.replace(/\W/g, '_').toLowerCase()} before update or delete on "${schema}".orders for each row execute function ${fn}()`);
   return async () => void (await pool.query(`drop function ${fn}() cascade`));
 }
+
+/** Counts the statements that delete or update rows of `table` from now on (a statement-level trigger). */
+async function countStatements(table: string): Promise<{ count: () => Promise<number>; stop: () => Promise<void> }> {
+  const log = `"${schema}".statements_on_${table}`;
+  const fn = `"${schema}".count_${table}`;
+  await pool.query(`create table ${log} (at timestamptz default clock_timestamp())`);
+  await pool.query(`create function ${fn}() returns trigger language plpgsql as $$ begin insert into ${log} default values; return null; end $$`);
+  await pool.query(`create trigger count_statements after delete or update on "${schema}".${table} for each statement execute function ${fn}()`);
+  return {
+    count: async () => (await pool.query<{ n: number }>(`select count(*)::int as n from ${log}`)).rows[0].n,
+    stop: async () => void (await pool.query(`drop function ${fn}() cascade; drop table ${log}`)),
+  };
+}
+
+it('steps waiting together run set-wise, one statement per table for all, each outcome counting its own rows only', async () => {
+  const customers = await Promise.all(['Hal One', 'Ida Two', 'Jo Three', 'Kai Four', 'Lu Five'].map((n) => seedCustomer(pool, schema, n)));
+  // Different numbers of rows per customer, so that a count summed or swapped over the batch shows.
+  await pool.query(`delete from "${schema}".addresses where id = $1`, [customers[2].addressIds[0]]);
+  await pool.query(`insert into "${schema}".addresses (customer_id, street, city) select $1, 'Extra ' || k, 'Köln' from generate_series(1, 3) k`, [customers[3].id]);
+  const addresses = [2, 2, 1, 5, 2];
+  const doneBefore = erasureTarget({ subjectId: (await seedCustomer(pool, schema, 'Mo Six')).externalId });
+  const firstOutcome = await connector.erase(doneBefore);
+  const customerStatements = await countStatements('customers');
+  const orderStatements = await countStatements('orders');
+  const targets = customers.map((c, i) => erasureTarget({ subjectId: c.externalId, keepTransactionHistory: i !== 4 }));
+  const noIdentity = erasureTarget({ subjectId: '' });
+
+  // The first finds the one connection free and runs alone; the others wait and go together.
+  const outcomes = await Promise.allSettled([...targets, noIdentity, doneBefore].map((t) => connector.erase(t)));
+  const customersDeleted = await customerStatements.count();
+  const ordersChanged = await orderStatements.count();
+  await Promise.all([customerStatements.stop(), orderStatements.stop()]);
+
+  expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+  expect((outcomes[6] as PromiseFulfilledResult<unknown>).value).toEqual({ ...firstOutcome, alreadyDone: true });
+  const done = outcomes.slice(0, 5).map((o) => (o as PromiseFulfilledResult<{ counts: Record<string, number>; action: string }>).value);
+  expect(done.map((o) => o.counts.addresses)).toEqual(addresses);
+  expect(done.map((o) => [o.counts.customers, o.counts.orders, o.counts.payments, o.counts.reviews, o.counts.invoices])).toEqual(Array(5).fill([1, 2, 2, 2, 1]));
+  for (const c of customers) expect(await rowsById(pool, schema, 'customers', [c.id])).toEqual([]);
+  // Kept history for the first four (orders anonymized, no longer linked), deleted for the fifth.
+  for (const c of customers.slice(0, 4)) expect((await rowsById(pool, schema, 'orders', c.orderIds)).map((o) => o.customer_id)).toEqual([null, null]);
+  expect(await rowsById(pool, schema, 'orders', customers[4].orderIds)).toEqual([]);
+  expect((outcomes[5] as PromiseRejectedResult).reason.message).toContain(NO_IDENTITY_FOR_MATCH);
+  expect(await ledger([noIdentity.workId])).toEqual([]);
+  // One statement per table for the first, alone, then one per table and kind of erasure for the
+  // four that waited (three keeping history, one not); one by one, it would be five.
+  expect(customersDeleted).toBe(3);
+  expect(ordersChanged).toBe(3);
+});
 
 it('a step that fails in a shared transaction undoes only its own work; the others commit together', async () => {
   const untrap = await trap('Fail Me', `raise exception 'refused by a trigger'`);

@@ -4,17 +4,28 @@ import { ConnectorError, noIdentityForMatch, type Connector, type ErasureOutcome
 import { ErasureLedger, RecordedOutcome } from './erasure-ledger';
 import { Batches } from './batches';
 import { Slots } from './slots';
-import { modeOf, overallAction, planErasure, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
+import { modeOf, overallAction, planErasure, PlannedStep, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
 import { CheckedSchema, checkSchema } from './schema-check';
 import { DEFAULT_STEPS_PER_TRANSACTION, type SqlConnectorConfig } from './sql-config';
 import { toConnectorError } from './sql-errors';
-import { stepStatement } from './sql-statements';
+import { OwnedValue, stepStatement } from './sql-statements';
 import { validateSqlConfig } from './validate-sql-config';
+
+type Settled = PromiseSettledResult<ErasureOutcome>;
+
+/** What a target's steps did, as recorded in the ledger and reported. */
+function outcomeOf(steps: readonly PlannedStep[], counts: Record<string, number>): RecordedOutcome {
+  const held = steps.flatMap((step) =>
+    step.kind === 'anonymize' && step.legalHoldBasis && counts[step.table] > 0 ? [`${step.table}: ${step.legalHoldBasis}`] : [],
+  );
+  return { action: overallAction(steps), counts, strategies: strategiesOf(steps), legalHold: held.length > 0 ? held.join('; ') : null };
+}
 
 /**
  * A PostgreSQL system, erased as its configuration says (see sql-config.ts). One request's work,
  * and the ledger row that makes it idempotent, commit in one transaction. Steps that arrive while
- * every connection is busy share a transaction, each in a savepoint of its own (docs/adr/0026).
+ * every connection is busy share a transaction (docs/adr/0026), erased set-wise: one statement of
+ * each kind for all of them, one by one in savepoints only after a failure (docs/adr/0028).
  *
  * The scope is not consulted: a relational system's rows belong to the person, not to a purpose,
  * so a PURPOSES erasure routed here erases what this system holds on the subject.
@@ -88,16 +99,32 @@ export class SqlConnector implements Connector {
     await this.pool.end();
   }
 
-  /** Erases (commit) or rehearses (rollback) `targets` in one transaction, each settled on its own. */
-  private async transaction(client: PoolClient, schema: CheckedSchema, targets: ErasureTarget[], commit: boolean): Promise<PromiseSettledResult<ErasureOutcome>[]> {
+  /**
+   * Erases (commit) or rehearses (rollback) `targets` in one transaction, each settled on its own.
+   * An erasure runs set-wise first (`together`); when one of its statements fails, all of it rolls
+   * back and the targets are done again one by one, each in a savepoint, so that the failure lands
+   * on its own target and the others still commit (docs/adr/0028).
+   */
+  private async transaction(client: PoolClient, schema: CheckedSchema, targets: ErasureTarget[], commit: boolean): Promise<Settled[]> {
+    if (commit && new Set(targets.map((target) => target.workId)).size === targets.length) {
+      const together = await this.inTransaction(client, true, () => this.together(client, schema, targets)).catch(() => null);
+      if (together) return together;
+    }
+    return this.inTransaction(client, commit, async () => {
+      const results: Settled[] = [];
+      for (const target of targets) results.push(await this.step(client, schema, target, commit));
+      return results;
+    });
+  }
+
+  private async inTransaction<T>(client: PoolClient, commit: boolean, work: () => Promise<T>): Promise<T> {
     try {
       // Year coarsening of timestamptz columns truncates in the session's zone: fix it. One
       // round trip for both (a query without parameters may hold several statements).
       await client.query(`begin; set local time zone 'UTC'`);
-      const results: PromiseSettledResult<ErasureOutcome>[] = [];
-      for (const target of targets) results.push(await this.step(client, schema, target, commit));
+      const result = await work();
       await client.query(commit ? 'commit' : 'rollback');
-      return results;
+      return result;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
       throw error;
@@ -105,21 +132,63 @@ export class SqlConnector implements Connector {
   }
 
   /**
+   * Every target's work with one statement of each kind for all: one ledger claim, each planned
+   * statement once per kind of erasure (with every target's values, counting each row for the
+   * target whose value found it), one ledger record. A target that cannot be carried out (no
+   * identity to match, say) fails with its reason and gives its claim back. Throws when a
+   * statement fails: the caller rolls back and does the targets one by one.
+   */
+  private async together(client: PoolClient, schema: CheckedSchema, targets: ErasureTarget[]): Promise<Settled[]> {
+    const done = await this.ledger.claim(client, targets.map((target) => target.workId));
+    const results: Settled[] = [];
+    const plans = new Map<string, { steps: PlannedStep[]; owners: number[] }>();
+    const cannot: string[] = [];
+    targets.forEach((target, owner) => {
+      const earlier = done.get(target.workId);
+      if (earlier) return void (results[owner] = { status: 'fulfilled', value: { ...earlier, alreadyDone: true } });
+      try {
+        const steps = this.planFor(target, 'erase');
+        const plan = plans.get(modeOf(target)) ?? { steps, owners: [] };
+        plan.owners.push(owner);
+        plans.set(modeOf(target), plan);
+      } catch (error) {
+        results[owner] = { status: 'rejected', reason: error };
+        cannot.push(target.workId);
+      }
+    });
+    if (cannot.length > 0) await this.ledger.unclaim(client, cannot);
+    const outcomes = new Map<string, RecordedOutcome>();
+    for (const { steps, owners } of plans.values()) {
+      const matches = owners.flatMap((owner) => subjectValues(this.config.subject.match, targets[owner]).map((value) => ({ value, owner })));
+      const counts = await this.runPlan(client, schema, steps, matches, owners);
+      for (const owner of owners) {
+        const outcome = outcomeOf(steps, counts.get(owner) ?? {});
+        outcomes.set(targets[owner].workId, outcome);
+        results[owner] = { status: 'fulfilled', value: { ...outcome, alreadyDone: false } };
+      }
+    }
+    if (outcomes.size > 0) await this.ledger.record(client, outcomes);
+    return results;
+  }
+
+  /**
    * One target's work in a savepoint: when it fails, rolling back to the savepoint undoes its
    * statements and its ledger claim, and the transaction goes on with the next target. Only a
    * connection that can no longer roll back fails the whole transaction (every target is retried).
    */
-  private async step(client: PoolClient, schema: CheckedSchema, target: ErasureTarget, commit: boolean): Promise<PromiseSettledResult<ErasureOutcome>> {
+  private async step(client: PoolClient, schema: CheckedSchema, target: ErasureTarget, commit: boolean): Promise<Settled> {
     const doing = commit ? 'erase' : 'dry run';
     await client.query('savepoint step');
     try {
-      const earlier = commit ? await this.ledger.claim(client, target.workId) : await this.ledger.find(client, target.workId);
+      const earlier = (await (commit ? this.ledger.claim(client, [target.workId]) : this.ledger.find(client, [target.workId]))).get(target.workId);
       if (earlier) {
         await client.query('release savepoint step');
         return { status: 'fulfilled', value: { ...earlier, alreadyDone: true } };
       }
-      const outcome = await this.apply(client, target, schema, doing);
-      if (commit) await this.ledger.record(client, target.workId, outcome);
+      const steps = this.planFor(target, doing);
+      const matches = subjectValues(this.config.subject.match, target).map((value) => ({ value, owner: 0 }));
+      const outcome = outcomeOf(steps, (await this.runPlan(client, schema, steps, matches, [0])).get(0) ?? {});
+      if (commit) await this.ledger.record(client, new Map([[target.workId, outcome]]));
       await client.query('release savepoint step');
       return { status: 'fulfilled', value: { ...outcome, alreadyDone: false } };
     } catch (error) {
@@ -130,12 +199,14 @@ export class SqlConnector implements Connector {
     }
   }
 
-  private async apply(client: PoolClient, target: ErasureTarget, schema: CheckedSchema, doing: string): Promise<RecordedOutcome> {
+  /**
+   * The planned statements for the target, or why it cannot be carried out. Checked after the
+   * ledger, so a request done before its identity was shredded stays done; thrown before any
+   * statement, so nothing of it runs.
+   */
+  private planFor(target: ErasureTarget, doing: string): PlannedStep[] {
     const { match } = this.config.subject;
-    const values = subjectValues(match, target);
-    // Checked after the ledger, so a request done before its identity was shredded stays done;
-    // thrown before any statement, and the rollback undoes the ledger claim.
-    if (values.length === 0) throw noIdentityForMatch('sql', this.system, doing, [match.replace(/^identity:/, '')], target);
+    if (subjectValues(match, target).length === 0) throw noIdentityForMatch('sql', this.system, doing, [match.replace(/^identity:/, '')], target);
     if (target.reaction?.action === 'suppress') {
       // Refused when the systems file is read (a row cannot be "suppressed"); never a delete here.
       throw new ConnectorError(`sql connector "${this.system}": ${doing} failed: cannot_suppress: a database row can be deleted or anonymized, not suppressed`, false);
@@ -145,25 +216,26 @@ export class SqlConnector implements Connector {
       // Refused at start (assertCanAnonymize); kept here so no path can delete instead.
       throw new ConnectorError(`sql connector "${this.system}": ${doing} failed: cannot_anonymize: tables ${tablesWithoutAnonymization(this.config).join(', ')} declare no fields to anonymize`, false);
     }
-    const counts: Record<string, number> = {};
+    return steps;
+  }
+
+  /** Runs `steps` in order for the values `matches`; answers each owner's row count per table. */
+  private async runPlan(client: PoolClient, schema: CheckedSchema, steps: PlannedStep[], matches: OwnedValue[], owners: number[]): Promise<Map<number, Record<string, number>>> {
+    const counts = new Map(owners.map((owner) => [owner, {} as Record<string, number>]));
     for (const step of steps) {
-      const statement = stepStatement(this.config, step, values, !schema.subjectColumnIsText);
-      const result = await client.query(statement.text, statement.values).catch((error: unknown) => {
+      for (const tables of counts.values()) tables[step.table] = 0;
+      const statement = stepStatement(this.config, step, matches, !schema.subjectColumnIsText);
+      const { rows } = await client.query<{ owner: number }>(statement.text, statement.values).catch((error: unknown) => {
         // Some server errors (an unknown column, say) name only the alias: say which table it was.
         if (error instanceof Error && !('table' in error && error.table)) Object.assign(error, { table: step.table });
         throw error;
       });
-      counts[step.table] = result.rowCount ?? 0;
+      for (const { owner } of rows) {
+        const tables = counts.get(owner);
+        if (tables) tables[step.table] += 1;
+      }
     }
-    const held = steps.flatMap((step) =>
-      step.kind === 'anonymize' && step.legalHoldBasis && counts[step.table] > 0 ? [`${step.table}: ${step.legalHoldBasis}`] : [],
-    );
-    return {
-      action: overallAction(steps),
-      counts,
-      strategies: strategiesOf(steps),
-      legalHold: held.length > 0 ? held.join('; ') : null,
-    };
+    return counts;
   }
 
   /** Checks the schema and creates the ledger once; a failure is retried on the next call. */

@@ -19,26 +19,42 @@ export function qualifiedTable(schema: string | undefined, table: string): strin
 }
 
 /**
- * The condition selecting the subject's rows of `table`, aliased `t<depth>`: the root compares its
- * subject column with the values in $1 (a text[]); a `via` table nests its parent's rows as a
- * subquery. `matchAsText` casts a non-text subject column, so any value (even `1; drop table`)
- * is compared as plain text instead of failing to parse as, say, an integer.
+ * One value to look for and the target it belongs to: the statements of several targets run
+ * together, and each row they touch is counted for the target whose value found it.
  */
-export function subjectRowsCondition(config: SqlConnectorConfig, table: string, matchAsText: boolean, depth = 0): string {
-  const alias = `t${depth}`;
-  const entry = config.tables.find((candidate) => candidate.name === table);
-  if (!entry) throw new Error(`table "${table}" is not configured`);
-  if (!entry.via) {
-    const column = `${alias}.${quoteIdentifier(config.subject.column)}`;
-    return `${matchAsText ? `${column}::text` : column} = any($1::text[])`;
+export interface OwnedValue {
+  value: string;
+  /** The target's index in its batch. */
+  owner: number;
+}
+
+/**
+ * The tables joined to reach the subject's rows of `table` (aliased `t0`, its parents `t1`, `t2`,
+ * … up to the root) and the conditions joining them: the root compares its subject column with
+ * `v.value`, `v` being the $1/$2 values and owners unnested. Plain equi-joins, so the planner
+ * takes each table's index. `matchAsText` casts a non-text subject column, so any value (even
+ * `1; drop table`) is compared as plain text instead of failing to parse as, say, an integer.
+ */
+export function subjectRowsJoin(config: SqlConnectorConfig, table: string, matchAsText: boolean): { from: string[]; where: string[] } {
+  const from: string[] = [];
+  const where: string[] = [];
+  let entry = config.tables.find((candidate) => candidate.name === table);
+  for (let depth = 0; ; depth++) {
+    if (!entry) throw new Error(`table "${table}" is not configured`);
+    const alias = `t${depth}`;
+    if (!entry.via) {
+      const column = `${alias}.${quoteIdentifier(config.subject.column)}`;
+      where.push(`${matchAsText ? `${column}::text` : column} = v.value`);
+      break;
+    }
+    const parent = parseReference(entry.via.references);
+    const parentAlias = `t${depth + 1}`;
+    from.push(`${qualifiedTable(config.schema, parent.table)} as ${parentAlias}`);
+    where.push(`${alias}.${quoteIdentifier(entry.via.column)} = ${parentAlias}.${quoteIdentifier(parent.column)}`);
+    entry = config.tables.find((candidate) => candidate.name === parent.table);
   }
-  const parent = parseReference(entry.via.references);
-  const parentAlias = `t${depth + 1}`;
-  return (
-    `${alias}.${quoteIdentifier(entry.via.column)} in (select ${parentAlias}.${quoteIdentifier(parent.column)} ` +
-    `from ${qualifiedTable(config.schema, parent.table)} as ${parentAlias} ` +
-    `where ${subjectRowsCondition(config, parent.table, matchAsText, depth + 1)})`
-  );
+  from.push('unnest($1::text[], $2::int[]) as v(value, owner)');
+  return { from, where };
 }
 
 /** The SQL expression that replaces `column` (of alias t0) under `strategy`. */
@@ -54,9 +70,9 @@ export function strategyExpression(column: string, strategy: AnonymizeStrategy):
     case 'random':
       return `case when ${value} is null then null else replace(gen_random_uuid()::text, '-', '') end`;
     case 'hmac':
-      // HMAC-SHA256 from the built-in sha256, with the padded keys as $2 (inner) and $3 (outer):
+      // HMAC-SHA256 from the built-in sha256, with the padded keys as $3 (inner) and $4 (outer):
       // no pgcrypto needed in a database we do not own, and the secret never enters SQL text.
-      return `encode(sha256($3::bytea || sha256($2::bytea || ${asBytes})), 'hex')`;
+      return `encode(sha256($4::bytea || sha256($3::bytea || ${asBytes})), 'hex')`;
     case 'year':
       return `date_trunc('year', ${value})`;
   }
@@ -74,25 +90,25 @@ export function hmacPads(secret: string): { inner: Buffer; outer: Buffer } {
   };
 }
 
-/** The DELETE or UPDATE carrying out one planned step for the subject values `matchValues`. */
-export function stepStatement(
-  config: SqlConnectorConfig,
-  step: PlannedStep,
-  matchValues: string[],
-  matchAsText: boolean,
-): SqlStatement {
+/**
+ * The DELETE or UPDATE carrying out one planned step for the values `matches` (one target's, or
+ * several targets' at once), returning the owner of each row it deleted or changed. A row two
+ * values reach is changed once and counted for one of their owners.
+ */
+export function stepStatement(config: SqlConnectorConfig, step: PlannedStep, matches: readonly OwnedValue[], matchAsText: boolean): SqlStatement {
   const target = `${qualifiedTable(config.schema, step.table)} as t0`;
-  const where = subjectRowsCondition(config, step.table, matchAsText);
-  if (step.kind === 'delete') return { text: `delete from ${target} where ${where}`, values: [matchValues] };
+  const { from, where } = subjectRowsJoin(config, step.table, matchAsText);
+  const values: unknown[] = [matches.map((match) => match.value), matches.map((match) => match.owner)];
+  const condition = `where ${where.join(' and ')} returning v.owner`;
+  if (step.kind === 'delete') return { text: `delete from ${target} using ${from.join(', ')} ${condition}`, values };
 
   const assignments = Object.entries(step.fields).map(
     ([column, strategy]) => `${quoteIdentifier(column)} = ${strategyExpression(column, strategy)}`,
   );
-  const values: unknown[] = [matchValues];
   if (Object.values(step.fields).includes('hmac')) {
     if (!config.hmacSecret) throw new Error('strategy "hmac" needs hmacSecret');
     const { inner, outer } = hmacPads(config.hmacSecret);
     values.push(inner, outer);
   }
-  return { text: `update ${target} set ${assignments.join(', ')} where ${where}`, values };
+  return { text: `update ${target} set ${assignments.join(', ')} from ${from.join(', ')} ${condition}`, values };
 }

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { SqlConnectorConfig } from './sql-config';
-import { hmacPads, quoteIdentifier, stepStatement, strategyExpression, subjectRowsCondition } from './sql-statements';
+import { hmacPads, quoteIdentifier, stepStatement, strategyExpression, subjectRowsJoin } from './sql-statements';
 
 const config: SqlConnectorConfig = {
   system: 'shop',
@@ -22,17 +22,19 @@ describe('quoteIdentifier', () => {
   });
 });
 
-describe('subjectRowsCondition', () => {
-  it('compares the root subject column with the $1 array', () => {
-    expect(subjectRowsCondition(config, 'customers', false)).toBe('t0."external_id" = any($1::text[])');
-    expect(subjectRowsCondition(config, 'customers', true)).toBe('t0."external_id"::text = any($1::text[])');
+describe('subjectRowsJoin', () => {
+  const values = 'unnest($1::text[], $2::int[]) as v(value, owner)';
+
+  it('compares the root subject column with the unnested values', () => {
+    expect(subjectRowsJoin(config, 'customers', false)).toEqual({ from: [values], where: ['t0."external_id" = v.value'] });
+    expect(subjectRowsJoin(config, 'customers', true).where).toEqual(['t0."external_id"::text = v.value']);
   });
 
-  it('nests the parent rows to any depth', () => {
-    expect(subjectRowsCondition(config, 'payments', false)).toBe(
-      't0."order_id" in (select t1."id" from "shop"."orders" as t1 where ' +
-        't1."customer_id" in (select t2."id" from "shop"."customers" as t2 where t2."external_id" = any($1::text[])))',
-    );
+  it('joins the parent tables to any depth', () => {
+    expect(subjectRowsJoin(config, 'payments', false)).toEqual({
+      from: ['"shop"."orders" as t1', '"shop"."customers" as t2', values],
+      where: ['t0."order_id" = t1."id"', 't1."customer_id" = t2."id"', 't2."external_id" = v.value'],
+    });
   });
 });
 
@@ -61,18 +63,22 @@ describe('stepStatement', () => {
     const statement = stepStatement(
       config,
       { table: 'payments', kind: 'anonymize', fields: { holder: 'hmac' }, legalHoldBasis: null },
-      ["x'; drop table customers; --"],
+      [{ value: "x'; drop table customers; --", owner: 3 }],
       false,
     );
-    expect(statement.text).toMatch(/^update "shop"\."payments" as t0 set "holder" = encode\(sha256\(\$3::bytea/);
+    expect(statement.text).toMatch(/^update "shop"\."payments" as t0 set "holder" = encode\(sha256\(\$4::bytea/);
+    expect(statement.text).toMatch(/ returning v\.owner$/);
     expect(statement.text).not.toContain('drop table');
     expect(statement.text).not.toContain('secret');
-    expect(statement.values).toEqual([["x'; drop table customers; --"], hmacPads('secret').inner, hmacPads('secret').outer]);
+    expect(statement.values).toEqual([["x'; drop table customers; --"], [3], hmacPads('secret').inner, hmacPads('secret').outer]);
   });
 
-  it('deletes with only the subject values as parameters', () => {
-    const statement = stepStatement(config, { table: 'orders', kind: 'delete' }, ['subj-1'], false);
-    expect(statement.text).toMatch(/^delete from "shop"\."orders" as t0 where t0\."customer_id" in/);
-    expect(statement.values).toEqual([['subj-1']]);
+  it('deletes with only the subject values and their owners as parameters', () => {
+    const statement = stepStatement(config, { table: 'orders', kind: 'delete' }, [{ value: 'subj-1', owner: 0 }, { value: 'subj-2', owner: 1 }], false);
+    expect(statement.text).toBe(
+      'delete from "shop"."orders" as t0 using "shop"."customers" as t1, unnest($1::text[], $2::int[]) as v(value, owner) ' +
+        'where t0."customer_id" = t1."id" and t1."external_id" = v.value returning v.owner',
+    );
+    expect(statement.values).toEqual([['subj-1', 'subj-2'], [0, 1]]);
   });
 });
