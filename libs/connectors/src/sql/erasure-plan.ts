@@ -138,3 +138,19 @@ export function subjectValues(match: SubjectKey, target: Pick<ErasureTarget, 'su
   const values = target.identities.filter((identity) => identity.type === type && identity.value !== '');
   return [...new Set(values.map((identity) => identity.value))];
 }
+
+/**
+ * Whether no two targets look for the same value (two requests of one subject, one e-mail address
+ * given by two people): only then can they run set-wise with each row counted for the one target
+ * that reaches it, as each would count it alone (docs/adr/0028).
+ */
+export function shareNoValue(match: SubjectKey, targets: readonly Pick<ErasureTarget, 'subjectId' | 'identities'>[]): boolean {
+  const seen = new Set<string>();
+  for (const target of targets) {
+    for (const value of subjectValues(match, target)) {
+      if (seen.has(value)) return false;
+      seen.add(value);
+    }
+  }
+  return true;
+}

@@ -1,4 +1,4 @@
-import { childrenFirst, findCycle, modeOf, overallAction, planErasure, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
+import { childrenFirst, findCycle, modeOf, overallAction, planErasure, strategiesOf, subjectValues, tablesWithoutAnonymization, shareNoValue } from './erasure-plan';
 import type { SqlConnectorConfig, SqlTableConfig } from './sql-config';
 
 const via = (references: string, column = 'parent_id') => ({ column, references });
@@ -129,5 +129,19 @@ describe('subjectValues', () => {
 
   it('finds nothing when the target carries no identity of that type', () => {
     expect(subjectValues('identity:customer_id', target)).toEqual([]);
+  });
+});
+
+describe('shareNoValue', () => {
+  const email = (value: string) => ({ type: 'email' as const, value });
+
+  it('is true when every target looks for values of its own', () => {
+    expect(shareNoValue('subject_id', [{ subjectId: 'a', identities: [] }, { subjectId: 'b', identities: [] }])).toBe(true);
+    expect(shareNoValue('identity:email', [{ subjectId: 'a', identities: [email('x@e.org')] }, { subjectId: 'a', identities: [email('y@e.org')] }])).toBe(true);
+  });
+
+  it('is false when two targets look for one value: two requests of a subject, one address given by two people', () => {
+    expect(shareNoValue('subject_id', [{ subjectId: 'a', identities: [] }, { subjectId: 'a', identities: [] }])).toBe(false);
+    expect(shareNoValue('identity:email', [{ subjectId: 'a', identities: [email('x@e.org')] }, { subjectId: 'b', identities: [email('z@e.org'), email('x@e.org')] }])).toBe(false);
   });
 });

@@ -26,6 +26,12 @@ export function requiredColumns(config: SqlConnectorConfig): Map<string, Set<str
 export interface CheckedSchema {
   /** Whether the subject column is of a text type (compared directly) or not (compared as text). */
   subjectColumnIsText: boolean;
+  /**
+   * Whether every `via` references a column with a unique index of its own: then each row has one
+   * parent, so one subject at most, and several subjects' steps can run set-wise with each row
+   * counted for its subject (docs/adr/0028). Otherwise steps run one by one.
+   */
+  viaKeysUnique: boolean;
 }
 
 /**
@@ -60,5 +66,23 @@ export async function checkSchema(client: ClientBase, config: SqlConnectorConfig
     throw new ConnectorError(`sql connector "${config.system}": missing in ${where}: ${missing.join(', ')}`, false);
   }
   const subjectType = found.get(config.subject.table)?.get(config.subject.column) ?? '';
-  return { subjectColumnIsText: TEXT_TYPES.has(subjectType) };
+  return { subjectColumnIsText: TEXT_TYPES.has(subjectType), viaKeysUnique: await viaKeysUnique(client, config) };
+}
+
+async function viaKeysUnique(client: ClientBase, config: SqlConnectorConfig): Promise<boolean> {
+  const referenced = config.tables.flatMap((table) => (table.via ? [parseReference(table.via.references)] : []));
+  if (referenced.length === 0) return true;
+  // Unique indexes on exactly one column, not partial: the primary key and unique constraints among them.
+  const { rows } = await client.query<{ table_name: string; column_name: string }>(
+    `select c.relname as table_name, a.attname as column_name
+       from pg_index i
+       join pg_class c on c.oid = i.indrelid
+       join pg_namespace n on n.oid = c.relnamespace
+       join pg_attribute a on a.attrelid = c.oid and a.attnum = i.indkey[0]
+      where i.indisunique and i.indnkeyatts = 1 and i.indpred is null
+        and n.nspname = coalesce($1, current_schema()) and c.relname = any($2::text[])`,
+    [config.schema ?? null, [...new Set(referenced.map((reference) => reference.table))]],
+  );
+  const unique = new Set(rows.map((row) => `${row.table_name}.${row.column_name}`));
+  return referenced.every((reference) => unique.has(`${reference.table}.${reference.column}`));
 }

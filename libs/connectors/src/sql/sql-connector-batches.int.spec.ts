@@ -102,6 +102,16 @@ it('steps waiting together run set-wise, one statement per table for all, each o
   expect(ordersChanged).toBe(3);
 });
 
+it('two requests of one subject waiting together count as they would one after the other: the first finds the rows and the hold, the second nothing', async () => {
+  const [first, subject] = await Promise.all(['Nia One', 'Oz Two'].map((n) => seedCustomer(pool, schema, n)));
+  const targets = [first, subject, subject].map((c) => erasureTarget({ subjectId: c.externalId }));
+  const outcomes = await Promise.all(targets.map((t) => connector.erase(t)));
+
+  const found = { customers: 1, addresses: 2, reviews: 2, orders: 2, payments: 2, invoices: 1 };
+  expect(outcomes[1]).toMatchObject({ alreadyDone: false, counts: found, legalHold: expect.stringContaining('invoices: ') });
+  expect(outcomes[2]).toMatchObject({ alreadyDone: false, counts: { customers: 0, addresses: 0, reviews: 0, orders: 0, payments: 0, invoices: 0 }, legalHold: null });
+});
+
 it('a step that fails in a shared transaction undoes only its own work; the others commit together', async () => {
   const untrap = await trap('Fail Me', `raise exception 'refused by a trigger'`);
   const customers = [await seedCustomer(pool, schema, 'Ann One'), await seedCustomer(pool, schema, 'Fail Me'), ...(await Promise.all(['Bo Two', 'Cy Three', 'Di Four'].map((n) => seedCustomer(pool, schema, n))))];

@@ -2,6 +2,8 @@ import { Pool } from 'pg';
 import { ConnectorError } from '../connector';
 import { createShopSchema, erasureTarget, rowsById, seedCustomer, shopConfig, testEndpoints } from '@lethe/testing';
 import { SqlConnector } from './sql-connector';
+import { checkSchema } from './schema-check';
+import { validateSqlConfig } from './validate-sql-config';
 
 const url = testEndpoints().databaseUrl;
 let pool: Pool;
@@ -81,6 +83,18 @@ describe('hostile values', () => {
 describe('testConnection', () => {
   it('resolves when every configured table and column exists', async () => {
     await expect(connectorFor(shopConfig(url, schema)).testConnection()).resolves.toBeUndefined();
+  });
+
+  it('tells whether every via references a unique column, which set-wise erasure needs (docs/adr/0028)', async () => {
+    const client = await pool.connect();
+    try {
+      expect((await checkSchema(client, validateSqlConfig(shopConfig(url, schema)))).viaKeysUnique).toBe(true);
+      const byEmail = shopConfig(url, schema);
+      byEmail.tables[5] = { ...byEmail.tables[5], via: { column: 'billing_email', references: 'customers.email' } };
+      expect((await checkSchema(client, validateSqlConfig(byEmail))).viaKeysUnique).toBe(false);
+    } finally {
+      client.release();
+    }
   });
 
   it('fails, not retryable, naming the missing column and table', async () => {

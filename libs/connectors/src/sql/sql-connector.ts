@@ -4,7 +4,7 @@ import { ConnectorError, noIdentityForMatch, type Connector, type ErasureOutcome
 import { ErasureLedger, RecordedOutcome } from './erasure-ledger';
 import { Batches } from './batches';
 import { Slots } from './slots';
-import { modeOf, overallAction, planErasure, PlannedStep, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
+import { modeOf, overallAction, planErasure, PlannedStep, shareNoValue, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
 import { CheckedSchema, checkSchema } from './schema-check';
 import { DEFAULT_STEPS_PER_TRANSACTION, type SqlConnectorConfig } from './sql-config';
 import { toConnectorError } from './sql-errors';
@@ -101,12 +101,15 @@ export class SqlConnector implements Connector {
 
   /**
    * Erases (commit) or rehearses (rollback) `targets` in one transaction, each settled on its own.
-   * An erasure runs set-wise first (`together`); when one of its statements fails, all of it rolls
+   * An erasure runs set-wise first (`together`) when each row it touches can be counted for one
+   * target (no value looked for twice, unique `via` keys); when one of its statements fails, all of it rolls
    * back and the targets are done again one by one, each in a savepoint, so that the failure lands
    * on its own target and the others still commit (docs/adr/0028).
    */
   private async transaction(client: PoolClient, schema: CheckedSchema, targets: ErasureTarget[], commit: boolean): Promise<Settled[]> {
-    if (commit && new Set(targets.map((target) => target.workId)).size === targets.length) {
+    const setWise =
+      commit && schema.viaKeysUnique && shareNoValue(this.config.subject.match, targets) && new Set(targets.map((target) => target.workId)).size === targets.length;
+    if (setWise) {
       const together = await this.inTransaction(client, true, () => this.together(client, schema, targets)).catch(() => null);
       if (together) return together;
     }
