@@ -1,4 +1,4 @@
-import { childrenFirst, findCycle, modeOf, overallAction, planErasure, strategiesOf, subjectValues, tablesWithoutAnonymization, shareNoValue } from './erasure-plan';
+import { childrenFirst, findCycle, modeOf, overallAction, planErasure, shareNoValue, strategiesOf, subjectValues, tablesWithoutAnonymization } from './erasure-plan';
 import type { SqlConnectorConfig, SqlTableConfig } from './sql-config';
 
 const via = (references: string, column = 'parent_id') => ({ column, references });

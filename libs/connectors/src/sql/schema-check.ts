@@ -3,7 +3,7 @@ import { ConnectorError } from '../connector';
 import { parseReference } from './erasure-plan';
 import type { SqlConnectorConfig } from './sql-config';
 
-/** Text types compare with a text[] parameter directly; others are cast, see subjectRowsJoin. */
+/** Text types compare with the text values looked for directly; others are cast, see subjectRowsJoin. */
 const TEXT_TYPES = new Set(['text', 'character varying', 'character', 'name']);
 
 /** Every table and the columns the configuration reads or writes in it. */

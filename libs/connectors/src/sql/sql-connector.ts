@@ -144,16 +144,18 @@ export class SqlConnector implements Connector {
   private async together(client: PoolClient, schema: CheckedSchema, targets: ErasureTarget[]): Promise<Settled[]> {
     const done = await this.ledger.claim(client, targets.map((target) => target.workId));
     const results: Settled[] = [];
-    const plans = new Map<string, { steps: PlannedStep[]; owners: number[] }>();
+    const plans = new Map<string, { steps: PlannedStep[]; owners: number[]; matches: OwnedValue[] }>();
     const cannot: string[] = [];
     targets.forEach((target, owner) => {
       const earlier = done.get(target.workId);
       if (earlier) return void (results[owner] = { status: 'fulfilled', value: { ...earlier, alreadyDone: true } });
       try {
-        const steps = this.planFor(target, 'erase');
-        const plan = plans.get(modeOf(target)) ?? { steps, owners: [] };
+        const { steps, values } = this.planFor(target, 'erase');
+        const mode = modeOf(target);
+        const plan = plans.get(mode) ?? { steps, owners: [], matches: [] };
         plan.owners.push(owner);
-        plans.set(modeOf(target), plan);
+        plan.matches.push(...values.map((value) => ({ value, owner })));
+        plans.set(mode, plan);
       } catch (error) {
         results[owner] = { status: 'rejected', reason: error };
         cannot.push(target.workId);
@@ -161,8 +163,7 @@ export class SqlConnector implements Connector {
     });
     if (cannot.length > 0) await this.ledger.unclaim(client, cannot);
     const outcomes = new Map<string, RecordedOutcome>();
-    for (const { steps, owners } of plans.values()) {
-      const matches = owners.flatMap((owner) => subjectValues(this.config.subject.match, targets[owner]).map((value) => ({ value, owner })));
+    for (const { steps, owners, matches } of plans.values()) {
       const counts = await this.runPlan(client, schema, steps, matches, owners);
       for (const owner of owners) {
         const outcome = outcomeOf(steps, counts.get(owner) ?? {});
@@ -188,8 +189,8 @@ export class SqlConnector implements Connector {
         await client.query('release savepoint step');
         return { status: 'fulfilled', value: { ...earlier, alreadyDone: true } };
       }
-      const steps = this.planFor(target, doing);
-      const matches = subjectValues(this.config.subject.match, target).map((value) => ({ value, owner: 0 }));
+      const { steps, values } = this.planFor(target, doing);
+      const matches = values.map((value) => ({ value, owner: 0 }));
       const outcome = outcomeOf(steps, (await this.runPlan(client, schema, steps, matches, [0])).get(0) ?? {});
       if (commit) await this.ledger.record(client, new Map([[target.workId, outcome]]));
       await client.query('release savepoint step');
@@ -203,13 +204,14 @@ export class SqlConnector implements Connector {
   }
 
   /**
-   * The planned statements for the target, or why it cannot be carried out. Checked after the
-   * ledger, so a request done before its identity was shredded stays done; thrown before any
-   * statement, so nothing of it runs.
+   * The planned statements for the target and the values they look for, or why it cannot be
+   * carried out. Checked after the ledger, so a request done before its identity was shredded
+   * stays done; thrown before any statement, so nothing of it runs.
    */
-  private planFor(target: ErasureTarget, doing: string): PlannedStep[] {
+  private planFor(target: ErasureTarget, doing: string): { steps: PlannedStep[]; values: string[] } {
     const { match } = this.config.subject;
-    if (subjectValues(match, target).length === 0) throw noIdentityForMatch('sql', this.system, doing, [match.replace(/^identity:/, '')], target);
+    const values = subjectValues(match, target);
+    if (values.length === 0) throw noIdentityForMatch('sql', this.system, doing, [match.replace(/^identity:/, '')], target);
     if (target.reaction?.action === 'suppress') {
       // Refused when the systems file is read (a row cannot be "suppressed"); never a delete here.
       throw new ConnectorError(`sql connector "${this.system}": ${doing} failed: cannot_suppress: a database row can be deleted or anonymized, not suppressed`, false);
@@ -219,7 +221,7 @@ export class SqlConnector implements Connector {
       // Refused at start (assertCanAnonymize); kept here so no path can delete instead.
       throw new ConnectorError(`sql connector "${this.system}": ${doing} failed: cannot_anonymize: tables ${tablesWithoutAnonymization(this.config).join(', ')} declare no fields to anonymize`, false);
     }
-    return steps;
+    return { steps, values };
   }
 
   /** Runs `steps` in order for the values `matches`; answers each owner's row count per table. */
