@@ -23,6 +23,8 @@ if (unknown.length > 0) {
 const PLAN: [name: string, full: string[], quick: string[]][] = [
   ['api', ['20', '1000', '50'], ['5', '500', '50']],
   ['projector', ['1000000', '300'], ['100000', '300']],
+  // The same with two projector processes sharing the partitions: what the second core adds.
+  ['projector', ['1000000', '300', '2'], ['100000', '300', '2']],
   ['replay', ['1000000', '300'], ['100000', '300']],
   ['erasure-worker', ['20000'], ['2000']],
   ['guard', ['1000000', '500', '30', '100'], ['100000', '200', '10', '50']],
@@ -39,8 +41,8 @@ function runAll(): Collected {
   const dir = mkdtempSync(join(tmpdir(), 'lethe-bench-'));
   const collected: Collected = { figures: [], rss: [], failed: [] };
   try {
-    for (const [name, full, small] of PLAN) {
-      const file = join(dir, `${name}.jsonl`);
+    for (const [index, [name, full, small]] of PLAN.entries()) {
+      const file = join(dir, `${index}-${name}.jsonl`);
       const args = quick ? small : full;
       console.log(`\n== bench ${name} ${args.join(' ')}`);
       const started = Date.now();

@@ -2,20 +2,27 @@
  * Writes N consent events (about `valueBytes` each, Avro in the Confluent wire format) to
  * consent.log, then measures in the same run:
  *   1. the broker's own consumer (org.apache.kafka.tools.ConsumerPerformance) reading them, and
- *   2. the projector folding them into PostgreSQL (offsets in the same transactions),
+ *   2. the projector folding them into PostgreSQL (offsets in the same transactions): in this
+ *      process, or as `processes` projector processes of one consumer group (the partitions split
+ *      between them, each fenced by its stored offset), timed from their spawn,
  *   3. PostgreSQL alone writing the same number of rows of the rows it stored (postgres-ceiling.ts),
- * and prints the rates and the projector's ratio to each ceiling. Run through bench/run.sh (npm run bench:projector).
+ * and prints the rates and the projector's ratio to each ceiling. Run through bench/run.sh:
+ *   npm run bench:projector -- <events, 1000000> <value bytes, 300> [projector processes, 1]
  */
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
-import { loadProjectorConfig } from '../../apps/projector/src/config';
+import { openDatabase } from '@lethe/persistence';
+import { loadProjectorConfig, ProjectorConfig } from '../../apps/projector/src/config';
 import { startProjector } from '../../apps/projector/src/runtime';
-import { consumerPerfTest, figure, log, peakRss, rate } from '../common';
+import { consumerPerfTest, figure, log, peakRss, peakRssMib, rate, recordRss } from '../common';
 import { fillConsentLog } from '../consent-log-fill';
+import { startApp, stopChild } from '../processes';
 import { postgresCeiling } from './postgres-ceiling';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const valueBytes = Number(process.argv[3] ?? 300);
+const processes = Number(process.argv[4] ?? 1);
 const partitions = 6;
 const endpoints = endpointsFrom(process.env);
 const topics = topicSettingsFrom(process.env).names;
@@ -24,14 +31,7 @@ async function projectorRun(): Promise<{ overall: number; steady: number; ceilin
   const schema = `bench_${Date.now()}`;
   const config = { ...loadProjectorConfig(process.env), databaseSchema: schema, groupId: `bench-${randomUUID()}` };
   const started = Date.now();
-  const running = await startProjector(
-    config,
-    (error) => {
-      console.error(`[bench] projector stopped: ${error.message}`);
-      process.exit(1);
-    },
-    'bench-projector',
-  );
+  const running = processes === 1 ? await inThisProcess(config) : await asProcesses(config);
   let firstCommit = 0;
   let applied = 0;
   let lastReport = Date.now();
@@ -51,7 +51,6 @@ async function projectorRun(): Promise<{ overall: number; steady: number; ceilin
   await running.stop();
   // Measured on the rows just stored, before they go: the same subjects, states and width.
   const ceiling = postgresCeiling(config.endpoints.databaseUrl, schema, total);
-  const { openDatabase } = await import('@lethe/persistence');
   const db = await openDatabase({ url: config.endpoints.databaseUrl });
   await db.query(`drop schema if exists "${schema}" cascade`);
   await db.destroy();
@@ -61,21 +60,58 @@ async function projectorRun(): Promise<{ overall: number; steady: number; ceilin
   return { overall, steady, ceiling };
 }
 
+interface Running {
+  db: DataSource;
+  stop: () => Promise<void>;
+}
+
+async function inThisProcess(config: ProjectorConfig): Promise<Running> {
+  const running = await startProjector(
+    config,
+    (error) => {
+      console.error(`[bench] projector stopped: ${error.message}`);
+      process.exit(1);
+    },
+    'bench-projector',
+  );
+  return {
+    db: running.db,
+    stop: async () => {
+      await running.stop();
+      peakRss('bench process running the projector');
+    },
+  };
+}
+
+/** `processes` projectors (apps/projector/src/main.ts), one consumer group; this process only watches the stored offsets. */
+async function asProcesses(config: ProjectorConfig): Promise<Running> {
+  const env = { LETHE_DB_SCHEMA: config.databaseSchema ?? '', LETHE_PROJECTOR_GROUP: config.groupId, LETHE_LOG_LEVEL: 'error' };
+  const children = Array.from({ length: processes }, (_, i) => startApp(`projector ${i + 1}`, 'apps/projector/src/main.ts', env));
+  const db = await openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema });
+  return {
+    db,
+    stop: async () => {
+      children.forEach((child, i) => recordRss(`projector process ${i + 1} of ${processes}`, peakRssMib(child.pid as number)));
+      await Promise.all(children.map((child) => stopChild(child)));
+      await db.destroy();
+    },
+  };
+}
+
 async function main(): Promise<void> {
-  log(`${total} events of about ${valueBytes} bytes, ${partitions} partitions, broker ${endpoints.kafkaBrokers.join(',')}`);
+  log(`${total} events of about ${valueBytes} bytes, ${partitions} partitions, ${processes} projector process(es), broker ${endpoints.kafkaBrokers.join(',')}`);
   const bytes = await fillConsentLog(endpoints, topics, { total, valueBytes, partitions });
   const perf = consumerPerfTest(endpoints, topics.consentLog, total);
   const projector = await projectorRun();
   const { ceiling } = projector;
-  const name = `projector: ${total} events folded into PostgreSQL`;
+  const name = `projector${processes > 1 ? ` (${processes} processes)` : ''}: ${total} events folded into PostgreSQL`;
   figure({ name, value: projector.overall, unit: 'events/s', ceilingName: 'kafka-consumer-perf-test', ceilingValue: perf });
   figure({ name, value: projector.overall, unit: 'events/s', ceilingName: `PostgreSQL COPY + one merge, ${ceiling.meanRowBytes}-byte rows`, ceilingValue: ceiling.rowsPerSecond });
-  peakRss('bench process running the projector');
   console.log('');
-  console.log(`| events | value bytes | stored row bytes | kafka-consumer-perf-test (msg/s) | PostgreSQL COPY + merge (rows/s) | projector (events/s) | ratio to perf test | ratio to PostgreSQL |`);
-  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  console.log(`| events | projector processes | value bytes | stored row bytes | kafka-consumer-perf-test (msg/s) | PostgreSQL COPY + merge (rows/s) | projector (events/s) | ratio to perf test | ratio to PostgreSQL |`);
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
   console.log(
-    `| ${total} | ${bytes} | ${ceiling.meanRowBytes} | ${perf} | ${ceiling.rowsPerSecond} | ${projector.overall} | ${(projector.overall / perf).toFixed(3)} | ${(projector.overall / ceiling.rowsPerSecond).toFixed(3)} |`,
+    `| ${total} | ${processes} | ${bytes} | ${ceiling.meanRowBytes} | ${perf} | ${ceiling.rowsPerSecond} | ${projector.overall} | ${(projector.overall / perf).toFixed(3)} | ${(projector.overall / ceiling.rowsPerSecond).toFixed(3)} |`,
   );
 }
 

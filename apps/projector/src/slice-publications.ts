@@ -3,7 +3,7 @@ import { Producer } from 'kafkajs';
 import { completionsDue, ReactionMetadata, retentionShredsDue, shredsDue, SubjectState } from '@lethe/consent-domain';
 import { ConsentEventCodec, ConsentStateCodec, erasureCompletedId, HEADERS, keyShreddedId, OptOutNotice, OptOutNoticeCodec, retentionShredId, TopicNames } from '@lethe/contracts';
 import { appendToConsentLog, sendInChunks, sendToDeadLetter } from '@lethe/kafka';
-import { FoldResult, toConsentState } from '@lethe/projection';
+import { FoldResult, PublicViews } from '@lethe/projection';
 
 export interface PublicationDeps {
   producer: Producer;
@@ -22,7 +22,7 @@ export interface PublicationDeps {
  * again, which the fold (event ids derived from the request), compaction and the notices'
  * versions absorb (docs/adr/0014).
  */
-export async function publishSlice(deps: PublicationDeps, logger: Logger, topic: string, partition: number, { changed, notices, rejected }: FoldResult): Promise<void> {
+export async function publishSlice(deps: PublicationDeps, logger: Logger, topic: string, partition: number, { changed, notices, rejected, views }: FoldResult): Promise<void> {
   await appendReactions(deps, changed);
   await sendToDeadLetter(
     deps.producer,
@@ -30,7 +30,7 @@ export async function publishSlice(deps: PublicationDeps, logger: Logger, topic:
     rejected.map(({ message, reason, detail }) => ({ topic, partition, message, reason, detail, groupId: deps.groupId })),
   );
   if (rejected.length > 0) logger.warn(`${rejected.length} record(s) sent to ${deps.topics.consentDlq}`);
-  await publishStates(deps, changed);
+  await publishStates(deps, changed, views);
   await publishNotices(deps, notices);
 }
 
@@ -53,11 +53,11 @@ export function reactionMetadata(): ReactionMetadata {
   return { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId, shredEventId: keyShreddedId, retentionShredEventId: retentionShredId };
 }
 
-async function publishStates(deps: PublicationDeps, changed: SubjectState[]): Promise<void> {
+async function publishStates(deps: PublicationDeps, changed: SubjectState[], views: PublicViews): Promise<void> {
   if (changed.length === 0) return;
   const now = Date.now();
   const messages = await Promise.all(
-    changed.map(async (state) => ({ key: state.subjectId, value: await deps.stateCodec.encode(toConsentState(state, now)) })),
+    changed.map(async (state) => ({ key: state.subjectId, value: await deps.stateCodec.encode(views.at(state, now)) })),
   );
   await sendInChunks(deps.producer, deps.topics.consentState, messages);
 }

@@ -1,7 +1,7 @@
 import { KafkaMessage } from 'kafkajs';
 import { evolve, initialState, isDomainError, SubjectState } from '@lethe/consent-domain';
 import { ConsentEvent, ConsentEventCodec, DecodeError, OptOutNotice } from '@lethe/contracts';
-import { DecisionCache, noticeFor } from './opt-out-notices';
+import { noticeFor, PublicViews } from './opt-out-notices';
 
 export interface DecodedRecord {
   message: KafkaMessage;
@@ -16,6 +16,8 @@ export interface FoldResult {
   /** For consent.opt-outs, in log order: what the records changed in what subjects may be processed for. */
   notices: OptOutNotice[];
   rejected: { message: KafkaMessage; reason: string; detail?: string }[];
+  /** The public views the fold built, for publishing the changed states without building them again. */
+  views: PublicViews;
 }
 
 /**
@@ -27,7 +29,7 @@ export function foldRecords(partition: number, records: DecodedRecord[], stored:
   const states = new Map<string, SubjectState>();
   const rejected: FoldResult['rejected'] = [];
   const notices: OptOutNotice[] = [];
-  const decisions: DecisionCache = new Map();
+  const views = new PublicViews();
   for (const { message, event, problem, detail } of records) {
     if (!event) {
       rejected.push({ message, reason: problem ?? 'undecodable', detail });
@@ -47,11 +49,11 @@ export function foldRecords(partition: number, records: DecodedRecord[], stored:
       continue;
     }
     states.set(event.subject_id, after);
-    const notice = noticeFor(before, after, event, { partition, offset: message.offset }, decisions);
+    const notice = noticeFor(before, after, event, { partition, offset: message.offset }, views);
     if (notice) notices.push(notice);
   }
   const changed = [...states.values()].filter((state) => state !== stored.get(state.subjectId));
-  return { changed, notices, rejected };
+  return { changed, notices, rejected, views };
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   compileDecisions,
   type CompiledDecisions,
   type ConsentEvent,
+  type ConsentState,
   type ConsentEventPayloadType,
   type Decision,
   isOptOutKind,
@@ -27,8 +28,34 @@ export interface LogPosition {
   offset: string;
 }
 
-/** The subject's decisions before the first event of a slice, then after each; computed once per state. */
-export type DecisionCache = Map<SubjectState, CompiledDecisions>;
+/**
+ * The public views of the states a fold went through (before the first event of a slice, then
+ * after each), each built once per state object and compiled into decisions when a notice needs
+ * them: the notices and the consent.state publication of the same state share one view.
+ */
+export class PublicViews {
+  private readonly views = new Map<SubjectState, { view: ConsentState; decisions?: CompiledDecisions }>();
+
+  /** The view as consent.state carries it, stamped `updatedAt`. */
+  at(state: SubjectState, updatedAt: number): ConsentState {
+    return { ...this.entry(state).view, updated_at: updatedAt };
+  }
+
+  decisions(state: SubjectState): CompiledDecisions {
+    const entry = this.entry(state);
+    entry.decisions ??= compileDecisions(entry.view);
+    return entry.decisions;
+  }
+
+  private entry(state: SubjectState) {
+    let entry = this.views.get(state);
+    if (!entry) {
+      entry = { view: toConsentState(state, 0) };
+      this.views.set(state, entry);
+    }
+    return entry;
+  }
+}
 
 /**
  * The notice for consent.opt-outs that applying `event` to `before` (giving `after`) calls for,
@@ -38,11 +65,11 @@ export type DecisionCache = Map<SubjectState, CompiledDecisions>;
  * a grant names what it makes allowed again. Decisions come from the public view, by the same
  * rule every guard applies (decisionFor), so a notice never says what a guard would not.
  */
-export function noticeFor(before: SubjectState, after: SubjectState, event: ConsentEvent, position: LogPosition, cache: DecisionCache): OptOutNotice | null {
+export function noticeFor(before: SubjectState, after: SubjectState, event: ConsentEvent, position: LogPosition, views: PublicViews): OptOutNotice | null {
   const cause = CAUSES[event.payload.type];
   if (!cause || before === after) return null;
-  const was = decisionsOf(before, cache);
-  const now = decisionsOf(after, cache);
+  const was = views.decisions(before);
+  const now = views.decisions(after);
   const changed = cause === 'GRANTED' ? becameGranted : becameRestricted;
   const all = cause !== 'GRANTED' && changed(was.others, now.others);
   const names = all ? [] : [...new Set([...was.names.keys(), ...now.names.keys()])].filter((name) => changed(was.names.get(name) ?? was.others, now.names.get(name) ?? now.others));
@@ -70,13 +97,4 @@ function becameRestricted(before: Decision, after: Decision): boolean {
 
 function becameGranted(before: Decision, after: Decision): boolean {
   return after === 'granted' && before !== 'granted';
-}
-
-function decisionsOf(state: SubjectState, cache: DecisionCache): CompiledDecisions {
-  let decisions = cache.get(state);
-  if (!decisions) {
-    decisions = compileDecisions(toConsentState(state, 0));
-    cache.set(state, decisions);
-  }
-  return decisions;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { evolve, initialState, isDomainError, SubjectState } from '@lethe/consent-domain';
 import { ConsentEvent, ConsentEventPayload, decisionFor, isRestriction, OPT_OUT_SYMBOLS, OptOutKind, OptOutNotice } from '@lethe/contracts';
-import { DecisionCache, noticeFor } from './opt-out-notices';
+import { noticeFor, PublicViews } from './opt-out-notices';
 import { toConsentState } from './state-view';
 
 const SUBJECT = 'subj-n1';
@@ -36,7 +36,7 @@ const ack = (requestId: string) =>
 /** The notices a subject's log gives, folding it as the projector does. */
 function noticesOf(events: ConsentEvent[]): { notices: OptOutNotice[]; state: SubjectState } {
   let state = initialState(SUBJECT);
-  const cache: DecisionCache = new Map();
+  const views = new PublicViews();
   const notices: OptOutNotice[] = [];
   events.forEach((e, offset) => {
     let after: SubjectState;
@@ -46,7 +46,7 @@ function noticesOf(events: ConsentEvent[]): { notices: OptOutNotice[]; state: Su
       if (isDomainError(error)) return;
       throw error;
     }
-    const notice = noticeFor(state, after, e, { partition: 3, offset: String(offset) }, cache);
+    const notice = noticeFor(state, after, e, { partition: 3, offset: String(offset) }, views);
     if (notice) notices.push(notice);
     state = after;
   });

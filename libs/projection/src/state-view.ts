@@ -50,9 +50,10 @@ function byCodeUnits(a: string, b: string): number {
  * never lifted by a grant it may not precede.
  */
 function versionsOf(state: SubjectState): (eventId: string | null, unknown: number) => number {
-  let index: Map<string, number> | undefined;
+  // Searched from the end: the events a view names are mostly recent, and a state's ids are few
+  // and unique (evolve applies an id once), so this costs less than indexing them all per view.
   return (eventId, unknown) => {
-    index ??= new Map(state.appliedEventIds.map((id, i) => [id, i + 1]));
-    return (eventId !== null ? index.get(eventId) : undefined) ?? unknown;
+    const at = eventId !== null ? state.appliedEventIds.lastIndexOf(eventId) : -1;
+    return at === -1 ? unknown : at + 1;
   };
 }
