@@ -51,6 +51,7 @@ export function foldRecords(partition: number, records: DecodedRecord[], stored:
     states.set(event.subject_id, after);
     const notice = noticeFor(before, after, event, { partition, offset: message.offset }, views);
     if (notice) notices.push(notice);
+    if (after !== before) views.forget(before);
   }
   const changed = [...states.values()].filter((state) => state !== stored.get(state.subjectId));
   return { changed, notices, rejected, views };

@@ -41,6 +41,11 @@ export class PublicViews {
     return { ...this.entry(state).view, updated_at: updatedAt };
   }
 
+  /** A state the fold moved past: its view is not needed again, and a slice's worth of them would stay in memory until it commits. */
+  forget(state: SubjectState): void {
+    this.views.delete(state);
+  }
+
   decisions(state: SubjectState): CompiledDecisions {
     const entry = this.entry(state);
     entry.decisions ??= compileDecisions(entry.view);
