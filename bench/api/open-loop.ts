@@ -20,6 +20,10 @@ export interface OpenLoopResult extends LoadResult {
   statuses: Record<string, number>;
   timeouts: number;
   errors: number;
+  /** Timeouts and errors by where the request was: still connecting, or sent and waiting for its answer; errors also by code. */
+  unanswered: Record<string, number>;
+  /** Connections the client opened: a pool that keeps growing means answers are slow, or connections are being closed. */
+  connectionsOpened: number;
 }
 
 /**
@@ -34,6 +38,8 @@ export async function openLoop({ url, headers, rate, seconds, requestFor, maxSoc
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let [failed, timeouts, errors] = [0, 0, 0];
+  const unanswered: Record<string, number> = {};
+  let connectionsOpened = 0;
   const answers: Promise<void>[] = [];
   const started = performance.now();
   for (let n = 0; n < total; ) {
@@ -45,12 +51,13 @@ export async function openLoop({ url, headers, rate, seconds, requestFor, maxSoc
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN);
-  return { requests: total, accepted: latencies.length, failed, perSecond: Math.round(latencies.length / seconds), p50: at(0.5), p99: at(0.99), statuses, timeouts, errors };
+  return { requests: total, accepted: latencies.length, failed, perSecond: Math.round(latencies.length / seconds), p50: at(0.5), p99: at(0.99), statuses, timeouts, errors, unanswered, connectionsOpened };
 
   function send(n: number, due: number): Promise<void> {
     const { path, body, headers: own } = requestFor(n);
     return new Promise((done) => {
       let timedOut = false;
+      let connected = false;
       const req = request(new URL(path, url), { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers, ...own }, timeout: timeoutMs }, (res) => {
         res.resume();
         res.once('end', () => {
@@ -61,10 +68,19 @@ export async function openLoop({ url, headers, rate, seconds, requestFor, maxSoc
           done();
         });
       });
-      req.once('error', () => {
+      req.once('socket', (socket) => {
+        if (!socket.connecting) connected = true;
+        else {
+          connectionsOpened++;
+          socket.once('connect', () => (connected = true));
+        }
+      });
+      req.once('error', (error: NodeJS.ErrnoException) => {
         failed++;
         if (timedOut) timeouts++;
         else errors++;
+        const where = `${timedOut ? 'timeout' : `error ${error.code ?? 'unknown'}`} ${connected ? 'waiting for the answer' : 'while connecting'}`;
+        unanswered[where] = (unanswered[where] ?? 0) + 1;
         done();
       });
       req.once('timeout', () => {

@@ -4,12 +4,13 @@
  *   0. kafka-producer-perf-test (acks=all), which warms the new broker up;
  *   1. capacity: POST …/consents/withdraw, a new subject each, 50 connections, closed loop;
  *   2. the same open loop at `factor` × that rate for `seconds` (requests sent evenly, up to
- *      4,096 connections so the API, not the client, decides what waits; latency from when
- *      each request was due), the API's RSS sampled every second;
+ *      `connections`, 4,096 by default so the API, not the client, decides what waits; latency from when
+ *      each request was due), the API's RSS sampled every second, and what the API itself saw
+ *      (its lethe_api_requests_received_total and lethe_api_request_seconds);
  *   3. one write afterwards, which must be accepted;
  *   4. the ceiling: the same open loop against a bare Fastify route (bare-route.ts), which shows
  *      what this client on this machine manages at that rate with no Lethe code at all.
- * Run through bench/run.sh: npm run bench:overload -- [seconds] [factor] [capacity seconds]
+ * Run through bench/run.sh: npm run bench:overload -- [seconds] [factor] [capacity seconds] [client connections, 4096]
  * (LETHE_API_MAX_PENDING_APPENDS and LETHE_API_MAX_LOOP_DELAY_MS are passed on to the API when set;
  * the capacity is measured on a process of its own with neither bound, so nothing is shed there).
  */
@@ -25,6 +26,8 @@ import { openLoop, OpenLoopResult } from './open-loop';
 const seconds = Number(process.argv[2] ?? 60);
 const factor = Number(process.argv[3] ?? 2);
 const capacitySeconds = Number(process.argv[4] ?? 15);
+/** The open-loop client's connections at most: 4,096 lets the API decide what waits; a service's own pool is far smaller. */
+const connections = Number(process.argv[5] ?? 4_096);
 const port = 3997;
 const url = `http://127.0.0.1:${port}`;
 const endpoints = endpointsFrom(process.env);
@@ -32,6 +35,12 @@ const schema = `bench_overload_${Date.now()}`;
 
 function rssMib(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m)?.[1] ?? NaN) / 1024;
+}
+
+/** The kernel's count of connections dropped because a listen queue was full (Linux, /proc/net/netstat TcpExt ListenOverflows). */
+function listenOverflows(): number {
+  const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((line) => line.startsWith('TcpExt:'));
+  return Number(values.split(' ')[names.split(' ').indexOf('ListenOverflows')]);
 }
 
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
@@ -66,9 +75,14 @@ async function main(): Promise<void> {
     const samples: number[] = [];
     const sampler = setInterval(() => samples.push(rssMib(pid)), 1_000);
     const before = rssMib(pid);
-    log(`open loop at ${rate}/s (${factor} × capacity) for ${seconds} s; API RSS ${before.toFixed(0)} MiB before`);
-    const result = await openLoop({ url, headers, rate, seconds, requestFor: newSubjectWithdrawal, maxSockets: 4_096, timeoutMs: 15_000 });
+    log(`open loop at ${rate}/s (${factor} × capacity) for ${seconds} s, up to ${connections} connections; API RSS ${before.toFixed(0)} MiB before`);
+    const heldBefore = await heldByTheApi();
+    const overflowsBefore = listenOverflows();
+    const result = await openLoop({ url, headers, rate, seconds, requestFor: newSubjectWithdrawal, maxSockets: connections, timeoutMs: 15_000 });
     clearInterval(sampler);
+    const overflows = listenOverflows() - overflowsBefore;
+    const heldAfter = await heldByTheApi();
+    const held = Object.fromEntries(Object.entries(heldAfter).map(([name, n]) => [name, n - heldBefore[name as keyof typeof heldAfter]])) as typeof heldAfter;
     const after = await fetch(`${url}/v1/subjects/${newSubjectWithdrawal().path.split('/')[3]}/consents/withdraw`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
@@ -87,7 +101,9 @@ async function main(): Promise<void> {
         `${result.perSecond} | ${result.p50} | ${result.p99} | ${first.toFixed(0)} MiB | ${last.toFixed(0)} MiB | ${peak.toFixed(0)} MiB | ${after.status} |`,
     );
     console.log('');
-    log(`statuses ${JSON.stringify(result.statuses)}; load average ${loadAverage()} at the end`);
+    log(`statuses ${JSON.stringify(result.statuses)}; unanswered ${JSON.stringify(result.unanswered)}; load average ${loadAverage()} at the end`);
+    log(`the client opened ${result.connectionsOpened} connections; the kernel counted ${overflows} listen-queue overflows (ListenOverflows) meanwhile`);
+    log(`seen by the API during the open loop: ${held.received} requests reached it (headers parsed), ${held.answered} answered, of them ${held.over10s} after more than 10 s and ${held.over15s} after more than 15 s (the client's timeout)`);
     figure({ name: `consent-api: accepted writes at ${factor} × capacity, open loop`, value: result.perSecond, unit: 'writes/s', ceilingName: 'its closed-loop capacity in the same run', ceilingValue: capacity.perSecond });
     peakRss('consent-api (overload)', pid);
   } finally {
@@ -97,7 +113,16 @@ async function main(): Promise<void> {
   }
   const ceiling = await bareRouteUnder(rate);
   console.log(`| bare Fastify route (ceiling), ${rate}/s × ${seconds} s | ${ceiling.requests} | ${count2xx(ceiling)} | | | | ${ceiling.timeouts} | ${ceiling.errors} | ${ceiling.perSecond} | ${ceiling.p50} | ${ceiling.p99} | | | | |`);
-  log(`ceiling: a bare Fastify route under the same open loop answered ${ceiling.perSecond} 2xx/s, ${ceiling.timeouts} timeouts, ${ceiling.errors} connection errors, p99 ${ceiling.p99} ms; load average ${loadAverage()}`);
+  log(`ceiling: a bare Fastify route under the same open loop answered ${ceiling.perSecond} 2xx/s, ${ceiling.timeouts} timeouts, ${ceiling.errors} connection errors (${JSON.stringify(ceiling.unanswered)}), p99 ${ceiling.p99} ms; load average ${loadAverage()}`);
+}
+
+/** From the API's own metrics: requests that reached it, those it answered, and how many of those it held past 10 s and past 15 s. */
+async function heldByTheApi(): Promise<{ received: number; answered: number; over10s: number; over15s: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
+  const answered = sum(/^lethe_api_request_seconds_count\{[^}]*\} (\d+)$/gm);
+  const within = (le: string) => sum(new RegExp(`^lethe_api_request_seconds_bucket\\{[^}]*le="${le}"[^}]*\\} (\\d+)$`, 'gm'));
+  return { received: sum(/^lethe_api_requests_received_total (\d+)$/gm), answered, over10s: answered - within('10'), over15s: answered - within('15') };
 }
 
 const count2xx = (result: OpenLoopResult) => Object.entries(result.statuses).filter(([status]) => status.startsWith('2')).reduce((sum, [, n]) => sum + n, 0);
@@ -109,7 +134,7 @@ async function bareRouteUnder(rate: number): Promise<OpenLoopResult> {
   try {
     const bareUrl = `http://127.0.0.1:${barePort}`;
     await waitUntil(() => fetch(`${bareUrl}/health`).then((r) => r.ok, () => false), 60_000, 'the bare route /health');
-    return await openLoop({ url: bareUrl, headers: {}, rate, seconds, requestFor: newSubjectWithdrawal, maxSockets: 4_096, timeoutMs: 15_000 });
+    return await openLoop({ url: bareUrl, headers: {}, rate, seconds, requestFor: newSubjectWithdrawal, maxSockets: connections, timeoutMs: 15_000 });
   } finally {
     await stopChild(bare, 'SIGTERM');
   }

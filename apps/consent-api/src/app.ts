@@ -44,6 +44,14 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
       },
     }),
   );
+  const metrics = app.get(Metrics);
+  // First of all hooks, so that every request is counted, whatever answers it (the rate limit, shedding, a handler).
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async () => {
+      metrics.httpRequestsReceived.inc();
+    });
   await app.register(rateLimit, {
     max: runtime.config.rateLimitPerMinute,
     timeWindow: 60_000,
@@ -66,7 +74,6 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
       if (!nestedDeeperThan(request.body, MAX_BODY_DEPTH)) return;
       await reply.code(400).send({ statusCode: 400, error: 'validation', message: `the request body is nested deeper than ${MAX_BODY_DEPTH} levels` });
     });
-  const metrics = app.get(Metrics);
   shedOnArrival(app.getHttpAdapter().getInstance(), app.get(Admission), metrics);
   app
     .getHttpAdapter()
@@ -74,6 +81,7 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
     .addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions?.url ?? 'unmatched';
       metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
+      metrics.httpRequestSeconds.observe({ route, status: `${String(reply.statusCode)[0]}xx` }, reply.elapsedTime / 1000);
     });
   const document = SwaggerModule.createDocument(
     app,

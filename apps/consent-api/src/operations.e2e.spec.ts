@@ -56,6 +56,12 @@ describe('GET /metrics', () => {
     const requests = (text: string) =>
       sample(text, 'lethe_api_requests_total', 'route="/v1/subjects/:subjectId/opt-outs",method="POST",status="202"');
     expect(requests(after) - requests(before)).toBe(2);
+    // How long the API held each answered request, by route and status class; and every request
+    // that reached it: the two writes and the read that returned `after`.
+    const held = (text: string) => sample(text, 'lethe_api_request_seconds_count', 'route="/v1/subjects/:subjectId/opt-outs",status="2xx"');
+    expect(held(after) - held(before)).toBe(2);
+    const received = (text: string) => Number(text.match(/^lethe_api_requests_received_total (\d+)$/m)?.[1]);
+    expect(received(after) - received(before)).toBe(3);
     expect(after).toContain('lethe_api_broker_write_seconds_bucket');
     expect(after).not.toContain(subject);
   });

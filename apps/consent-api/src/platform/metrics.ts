@@ -13,6 +13,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpRequestsReceived = new Counter({
+    name: 'lethe_api_requests_received_total',
+    help: 'HTTP requests that reached the API (their headers parsed); less those answered (lethe_api_requests_total) is what it holds',
+    registers: [this.registry],
+  });
+
+  readonly httpRequestSeconds = new Histogram({
+    name: 'lethe_api_request_seconds',
+    help: 'Time from a request reaching the API (its headers parsed) to its answer, by route and status class: what the API itself kept a client waiting',
+    labelNames: ['route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+    registers: [this.registry],
+  });
+
   readonly eventsWritten = new Counter({
     name: 'lethe_api_events_written_total',
     help: 'Events acknowledged by the broker, by type',
