@@ -20,7 +20,7 @@ export interface OpenLoopResult extends LoadResult {
   statuses: Record<string, number>;
   timeouts: number;
   errors: number;
-  /** Timeouts and errors by where the request was: still connecting, or sent and waiting for its answer; errors also by code. */
+  /** Timeouts and errors by where the request was: queued for a connection, connecting, or sent and waiting for its answer; errors also by code. */
   unanswered: Record<string, number>;
   /** Connections the client opened: a pool that keeps growing means answers are slow, or connections are being closed. */
   connectionsOpened: number;
@@ -57,7 +57,7 @@ export async function openLoop({ url, headers, rate, seconds, requestFor, maxSoc
     const { path, body, headers: own } = requestFor(n);
     return new Promise((done) => {
       let timedOut = false;
-      let connected = false;
+      let [assigned, connected] = [false, false];
       const req = request(new URL(path, url), { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers, ...own }, timeout: timeoutMs }, (res) => {
         res.resume();
         res.once('end', () => {
@@ -69,6 +69,7 @@ export async function openLoop({ url, headers, rate, seconds, requestFor, maxSoc
         });
       });
       req.once('socket', (socket) => {
+        assigned = true;
         if (!socket.connecting) connected = true;
         else {
           connectionsOpened++;
@@ -79,7 +80,8 @@ export async function openLoop({ url, headers, rate, seconds, requestFor, maxSoc
         failed++;
         if (timedOut) timeouts++;
         else errors++;
-        const where = `${timedOut ? 'timeout' : `error ${error.code ?? 'unknown'}`} ${connected ? 'waiting for the answer' : 'while connecting'}`;
+        const phase = connected ? 'waiting for the answer' : assigned ? 'while connecting' : 'queued in the client for a connection';
+        const where = `${timedOut ? 'timeout' : `error ${error.code ?? 'unknown'}`} ${phase}`;
         unanswered[where] = (unanswered[where] ?? 0) + 1;
         done();
       });

@@ -37,7 +37,7 @@ function rssMib(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m)?.[1] ?? NaN) / 1024;
 }
 
-/** The kernel's count of connections dropped because a listen queue was full (Linux, /proc/net/netstat TcpExt ListenOverflows). */
+/** The kernel's count of connections dropped because a listen queue was full (Linux, /proc/net/netstat TcpExt ListenOverflows): of every listener on the host, so other work running meanwhile adds to it. */
 function listenOverflows(): number {
   const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((line) => line.startsWith('TcpExt:'));
   return Number(values.split(' ')[names.split(' ').indexOf('ListenOverflows')]);
@@ -82,7 +82,10 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const overflows = listenOverflows() - overflowsBefore;
     const heldAfter = await heldByTheApi();
+    // Less the scrape that read `heldAfter` (it reached the API; the first one's answer is counted in it too).
     const held = Object.fromEntries(Object.entries(heldAfter).map(([name, n]) => [name, n - heldBefore[name as keyof typeof heldAfter]])) as typeof heldAfter;
+    held.received -= 1;
+    held.answered -= 1;
     const after = await fetch(`${url}/v1/subjects/${newSubjectWithdrawal().path.split('/')[3]}/consents/withdraw`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
@@ -103,7 +106,10 @@ async function main(): Promise<void> {
     console.log('');
     log(`statuses ${JSON.stringify(result.statuses)}; unanswered ${JSON.stringify(result.unanswered)}; load average ${loadAverage()} at the end`);
     log(`the client opened ${result.connectionsOpened} connections; the kernel counted ${overflows} listen-queue overflows (ListenOverflows) meanwhile`);
-    log(`seen by the API during the open loop: ${held.received} requests reached it (headers parsed), ${held.answered} answered, of them ${held.over10s} after more than 10 s and ${held.over15s} after more than 15 s (the client's timeout)`);
+    log(
+      `seen by the API during the open loop: ${held.received} requests reached it (headers parsed), ${held.answered} answered, ${held.abandoned} abandoned by their client first; ` +
+        `${held.over10s} answered or abandoned after more than 10 s, ${held.over15s} after more than 15 s (the client's timeout)`,
+    );
     figure({ name: `consent-api: accepted writes at ${factor} × capacity, open loop`, value: result.perSecond, unit: 'writes/s', ceilingName: 'its closed-loop capacity in the same run', ceilingValue: capacity.perSecond });
     peakRss('consent-api (overload)', pid);
   } finally {
@@ -117,12 +123,13 @@ async function main(): Promise<void> {
 }
 
 /** From the API's own metrics: requests that reached it, those it answered, and how many of those it held past 10 s and past 15 s. */
-async function heldByTheApi(): Promise<{ received: number; answered: number; over10s: number; over15s: number }> {
+async function heldByTheApi(): Promise<{ received: number; answered: number; abandoned: number; over10s: number; over15s: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
-  const answered = sum(/^lethe_api_request_seconds_count\{[^}]*\} (\d+)$/gm);
+  const settled = sum(/^lethe_api_request_seconds_count\{[^}]*\} (\d+)$/gm);
+  const abandoned = sum(/^lethe_api_request_seconds_count\{[^}]*status="aborted"[^}]*\} (\d+)$/gm);
   const within = (le: string) => sum(new RegExp(`^lethe_api_request_seconds_bucket\\{[^}]*le="${le}"[^}]*\\} (\\d+)$`, 'gm'));
-  return { received: sum(/^lethe_api_requests_received_total (\d+)$/gm), answered, over10s: answered - within('10'), over15s: answered - within('15') };
+  return { received: sum(/^lethe_api_requests_received_total (\d+)$/gm), answered: settled - abandoned, abandoned, over10s: settled - within('10'), over15s: settled - within('15') };
 }
 
 const count2xx = (result: OpenLoopResult) => Object.entries(result.statuses).filter(([status]) => status.startsWith('2')).reduce((sum, [, n]) => sum + n, 0);

@@ -36,6 +36,7 @@ async function projectorRun(): Promise<{ overall: number; steady: number; ceilin
   let applied = 0;
   let lastReport = Date.now();
   for (;;) {
+    running.check();
     const [row] = await running.db.query(`select coalesce(sum(next_offset), 0)::bigint as applied from consumer_offsets where group_id = $1`, [config.groupId]);
     applied = Number(row.applied);
     if (applied > 0 && firstCommit === 0) firstCommit = Date.now();
@@ -62,6 +63,8 @@ async function projectorRun(): Promise<{ overall: number; steady: number; ceilin
 
 interface Running {
   db: DataSource;
+  /** Throws once a projector process has exited: the rest would take its partitions after a session, and the figure would hide the stall. */
+  check: () => void;
   stop: () => Promise<void>;
 }
 
@@ -76,6 +79,7 @@ async function inThisProcess(config: ProjectorConfig): Promise<Running> {
   );
   return {
     db: running.db,
+    check: () => undefined,
     stop: async () => {
       await running.stop();
       peakRss('bench process running the projector');
@@ -85,11 +89,18 @@ async function inThisProcess(config: ProjectorConfig): Promise<Running> {
 
 /** `processes` projectors (apps/projector/src/main.ts), one consumer group; this process only watches the stored offsets. */
 async function asProcesses(config: ProjectorConfig): Promise<Running> {
-  const env = { LETHE_DB_SCHEMA: config.databaseSchema ?? '', LETHE_PROJECTOR_GROUP: config.groupId, LETHE_LOG_LEVEL: 'error' };
+  // No metrics endpoint: the processes would contend for one port.
+  const env = { LETHE_DB_SCHEMA: config.databaseSchema ?? '', LETHE_PROJECTOR_GROUP: config.groupId, LETHE_LOG_LEVEL: 'error', LETHE_METRICS_PORT: '0' };
   const children = Array.from({ length: processes }, (_, i) => startApp(`projector ${i + 1}`, 'apps/projector/src/main.ts', env));
   const db = await openDatabase({ url: config.endpoints.databaseUrl, schema: config.databaseSchema });
   return {
     db,
+    check: () => {
+      const gone = children.findIndex((child) => child.exitCode !== null || child.signalCode !== null);
+      if (gone === -1) return;
+      children.forEach((child) => child.kill('SIGKILL'));
+      throw new Error(`projector process ${gone + 1} of ${processes} exited (${children[gone].exitCode ?? children[gone].signalCode}) before the log was folded`);
+    },
     stop: async () => {
       children.forEach((child, i) => recordRss(`projector process ${i + 1} of ${processes}`, peakRssMib(child.pid as number)));
       await Promise.all(children.map((child) => stopChild(child)));

@@ -45,12 +45,18 @@ export async function createApiApp(runtime: ApiRuntime): Promise<NestFastifyAppl
     }),
   );
   const metrics = app.get(Metrics);
-  // First of all hooks, so that every request is counted, whatever answers it (the rate limit, shedding, a handler).
+  // Before the rate limit and shedding, so that a request is counted whatever answers it; only those
+  // refused before routing (frameworkErrors above: a malformed URL) are not. A client that hangs up
+  // before its answer never reaches onResponse, so its wait is recorded when the connection closes.
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', async () => {
+    .addHook('onRequest', async (request, reply) => {
       metrics.httpRequestsReceived.inc();
+      reply.raw.once('close', () => {
+        if (reply.raw.writableFinished) return;
+        metrics.httpRequestSeconds.observe({ route: request.routeOptions?.url ?? 'unmatched', status: 'aborted' }, reply.elapsedTime / 1000);
+      });
     });
   await app.register(rateLimit, {
     max: runtime.config.rateLimitPerMinute,

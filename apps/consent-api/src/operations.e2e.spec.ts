@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AddressInfo, connect } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { testKafka, uniqueName, waitFor } from '@lethe/testing';
 import { ApiHarness, ERROR_KEYS, LogTail, STACK_LINE } from './testing/api-harness';
@@ -64,6 +65,24 @@ describe('GET /metrics', () => {
     expect(received(after) - received(before)).toBe(3);
     expect(after).toContain('lethe_api_broker_write_seconds_bucket');
     expect(after).not.toContain(subject);
+  });
+});
+
+describe('GET /metrics, requests whose client hangs up', () => {
+  it('records the wait of a request abandoned before its answer, as aborted', async () => {
+    const read = async () => (await api.call({ method: 'GET', url: '/metrics', key: null })).body;
+    const aborted = (text: string) => sample(text, 'lethe_api_request_seconds_count', 'route="/v1/subjects/:subjectId/opt-outs",status="aborted"');
+    const before = aborted(await read());
+    await api.app.listen(0, '127.0.0.1');
+    const { port } = api.app.getHttpServer().address() as AddressInfo;
+    // Headers and the first byte of a body announced longer: once the API has the request, the client leaves.
+    const arrived = new Promise((done) => api.app.getHttpServer().once('request', done));
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`POST /v1/subjects/${uniqueName('subj')}/opt-outs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${api.defaultKey}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+    await arrived;
+    socket.destroy();
+    await waitFor(async () => aborted(await read()) > before, { description: 'the abandoned request recorded as aborted', timeoutMs: 10_000 });
+    expect(aborted(await read()) - before).toBe(1);
   });
 });
 

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { evolve, initialState, isDomainError, SubjectState } from '@lethe/consent-domain';
 import { ConsentEvent, ConsentEventPayload, decisionFor, isRestriction, OPT_OUT_SYMBOLS, OptOutKind, OptOutNotice } from '@lethe/contracts';
+import type { KafkaMessage } from 'kafkajs';
+import { foldRecords } from './batch-folder';
 import { noticeFor, PublicViews } from './opt-out-notices';
 import { toConsentState } from './state-view';
 
@@ -32,6 +34,19 @@ const erase = (requestId: string, scope: 'ALL' | 'PURPOSES' = 'ALL', purposes: s
   event({ type: 'ErasureRequested', request_id: requestId, scope, keep_transaction_history: false, systems: ['crm'], all_systems: false }, purposes);
 const ack = (requestId: string) =>
   event({ type: 'ErasureStepCompleted', request_id: requestId, system: 'crm', action: 'delete', counts: {}, evidence_hash: 'ab', legal_hold: null, strategies: {} });
+
+/** Any log of the facts that change decisions, over a few purposes. */
+const PURPOSES = ['ads', 'email', 'analytics'];
+const payloads: fc.Arbitrary<[ConsentEventPayload, string[]]> = fc.oneof(
+  fc.tuple(fc.constant({ type: 'ConsentGranted' as const }), fc.subarray(PURPOSES, { minLength: 1 })),
+  fc.tuple(fc.constant({ type: 'ConsentWithdrawn' as const }), fc.subarray(PURPOSES)),
+  fc.tuple(fc.constant({ type: 'ObjectionRaised' as const, reason: null }), fc.subarray(PURPOSES)),
+  fc.tuple(fc.record({ type: fc.constant('OptOutRecorded' as const), kinds: fc.subarray([...OPT_OUT_SYMBOLS], { minLength: 1 }) }), fc.constant([] as string[])),
+  fc.tuple(
+    fc.record({ type: fc.constant('ErasureRequested' as const), request_id: fc.constantFrom('r1', 'r2'), scope: fc.constantFrom('ALL' as const, 'PURPOSES' as const), keep_transaction_history: fc.constant(false), systems: fc.constant(['crm'] as string[]), all_systems: fc.constant(false) }),
+    fc.subarray(PURPOSES, { minLength: 1 }),
+  ),
+);
 
 /** The notices a subject's log gives, folding it as the projector does. */
 function noticesOf(events: ConsentEvent[]): { notices: OptOutNotice[]; state: SubjectState } {
@@ -105,20 +120,9 @@ describe('noticeFor', () => {
   // A subscriber that applies every notice in order knows, for every name, whether it is
   // restricted, exactly as decisionFor says on the final state: the topic misses no change.
   it('lets a subscriber folding the notices reach the decisions of the final state, for any log', () => {
-    const purposes = ['ads', 'email', 'analytics'];
-    const names = [...purposes, ...OPT_OUT_SYMBOLS, 'never-mentioned'];
-    const payload: fc.Arbitrary<[ConsentEventPayload, string[]]> = fc.oneof(
-      fc.tuple(fc.constant({ type: 'ConsentGranted' as const }), fc.subarray(purposes, { minLength: 1 })),
-      fc.tuple(fc.constant({ type: 'ConsentWithdrawn' as const }), fc.subarray(purposes)),
-      fc.tuple(fc.constant({ type: 'ObjectionRaised' as const, reason: null }), fc.subarray(purposes)),
-      fc.tuple(fc.record({ type: fc.constant('OptOutRecorded' as const), kinds: fc.subarray([...OPT_OUT_SYMBOLS], { minLength: 1 }) }), fc.constant([] as string[])),
-      fc.tuple(
-        fc.record({ type: fc.constant('ErasureRequested' as const), request_id: fc.constantFrom('r1', 'r2'), scope: fc.constantFrom('ALL' as const, 'PURPOSES' as const), keep_transaction_history: fc.constant(false), systems: fc.constant(['crm'] as string[]), all_systems: fc.constant(false) }),
-        fc.subarray(purposes, { minLength: 1 }),
-      ),
-    );
+    const names = [...PURPOSES, ...OPT_OUT_SYMBOLS, 'never-mentioned'];
     fc.assert(
-      fc.property(fc.array(payload, { maxLength: 25 }), (log) => {
+      fc.property(fc.array(payloads, { maxLength: 25 }), (log) => {
         const { notices, state } = noticesOf(log.map(([p, names]) => event(p, names)));
         const view = toConsentState(state, 0);
         const folded = { all: false, restricted: new Set<string>(), allowed: new Set<string>() };
@@ -135,6 +139,32 @@ describe('noticeFor', () => {
         expect(new Set(notices.map((n) => n.version)).size).toBe(notices.length);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('the public views a fold shares with the consent.state publication', () => {
+  // foldRecords builds each view once, drops those it moved past, and the publication stamps the
+  // final one: it must be exactly the view built afresh, and the notices those of a fold event by event.
+  it('are the views toConsentState gives, and give the same notices, for any log and any slice boundary', () => {
+    fc.assert(
+      fc.property(fc.array(payloads, { minLength: 1, maxLength: 25 }), fc.nat(), (log, cut) => {
+        const events = log.map(([p, names]) => event(p, names));
+        const split = cut % events.length;
+        const stored = events.slice(0, split).reduce((state, e) => {
+          try {
+            return evolve(state, e);
+          } catch (error) {
+            if (isDomainError(error)) return state;
+            throw error;
+          }
+        }, initialState(SUBJECT));
+        const records = events.slice(split).map((e, i) => ({ message: { key: Buffer.from(SUBJECT), offset: String(split + i) } as KafkaMessage, event: e }));
+        const folded = foldRecords(3, records, new Map([[SUBJECT, stored]]));
+        for (const state of folded.changed) expect(folded.views.at(state, 7)).toEqual(toConsentState(state, 7));
+        expect(folded.notices).toEqual(noticesOf(events).notices.filter((n) => n.log_offset >= split));
+      }),
+      { numRuns: 300 },
     );
   });
 });

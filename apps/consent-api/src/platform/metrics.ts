@@ -15,13 +15,13 @@ export class Metrics {
 
   readonly httpRequestsReceived = new Counter({
     name: 'lethe_api_requests_received_total',
-    help: 'HTTP requests that reached the API (their headers parsed); less those answered (lethe_api_requests_total) is what it holds',
+    help: 'HTTP requests that reached the API (their headers parsed, a malformed URL aside); less those answered or abandoned (lethe_api_request_seconds_count) is what it holds',
     registers: [this.registry],
   });
 
   readonly httpRequestSeconds = new Histogram({
     name: 'lethe_api_request_seconds',
-    help: 'Time from a request reaching the API (its headers parsed) to its answer, by route and status class: what the API itself kept a client waiting',
+    help: 'Time from a request reaching the API (its headers parsed) to its answer, by route and status class (2xx to 5xx), or to its client hanging up first (aborted): what the API itself kept a client waiting',
     labelNames: ['route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
     registers: [this.registry],
