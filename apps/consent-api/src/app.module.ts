@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Admin, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { ConsentEventCodec } from '@lethe/contracts';
@@ -13,7 +13,7 @@ import { IdempotencyStore, idempotencyLeaseMs } from './idempotency/idempotency-
 import { ErasureGauges } from './operations/erasure-gauges';
 import { ErasureOperationsController } from './operations/erasure-operations.controller';
 import { Admission } from './platform/admission';
-import { AdmissionInterceptor } from './platform/admission.interceptor';
+import { AdmissionGuard } from './platform/admission.guard';
 import { LoopDelay } from './platform/loop-delay';
 import { EVENT_CODEC, EVENT_PRODUCER, EventLog } from './platform/event-log';
 import { HealthController, KAFKA_ADMIN } from './platform/health.controller';
@@ -57,7 +57,9 @@ export class ApiModule {
         { provide: ApiKeyStore, useValue: new ApiKeyStore(runtime.db, runtime.config.apiKeyCacheMs) },
         { provide: RateLimits, useValue: new RateLimits({ perKeyPerMinute: runtime.config.rateLimitPerMinute, authFailuresPerMinute: runtime.config.authFailuresPerMinute }) },
         { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db, idempotencyLeaseMs(runtime.config), runtime.config.masterKey) },
+        // In this order: a write is admitted only once its key is known (platform/admission.guard.ts).
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: AdmissionGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         LoopDelay,
         {
@@ -66,7 +68,6 @@ export class ApiModule {
           useFactory: (loop: LoopDelay) =>
             new Admission({ maxPending: runtime.config.maxPendingWrites, probeIntervalMs: BROKER_PROBE_INTERVAL_MS, maxLoopDelayMs: runtime.config.maxLoopDelayMs }, Date.now, loop.current),
         },
-        { provide: APP_INTERCEPTOR, useClass: AdmissionInterceptor },
         { provide: ProcessorRegistry, useValue: ProcessorRegistry.fromSystems(runtime.config.systems) },
         ProcessorSignatureGuard,
         ConsentController,

@@ -7,7 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiModule, ApiRuntime } from './app.module';
 import { MAX_BODY_DEPTH, nestedDeeperThan } from './platform/body-depth';
 import { Admission } from './platform/admission';
-import { shedOnArrival } from './platform/admission.interceptor';
+import { shedOnArrival } from './platform/admission.guard';
 import { Metrics } from './platform/metrics';
 
 /** Builds the HTTP app on Fastify: bounded bodies, strict validation, metrics and /docs. */

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { isDomainError } from '@lethe/consent-domain';
 import { RateLimitedException } from '../auth/rate-limits';
 import { RETRY_AFTER_SECONDS } from './admission';
-import { WriteShedException } from './admission.interceptor';
+import { WriteShedException } from './admission.guard';
 import { BrokerUnavailableError } from './event-log';
 import { KeyInProgressException } from '../idempotency/idempotency-store';
 import { isDatabaseOutage, safeErrorSummary } from '@lethe/config';

@@ -1,6 +1,5 @@
-import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { finalize, Observable } from 'rxjs';
+import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Admission, isRefusal, ShedReason } from './admission';
 import { Metrics } from './metrics';
 
@@ -26,25 +25,30 @@ export class WriteShedException extends HttpException {
 
 /**
  * Every POST of the API is a write to consent.log. Each is admitted (platform/admission.ts) after
- * its key is checked and before its body is validated or anything is read or written, and holds
- * its place until it is answered. `shedOnArrival` turns writes away earlier still, when admission
- * would refuse them anyway.
+ * its key is checked (a global guard registered after ApiKeyGuard) and before its body is
+ * validated or anything is read or written, and holds its place until its answer is sent or its
+ * client leaves. `shedOnArrival` turns writes away earlier still, when admission would refuse them
+ * anyway. A guard, not an interceptor: Nest wraps each interceptor of a request in rxjs and binds
+ * it to an AsyncResource twice, a cost every write paid (BENCHMARKS.md, the API's profile).
  */
 @Injectable()
-export class AdmissionInterceptor implements NestInterceptor {
+export class AdmissionGuard implements CanActivate {
   constructor(
     private readonly admission: Admission,
     private readonly metrics: Metrics,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.switchToHttp().getRequest<FastifyRequest>().method !== 'POST') return next.handle();
+  canActivate(context: ExecutionContext): boolean {
+    const http = context.switchToHttp();
+    if (http.getRequest<FastifyRequest>().method !== 'POST') return true;
     const admitted = this.admission.admit();
     if (isRefusal(admitted)) {
       this.metrics.writesShed.inc({ reason: admitted.refused });
       throw new WriteShedException(admitted.refused, admitted.retryAfterSeconds);
     }
-    return next.handle().pipe(finalize(() => admitted.release()));
+    // 'close' follows the answer, or the connection's end without one: either way the place is free.
+    http.getResponse<FastifyReply>().raw.once('close', () => admitted.release());
+    return true;
   }
 }
 
@@ -53,7 +57,7 @@ export class AdmissionInterceptor implements NestInterceptor {
  * is parsed or its key checked: under a flood, turning a request away must cost far less than
  * serving one, or the process spends its CPU on refusals while the rest wait unread in the kernel
  * until their clients time out (BENCHMARKS.md, under overload; docs/adr/0023). The same refusal
- * as the interceptor's, which still takes the place itself once the key is known.
+ * as the guard's, which still takes the place itself once the key is known.
  */
 export function shedOnArrival(server: FastifyInstance, admission: Admission, metrics: Metrics): void {
   server.addHook('onRequest', async (request, reply) => {
