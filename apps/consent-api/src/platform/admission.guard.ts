@@ -25,8 +25,9 @@ export class WriteShedException extends HttpException {
 
 /**
  * Every POST of the API is a write to consent.log. Each is admitted (platform/admission.ts) after
- * its key is checked (a global guard registered after ApiKeyGuard) and before its body is
- * validated or anything is read or written, and holds its place until its answer is sent or its
+ * its key is checked (a global guard registered after ApiKeyGuard; a processor's signed callback is
+ * admitted before its route's own guard checks the signature) and before its body is validated or
+ * anything is read or written, and holds its place until its answer is sent or its
  * client leaves. `shedOnArrival` turns writes away earlier still, when admission would refuse them
  * anyway. A guard, not an interceptor: Nest wraps each interceptor of a request in rxjs and binds
  * it to an AsyncResource twice, a cost every write paid (BENCHMARKS.md, the API's profile).
