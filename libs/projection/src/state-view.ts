@@ -50,8 +50,9 @@ function byCodeUnits(a: string, b: string): number {
  * never lifted by a grant it may not precede.
  */
 function versionsOf(state: SubjectState): (eventId: string | null, unknown: number) => number {
-  // Searched from the end: the events a view names are mostly recent, and a state's ids are few
-  // and unique (evolve applies an id once), so this costs less than indexing them all per view.
+  // Searched from the end: a state's ids are unique (evolve applies an id once) and the events a
+  // view names are mostly recent, so the search usually stops early, where indexing every id for
+  // every view cost a Map per view. A long-lived subject's view is O(purposes × ids) at worst.
   return (eventId, unknown) => {
     const at = eventId !== null ? state.appliedEventIds.lastIndexOf(eventId) : -1;
     return at === -1 ? unknown : at + 1;
