@@ -21,7 +21,7 @@ import { openDatabase } from '@lethe/persistence';
 import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
 import { figure, log, peakRss, producerPerfTest } from '../common';
 import { stopChild } from '../processes';
-import { closedLoop, LoadResult, newSubjectErasure, newSubjectWithdrawal, withdrawals } from './load';
+import { closedLoop, LoadResult, newSubjectErasure, newSubjectWithdrawal, scrapeApiMetrics, withdrawals } from './load';
 import { openLoop } from './open-loop';
 import { selfTimeByPackage, topSelfTime } from './profile-top';
 
@@ -113,9 +113,8 @@ function consentApiErasures(): Promise<LoadResult> {
 
 /** consent-api's own histogram of the time from encoding a write to its acknowledgement (all writes so far). */
 async function brokerWrites(): Promise<{ sum: number; count: number }> {
-  const text = await (await fetch('http://127.0.0.1:3998/metrics')).text();
-  const value = (name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? NaN);
-  return { sum: value('lethe_api_broker_write_seconds_sum'), count: value('lethe_api_broker_write_seconds_count') };
+  const { sum } = await scrapeApiMetrics('http://127.0.0.1:3998');
+  return { sum: sum('lethe_api_broker_write_seconds_sum'), count: sum('lethe_api_broker_write_seconds_count') };
 }
 
 async function main(): Promise<void> {

@@ -82,3 +82,17 @@ export async function closedLoop({ url, headers = {}, connections, seconds, over
     p99: run.latency.p99,
   };
 }
+
+/**
+ * consent-api's own metrics, scraped once: `sum(name, labels)` adds up every sample of `name`
+ * whose labels contain `labels` (all of them when none is given; an unlabelled metric's one value).
+ */
+export async function scrapeApiMetrics(url: string): Promise<{ sum: (name: string, labels?: string) => number }> {
+  const lines = (await (await fetch(`${url}/metrics`)).text()).split('\n');
+  const samples = lines.filter((line) => !line.startsWith('#')).map((line) => [line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1))] as const);
+  return {
+    sum: (name, labels = '') =>
+      samples.filter(([series]) => (series === name && labels === '') || (series.startsWith(`${name}{`) && series.includes(labels))).reduce((total, [, value]) => total + value, 0),
+  };
+}
+

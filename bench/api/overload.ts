@@ -20,7 +20,7 @@ import { openDatabase } from '@lethe/persistence';
 import { ApiKeyStore } from '../../apps/consent-api/src/auth/api-keys';
 import { figure, log, peakRss, producerPerfTest } from '../common';
 import { startApp, stopChild, waitUntil } from '../processes';
-import { newSubjectWithdrawal, withdrawals } from './load';
+import { newSubjectWithdrawal, scrapeApiMetrics, withdrawals } from './load';
 import { openLoop, OpenLoopResult } from './open-loop';
 
 const seconds = Number(process.argv[2] ?? 60);
@@ -124,12 +124,11 @@ async function main(): Promise<void> {
 
 /** From the API's own metrics: requests that reached it, those it answered, and how many of those it held past 10 s and past 15 s. */
 async function heldByTheApi(): Promise<{ received: number; answered: number; abandoned: number; over10s: number; over15s: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
-  const settled = sum(/^lethe_api_request_seconds_count\{[^}]*\} (\d+)$/gm);
-  const abandoned = sum(/^lethe_api_request_seconds_count\{[^}]*status="aborted"[^}]*\} (\d+)$/gm);
-  const within = (le: string) => sum(new RegExp(`^lethe_api_request_seconds_bucket\\{[^}]*le="${le}"[^}]*\\} (\\d+)$`, 'gm'));
-  return { received: sum(/^lethe_api_requests_received_total (\d+)$/gm), answered: settled - abandoned, abandoned, over10s: settled - within('10'), over15s: settled - within('15') };
+  const { sum } = await scrapeApiMetrics(url);
+  const settled = sum('lethe_api_request_seconds_count');
+  const abandoned = sum('lethe_api_request_seconds_count', 'status="aborted"');
+  const within = (le: string) => sum('lethe_api_request_seconds_bucket', `le="${le}"`);
+  return { received: sum('lethe_api_requests_received_total'), answered: settled - abandoned, abandoned, over10s: settled - within('10'), over15s: settled - within('15') };
 }
 
 const count2xx = (result: OpenLoopResult) => Object.entries(result.statuses).filter(([status]) => status.startsWith('2')).reduce((sum, [, n]) => sum + n, 0);
