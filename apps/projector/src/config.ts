@@ -16,6 +16,8 @@ export interface ProjectorConfig {
   sessionTimeoutMs: number;
   /** Fault injection: a stall before each transaction, to test a stale owner. 0 in production. */
   faultDelayMs: number;
+  /** Fault injection: a stall inside each transaction just before it publishes, to test late publications. 0 in production. */
+  faultPublishDelayMs: number;
   /** How often ended identity retentions are looked for and shredded (docs/adr/0022). */
   retentionSweepMs: number;
   metrics?: MetricsEndpoint;
@@ -34,6 +36,7 @@ export function loadProjectorConfig(env: Env): ProjectorConfig {
     // The broker's default group.min/max.session.timeout.ms bound it: 6 s to 30 min.
     sessionTimeoutMs: integer(env, 'LETHE_PROJECTOR_SESSION_TIMEOUT_MS', 30_000, 6_000, 1_800_000),
     faultDelayMs: integer(env, 'LETHE_PROJECTOR_FAULT_DELAY_MS', 0, 0, 600_000),
+    faultPublishDelayMs: integer(env, 'LETHE_PROJECTOR_FAULT_PUBLISH_DELAY_MS', 0, 0, 600_000),
     // Retentions run in months; an hour late is nothing, and the sweep reads only what is due.
     retentionSweepMs: integer(env, 'LETHE_RETENTION_SWEEP_MS', 3_600_000, 1_000, 86_400_000),
     metrics: metricsEndpointFrom(env),

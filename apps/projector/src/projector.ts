@@ -6,6 +6,7 @@ import { UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable, sendToDeadLetter, topicOffsets } from '@lethe/kafka';
 import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
 import { destroyShreddedKeys, shredEndedRetentions, shredOnStart, sweepEvery } from './key-shredding';
+import { LatePublications } from './late-publications';
 import { PublicationDeps, publishSlice } from './slice-publications';
 
 /** Dead letters sent between heartbeats: a few produce requests' worth, well within any session. */
@@ -21,6 +22,8 @@ export interface ProjectorDeps extends PublicationDeps {
   sessionTimeoutMs: number;
   /** Fault injection for resilience tests; 0 in production. */
   faultDelayMs: number;
+  /** Fault injection for resilience tests, inside the transaction just before publishing; 0 in production. */
+  faultPublishDelayMs: number;
   /** How often ended identity retentions are looked for (docs/adr/0022). */
   retentionSweepMs: number;
   /** Called when the consumer stopped for good (kafkajs will not restart it). */
@@ -43,6 +46,7 @@ export class Projector {
   /** Settles once the partitions of the latest assignment know where to resume. */
   private resumed: Promise<void> = Promise.resolve();
   private retentionSweep?: { stop: () => Promise<void> };
+  private readonly late: LatePublications;
 
   constructor(private readonly deps: ProjectorDeps) {
     this.store = new ProjectionStore(deps.groupId);
@@ -56,6 +60,12 @@ export class Projector {
       heartbeatInterval: Math.min(3_000, Math.floor(deps.sessionTimeoutMs / 3)),
     });
     this.admin = deps.kafka.admin();
+    this.late = new LatePublications({ ...deps, store: this.store, idleInTransactionTimeoutMs: this.idleInTransactionTimeoutMs, logger: this.logger });
+  }
+
+  /** A process frozen inside a transaction must not hold a partition's lock for ever; the next owner waits for it without heartbeating, so the timeout is well within its own session. */
+  private get idleInTransactionTimeoutMs(): number {
+    return this.deps.sessionTimeoutMs / 2;
   }
 
   async start(): Promise<void> {
@@ -82,6 +92,7 @@ export class Projector {
   async stop(): Promise<void> {
     await this.retentionSweep?.stop();
     await this.consumer.disconnect();
+    await this.late.stop();
     await this.admin.disconnect();
   }
 
@@ -162,26 +173,35 @@ export class Projector {
    * The slice's transaction (@lethe/projection, shared with `lethe rebuild`). Everything is
    * published only once every write succeeded, just before the commit: a failing commit is an
    * outage, and the retry folds the same records from the same states into the same values,
-   * which compaction absorbs. A process frozen inside the transaction must not hold the
-   * partition's lock for ever; the next owner waits for it without heartbeating, so the timeout
-   * is well within its own session.
+   * which compaction absorbs. A commit that fails after the states went out may leave them
+   * landing after a newer owner's (LatePublications), so they are published again from the
+   * projection.
    */
-  private applyIsolating(topic: string, partition: number, records: DecodedRecord[], parked: ReadonlySet<KafkaMessage>): Promise<void> {
-    return applyIsolating(
-      {
-        db: this.deps.db,
-        store: this.store,
-        idleInTransactionTimeoutMs: this.deps.sessionTimeoutMs / 2,
-        beforeCommit: async (tx, folded) => {
-          await publishSlice(this.deps, this.logger, topic, partition, { ...folded, rejected: folded.rejected.filter((r) => !parked.has(r.message)) });
-          await destroyShreddedKeys(tx, folded.changed);
+  private async applyIsolating(topic: string, partition: number, records: DecodedRecord[], parked: ReadonlySet<KafkaMessage>): Promise<void> {
+    const published = new Set<string>();
+    try {
+      await applyIsolating(
+        {
+          db: this.deps.db,
+          store: this.store,
+          idleInTransactionTimeoutMs: this.idleInTransactionTimeoutMs,
+          beforeCommit: async (tx, folded) => {
+            await this.faultPublishDelay(partition);
+            for (const state of folded.changed) published.add(state.subjectId);
+            await publishSlice(this.deps, this.logger, topic, partition, { ...folded, rejected: folded.rejected.filter((r) => !parked.has(r.message)) });
+            if (this.deps.faultPublishDelayMs > 0) this.logger.warn(`fault injection: partition ${partition} published ${published.size} state(s) after the stall`);
+            await destroyShreddedKeys(tx, folded.changed);
+          },
+          warn: (message) => this.logger.warn(message),
         },
-        warn: (message) => this.logger.warn(message),
-      },
-      topic,
-      partition,
-      records,
-    );
+        topic,
+        partition,
+        records,
+      );
+    } catch (error) {
+      if (published.size > 0) await this.late.afterFailedCommit(partition, published);
+      throw error;
+    }
   }
 
   /**
@@ -226,6 +246,13 @@ export class Projector {
     if (this.deps.faultDelayMs === 0) return;
     this.logger.warn(`fault injection: partition ${partition} offsets ${slice[0].offset}..${slice[slice.length - 1].offset} wait ${this.deps.faultDelayMs} ms before their transaction`);
     await new Promise((done) => setTimeout(done, this.deps.faultDelayMs));
+  }
+
+  /** LETHE_PROJECTOR_FAULT_PUBLISH_DELAY_MS: a stall inside a slice's transaction, just before it publishes, for resilience tests. */
+  private async faultPublishDelay(partition: number): Promise<void> {
+    if (this.deps.faultPublishDelayMs === 0) return;
+    this.logger.warn(`fault injection: partition ${partition} waits ${this.deps.faultPublishDelayMs} ms before publishing`);
+    await new Promise((done) => setTimeout(done, this.deps.faultPublishDelayMs));
   }
 
   /** Offsets of consent.log not yet folded into PostgreSQL, by partition (lethe_consumer_lag). */

@@ -25,9 +25,9 @@ export async function startProjector(
   await reach('schema registry (SCHEMA_REGISTRY_URL)', () => Promise.all([eventCodec.register(), stateCodec.register(), noticeCodec.register()]));
   const producer = createSafeProducer(kafka);
   await reach('Kafka producer', () => producer.connect(), patience);
-  const { groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, retentionSweepMs } = config;
+  const { groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, faultPublishDelayMs, retentionSweepMs } = config;
   const topics = config.topics.names;
-  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, noticeCodec, topics, groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, retentionSweepMs, onFatal });
+  const projector = new Projector({ kafka, db, producer, eventCodec, stateCodec, noticeCodec, topics, groupId, maxBatchRecords, concurrency, sessionTimeoutMs, faultDelayMs, faultPublishDelayMs, retentionSweepMs, onFatal });
   await projector.start();
   if (config.metrics) exposeConsumerLag(groupId, topics.consentLog, () => projector.lag());
   const metrics = config.metrics && (await serveMetrics(config.metrics.port, config.metrics.host));

@@ -53,6 +53,11 @@ export function reactionMetadata(): ReactionMetadata {
   return { now: Date.now(), actor: 'lethe-projector', completionEventId: erasureCompletedId, shredEventId: keyShreddedId, retentionShredEventId: retentionShredId };
 }
 
+/** States as the projection holds them, published again to consent.state (late-publications.ts). */
+export function republishStates(deps: PublicationDeps, states: SubjectState[]): Promise<void> {
+  return publishStates(deps, states, new PublicViews());
+}
+
 async function publishStates(deps: PublicationDeps, changed: SubjectState[], views: PublicViews): Promise<void> {
   if (changed.length === 0) return;
   const now = Date.now();

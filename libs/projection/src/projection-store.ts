@@ -47,6 +47,15 @@ export class ProjectionStore {
     if (stored !== start) throw new PartitionMoved(topic, partition, start, stored);
   }
 
+  /**
+   * Locks the partition's stored offset for the rest of the transaction, waiting for its owner's
+   * open slice to end, without moving or checking it: while this is held, nobody writes the
+   * partition's state or publishes it. A partition nobody has stored yet has nothing to lock.
+   */
+  async lockOffset(db: EntityManager, topic: string, partition: number): Promise<void> {
+    await db.query(`select 1 from consumer_offsets where group_id = $1 and topic = $2 and partition = $3 for update`, [this.groupId, topic, partition]);
+  }
+
   async states(db: EntityManager, subjectIds: string[]): Promise<Map<string, SubjectState>> {
     if (subjectIds.length === 0) return new Map();
     const rows = await db.query(`select subject_id, state from subject_state where subject_id = any($1)`, [subjectIds]);
