@@ -16,7 +16,7 @@ export interface ProjectorConfig {
   sessionTimeoutMs: number;
   /** Fault injection: a stall before each transaction, to test a stale owner. 0 in production. */
   faultDelayMs: number;
-  /** Fault injection: a stall inside each transaction just before it publishes, to test late publications. 0 in production. */
+  /** Fault injection: a stall inside the first transaction just before it publishes, to test late publications. 0 in production. */
   faultPublishDelayMs: number;
   /** How often ended identity retentions are looked for and shredded (docs/adr/0022). */
   retentionSweepMs: number;

@@ -22,7 +22,7 @@ export interface ProjectorDeps extends PublicationDeps {
   sessionTimeoutMs: number;
   /** Fault injection for resilience tests; 0 in production. */
   faultDelayMs: number;
-  /** Fault injection for resilience tests, inside the transaction just before publishing; 0 in production. */
+  /** Fault injection for resilience tests, inside the first transaction just before it publishes; 0 in production. */
   faultPublishDelayMs: number;
   /** How often ended identity retentions are looked for (docs/adr/0022). */
   retentionSweepMs: number;
@@ -47,6 +47,7 @@ export class Projector {
   private resumed: Promise<void> = Promise.resolve();
   private retentionSweep?: { stop: () => Promise<void> };
   private readonly late: LatePublications;
+  private publishStalled = false;
 
   constructor(private readonly deps: ProjectorDeps) {
     this.store = new ProjectionStore(deps.groupId);
@@ -178,7 +179,7 @@ export class Projector {
    * projection.
    */
   private async applyIsolating(topic: string, partition: number, records: DecodedRecord[], parked: ReadonlySet<KafkaMessage>): Promise<void> {
-    const published = new Set<string>();
+    const published = new Map<string, number>();
     try {
       await applyIsolating(
         {
@@ -186,10 +187,10 @@ export class Projector {
           store: this.store,
           idleInTransactionTimeoutMs: this.idleInTransactionTimeoutMs,
           beforeCommit: async (tx, folded) => {
-            await this.faultPublishDelay(partition);
-            for (const state of folded.changed) published.add(state.subjectId);
+            const stalled = await this.faultPublishDelay(partition);
+            for (const state of folded.changed) published.set(state.subjectId, state.version);
             await publishSlice(this.deps, this.logger, topic, partition, { ...folded, rejected: folded.rejected.filter((r) => !parked.has(r.message)) });
-            if (this.deps.faultPublishDelayMs > 0) this.logger.warn(`fault injection: partition ${partition} published ${published.size} state(s) after the stall`);
+            if (stalled) this.logger.warn(`fault injection: partition ${partition} published ${published.size} state(s) after the stall`);
             await destroyShreddedKeys(tx, folded.changed);
           },
           warn: (message) => this.logger.warn(message),
@@ -199,7 +200,8 @@ export class Projector {
         records,
       );
     } catch (error) {
-      if (published.size > 0) await this.late.afterFailedCommit(partition, published);
+      // publishSlice has returned or thrown: the slice's own sends are over.
+      this.late.afterFailedCommit(partition, published);
       throw error;
     }
   }
@@ -248,11 +250,13 @@ export class Projector {
     await new Promise((done) => setTimeout(done, this.deps.faultDelayMs));
   }
 
-  /** LETHE_PROJECTOR_FAULT_PUBLISH_DELAY_MS: a stall inside a slice's transaction, just before it publishes, for resilience tests. */
-  private async faultPublishDelay(partition: number): Promise<void> {
-    if (this.deps.faultPublishDelayMs === 0) return;
+  /** LETHE_PROJECTOR_FAULT_PUBLISH_DELAY_MS: a stall inside the first slice's transaction, just before it publishes, for resilience tests. True when it stalled. */
+  private async faultPublishDelay(partition: number): Promise<boolean> {
+    if (this.deps.faultPublishDelayMs === 0 || this.publishStalled) return false;
+    this.publishStalled = true;
     this.logger.warn(`fault injection: partition ${partition} waits ${this.deps.faultPublishDelayMs} ms before publishing`);
     await new Promise((done) => setTimeout(done, this.deps.faultPublishDelayMs));
+    return true;
   }
 
   /** Offsets of consent.log not yet folded into PostgreSQL, by partition (lethe_consumer_lag). */

@@ -42,18 +42,19 @@ export class ProjectionStore {
   async fence(db: EntityManager, topic: string, partition: number, start: string): Promise<void> {
     const key = [this.groupId, topic, partition];
     await db.query(`insert into consumer_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4) on conflict do nothing`, [...key, start]);
-    const rows = await db.query(`select next_offset from consumer_offsets where group_id = $1 and topic = $2 and partition = $3 for update`, key);
-    const stored = String(rows[0].next_offset);
+    const stored = (await this.lockOffset(db, topic, partition)) as string;
     if (stored !== start) throw new PartitionMoved(topic, partition, start, stored);
   }
 
   /**
    * Locks the partition's stored offset for the rest of the transaction, waiting for its owner's
-   * open slice to end, without moving or checking it: while this is held, nobody writes the
-   * partition's state or publishes it. A partition nobody has stored yet has nothing to lock.
+   * open slice to end, and returns it: while this is held, nobody writes the partition's state or
+   * publishes it. Undefined when no slice of the partition has committed yet: a first slice's row
+   * is not visible, so nothing was locked and its owner may be publishing meanwhile.
    */
-  async lockOffset(db: EntityManager, topic: string, partition: number): Promise<void> {
-    await db.query(`select 1 from consumer_offsets where group_id = $1 and topic = $2 and partition = $3 for update`, [this.groupId, topic, partition]);
+  async lockOffset(db: EntityManager, topic: string, partition: number): Promise<string | undefined> {
+    const rows = await db.query(`select next_offset from consumer_offsets where group_id = $1 and topic = $2 and partition = $3 for update`, [this.groupId, topic, partition]);
+    return rows.length > 0 ? String(rows[0].next_offset) : undefined;
   }
 
   async states(db: EntityManager, subjectIds: string[]): Promise<Map<string, SubjectState>> {

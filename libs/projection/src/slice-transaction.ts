@@ -52,7 +52,7 @@ async function applySlice({ db, store, idleInTransactionTimeoutMs, beforeCommit 
     // Safe without waiting for the WAL flush: state and offsets commit together, so a crash
     // that loses the last commits rolls both back, and the records are folded again.
     await tx.query('set local synchronous_commit to off');
-    await tx.query(`set local idle_in_transaction_session_timeout = ${Math.floor(idleInTransactionTimeoutMs)}`);
+    await limitIdleInTransaction(tx, idleInTransactionTimeoutMs);
     await store.fence(tx, topic, partition, first);
     const subjects = [...new Set(records.flatMap((r) => (r.event ? [r.event.subject_id] : [])))];
     const stored = await store.states(tx, subjects);
@@ -61,4 +61,9 @@ async function applySlice({ db, store, idleInTransactionTimeoutMs, beforeCommit 
     await saveErasureEvents(tx, erasureEventRows(topic, partition, records, folded.rejected));
     await beforeCommit?.(tx, folded);
   });
+}
+
+/** A process frozen inside a transaction that holds a partition's lock must not hold it for ever. */
+export function limitIdleInTransaction(tx: EntityManager, timeoutMs: number): Promise<unknown> {
+  return tx.query(`set local idle_in_transaction_session_timeout = ${Math.floor(timeoutMs)}`);
 }
