@@ -34,6 +34,13 @@ export function peakRssMib(pid: number = process.pid): number {
   return Math.round(kib / 1024);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s, as on Linux). */
+export function cpuSeconds(pid: number = process.pid): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  // After the command name: state is field 3, utime 14, stime 15 (proc(5)).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Hands a process's peak RSS to `npm run bench`, as `figure` does; read it just before the process ends. */
 export function peakRss(processName: string, pid: number = process.pid): void {
   recordRss(processName, peakRssMib(pid));

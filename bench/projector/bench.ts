@@ -15,7 +15,7 @@ import { endpointsFrom, topicSettingsFrom } from '@lethe/config';
 import { openDatabase } from '@lethe/persistence';
 import { loadProjectorConfig, ProjectorConfig } from '../../apps/projector/src/config';
 import { startProjector } from '../../apps/projector/src/runtime';
-import { consumerPerfTest, figure, log, peakRss, peakRssMib, rate, recordRss } from '../common';
+import { consumerPerfTest, cpuSeconds, figure, log, peakRss, peakRssMib, rate, recordRss } from '../common';
 import { fillConsentLog } from '../consent-log-fill';
 import { startApp, stopChild } from '../processes';
 import { postgresCeiling } from './postgres-ceiling';
@@ -49,6 +49,8 @@ async function projectorRun(): Promise<{ overall: number; steady: number; ceilin
   }
   const ended = Date.now();
   const elapsed = ended - started;
+  const cpu = running.cpuSeconds();
+  log(`projector CPU: ${cpu.toFixed(1)} s (user + system, every projector process), ${((cpu * 1e6) / total).toFixed(1)} µs per event`);
   await running.stop();
   // Measured on the rows just stored, before they go: the same subjects, states and width.
   const ceiling = postgresCeiling(config.endpoints.databaseUrl, schema, total);
@@ -65,10 +67,13 @@ interface Running {
   db: DataSource;
   /** Throws once a projector process has exited: the rest would take its partitions after a session, and the figure would hide the stall. */
   check: () => void;
+  /** CPU the projector used since it started (in this process, the watching loop's share with it). */
+  cpuSeconds: () => number;
   stop: () => Promise<void>;
 }
 
 async function inThisProcess(config: ProjectorConfig): Promise<Running> {
+  const cpuBefore = cpuSeconds();
   const running = await startProjector(
     config,
     (error) => {
@@ -80,6 +85,7 @@ async function inThisProcess(config: ProjectorConfig): Promise<Running> {
   return {
     db: running.db,
     check: () => undefined,
+    cpuSeconds: () => cpuSeconds() - cpuBefore,
     stop: async () => {
       await running.stop();
       peakRss('bench process running the projector');
@@ -101,6 +107,7 @@ async function asProcesses(config: ProjectorConfig): Promise<Running> {
       children.forEach((child) => child.kill('SIGKILL'));
       throw new Error(`projector process ${gone + 1} of ${processes} exited (${children[gone].exitCode ?? children[gone].signalCode}) before the log was folded`);
     },
+    cpuSeconds: () => children.reduce((sum, child) => sum + cpuSeconds(child.pid as number), 0),
     stop: async () => {
       children.forEach((child, i) => recordRss(`projector process ${i + 1} of ${processes}`, peakRssMib(child.pid as number)));
       await Promise.all(children.map((child) => stopChild(child)));
