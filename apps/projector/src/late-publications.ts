@@ -49,9 +49,12 @@ export class LatePublications {
   async stop(): Promise<void> {
     await this.repair();
     clearTimeout(this.retry); // the last round may have set one
-    if (this.pending.subjects > 0) {
-      this.deps.logger.warn(`stopping with ${this.pending.subjects} subject(s) whose consent.state record may be older than the projection, until they change or a projector repairs them`);
-    }
+    this.warnIfPending('stopping');
+  }
+
+  warnIfPending(doing: 'stopping' | 'exiting'): void {
+    if (this.pending.subjects === 0) return;
+    this.deps.logger.warn(`${doing} with ${this.pending.subjects} subject(s) whose consent.state record may be older than the projection, until they change`);
   }
 
   private repair(): Promise<void> {

@@ -83,8 +83,12 @@ it('states a slice published before a commit that failed do not outlive the newe
     description: 'the resumed projector to say it published the projection\'s states again',
     timeoutMs: 30_000,
   });
-  // And the scenario happened: some subject's older state landed after a newer one.
+  // Read to the topic's end: every subject's last record is the projection's version, and the
+  // scenario happened (some subject's older state landed after a newer one).
   const versions = await publishedVersions();
+  const projected = new Map(states.map(({ projected }) => [projected.subject_id, projected.version]));
+  for (const [subject, list] of versions) expect([subject, list[list.length - 1]]).toEqual([subject, projected.get(subject)]);
+  expect(versions.size).toBe(projected.size);
   const overtaken = [...versions.values()].filter((list) => list.some((version, i) => i > 0 && version < Math.max(...list.slice(0, i))));
   expect(overtaken.length).toBeGreaterThan(0);
 }, 300_000);

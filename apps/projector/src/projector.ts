@@ -76,7 +76,7 @@ export class Projector {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.deps.topics.consentLog, fromBeginning: true });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.deps.onFatal(payload.error);
+      if (!payload.restart) this.fatal(payload.error);
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = payload.memberAssignment[this.deps.topics.consentLog] ?? [];
@@ -91,10 +91,19 @@ export class Projector {
   }
 
   async stop(): Promise<void> {
-    await this.retentionSweep?.stop();
-    await this.consumer.disconnect();
-    await this.late.stop();
+    try {
+      await this.retentionSweep?.stop();
+      await this.consumer.disconnect();
+    } finally {
+      await this.late.stop();
+    }
     await this.admin.disconnect();
+  }
+
+  /** Stops for good (the caller exits), saying first what repairs it leaves undone. */
+  private fatal(error: Error): void {
+    this.late.warnIfPending('exiting');
+    this.deps.onFatal(error);
   }
 
   private async resumeFromStoredOffsets(partitions: number[]): Promise<void> {
@@ -125,7 +134,7 @@ export class Projector {
         `the topic was recreated or its data wiped. Refusing to resume, as new events would be skipped. ` +
         `Restore the log, or rebuild the projection from this log into an empty database or schema (LETHE_DB_SCHEMA).`,
     );
-    this.deps.onFatal(error);
+    this.fatal(error);
     throw error;
   }
 
@@ -277,7 +286,7 @@ export class Projector {
     } catch (error) {
       if (error instanceof UnknownPayloadTypeError) {
         const fatal = upgradeNeeded(error, `${this.deps.topics.consentLog} partition ${partition} offset ${message.offset}`, 'projector');
-        this.deps.onFatal(fatal);
+        this.fatal(fatal);
         throw fatal;
       }
       throw error;
