@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { safeErrorSummary } from '@lethe/config';
+import type { SubjectState } from '@lethe/consent-domain';
 import { UnknownPayloadTypeError, upgradeNeeded } from '@lethe/contracts';
 import { retryWhileRegistryUnavailable, sendToDeadLetter, topicOffsets } from '@lethe/kafka';
 import { applyIsolating, DecodedRecord, decodeRecord, PartitionMoved, ProjectionStore } from '@lethe/projection';
@@ -188,7 +189,8 @@ export class Projector {
    * projection.
    */
   private async applyIsolating(topic: string, partition: number, records: DecodedRecord[], parked: ReadonlySet<KafkaMessage>): Promise<void> {
-    const published = new Map<string, number>();
+    // The states each attempt went on to publish; looked at only if one fails.
+    const published: SubjectState[][] = [];
     try {
       await applyIsolating(
         {
@@ -197,9 +199,9 @@ export class Projector {
           idleInTransactionTimeoutMs: this.idleInTransactionTimeoutMs,
           beforeCommit: async (tx, folded) => {
             const stalled = await this.faultPublishDelay(partition);
-            for (const state of folded.changed) published.set(state.subjectId, state.version);
+            published.push(folded.changed);
             await publishSlice(this.deps, this.logger, topic, partition, { ...folded, rejected: folded.rejected.filter((r) => !parked.has(r.message)) });
-            if (stalled) this.logger.warn(`fault injection: partition ${partition} published ${published.size} state(s) after the stall`);
+            if (stalled) this.logger.warn(`fault injection: partition ${partition} published ${folded.changed.length} state(s) after the stall`);
             await destroyShreddedKeys(tx, folded.changed);
           },
           warn: (message) => this.logger.warn(message),
@@ -210,7 +212,8 @@ export class Projector {
       );
     } catch (error) {
       // publishSlice has returned or thrown: the slice's own sends are over.
-      this.late.afterFailedCommit(partition, published);
+      // Later attempts' versions replace earlier ones': they were published after.
+      this.late.afterFailedCommit(partition, new Map(published.flat().map((state) => [state.subjectId, state.version])));
       throw error;
     }
   }
